@@ -1,0 +1,1 @@
+"""Clinic assistant library: knowledge base, safety layer, escalations, web and channels."""

@@ -1,0 +1,93 @@
+"""Response generation inside the Rasa server (no action server needed).
+
+Domain responses, including the crisis and emergency texts, are filled with the clinic's facts
+(``{clinic_phone}`` etc. from ``knowledge/clinic.yml``) here, so those texts live in one place
+(``domain.yml``) and still name the right clinic. In safe mode (after a crisis or emergency
+turn) every other response gets the short crisis-resources reminder appended.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from clinicbot.knowledge import ClinicConfig, _read_yaml
+from clinicbot.paths import KNOWLEDGE_DIR
+
+logger = logging.getLogger(__name__)
+
+SAFE_MODE_SLOT = "safety_flag"
+REMINDER_RESPONSE = "utter_safety_reminder"
+#: Responses that already carry the full resources and get no reminder.
+NO_REMINDER = frozenset({"utter_crisis", "utter_emergency", REMINDER_RESPONSE})
+
+
+@functools.lru_cache(maxsize=1)
+def clinic_values() -> dict[str, str]:
+    """Loads the clinic placeholders once per process; empty values if the file is broken."""
+    try:
+        return ClinicConfig(_read_yaml(KNOWLEDGE_DIR / "clinic.yml") or {}).placeholders()
+    except Exception:  # noqa: BLE001 - crisis texts must still be sent
+        logger.exception("clinic.yml could not be read; responses use generic wording")
+        return {}
+
+
+class ClinicNLG(TemplatedNaturalLanguageGenerator):
+    """Templated responses from the domain, filled with clinic facts, safe-mode aware.
+
+    Args:
+        endpoint_config: The ``nlg`` endpoint (unused beyond selecting this class).
+        domain: The model's domain.
+        **kwargs: Ignored.
+
+    """
+
+    def __init__(
+        self,
+        endpoint_config: EndpointConfig | None = None,
+        domain: Domain | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Creates the generator from the domain's responses."""
+        super().__init__(domain.responses if domain else {})
+
+    async def generate(
+        self,
+        utter_action: str,
+        tracker: DialogueStateTracker,
+        output_channel: str,
+        **kwargs: Any,
+    ) -> dict[str, Any] | None:
+        """Generates a response, adding clinic facts and the safe-mode reminder.
+
+        Args:
+            utter_action: Name of the response.
+            tracker: The conversation.
+            output_channel: Name of the channel the response goes to.
+            **kwargs: Extra template values.
+
+        Returns:
+            The response dictionary, or None if the domain has no such response.
+
+        """
+        values = {**clinic_values(), **kwargs}
+        slots = tracker.current_slot_values()
+        response = self.generate_from_slots(utter_action, slots, output_channel, **values)
+        if response is None:
+            return None
+        if slots.get(SAFE_MODE_SLOT) and utter_action not in NO_REMINDER:
+            reminder = self.generate_from_slots(
+                REMINDER_RESPONSE, slots, output_channel, **values
+            )
+            if reminder and reminder.get("text"):
+                response["text"] = f"{response.get('text') or ''}\n\n{reminder['text']}".strip()
+            custom = response.get("custom")
+            if isinstance(custom, dict):
+                response["custom"] = {**custom, "safe_mode": True}
+        return response

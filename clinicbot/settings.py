@@ -1,0 +1,102 @@
+"""Runtime settings, read from environment variables with defaults that run on one machine.
+
+Every service reads its settings through :func:`load_settings`, so one variable changes the
+whole system. Nothing here performs I/O at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from clinicbot.paths import VAR_DIR
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Process-wide settings.
+
+    Attributes:
+        rasa_host: Interface the Rasa server binds to.
+        rasa_port: Port of the Rasa server (REST webhook, socket.io, HTTP API).
+        action_port: Port of the rasa-sdk action server.
+        web_host: Interface of the web server (widget + staff console).
+        web_port: Port of the web server.
+        rasa_url: Base URL the web server and tools use to reach Rasa.
+        public_rasa_url: Rasa URL as seen by a patient's browser (socket.io); empty means
+            "same host as the page, port ``rasa_port``".
+        rasa_token: Shared secret protecting Rasa's HTTP API (``--auth-token``).
+        db_url: SQLAlchemy URL of the clinic database (escalations, staff, audit, SMS state).
+        tracker_db_url: SQLAlchemy URL of Rasa's tracker store.
+        secure_cookies: Whether console cookies carry the ``Secure`` attribute.
+        session_idle_minutes: Console automatic log-off after inactivity.
+        notify_webhook_url: Optional URL that receives urgent-escalation notifications.
+        smtp_host: Optional SMTP host for urgent-escalation e-mails.
+        smtp_port: SMTP port.
+        notify_email_to: Recipient of urgent-escalation e-mails.
+        notify_email_from: Sender of urgent-escalation e-mails.
+
+    """
+
+    rasa_host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    action_port: int = 5055
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    rasa_url: str = "http://127.0.0.1:5005"
+    public_rasa_url: str = ""
+    rasa_token: str = ""
+    db_url: str = ""
+    tracker_db_url: str = ""
+    secure_cookies: bool = True
+    session_idle_minutes: int = 15
+    notify_webhook_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    notify_email_to: str = ""
+    notify_email_from: str = "assistant@localhost"
+
+
+def default_db_url() -> str:
+    """Returns the SQLite URL used when ``CLINIC_DB_URL`` is not set."""
+    return f"sqlite:///{VAR_DIR / 'clinic.db'}"
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Builds :class:`Settings` from environment variables.
+
+    Args:
+        env: Mapping to read instead of ``os.environ`` (tests pass their own).
+
+    Returns:
+        The settings; unset variables take their defaults.
+
+    """
+    e = os.environ if env is None else env
+    rasa_port = int(e.get("RASA_PORT", "5005"))
+    return Settings(
+        rasa_host=e.get("RASA_HOST", "127.0.0.1"),
+        rasa_port=rasa_port,
+        action_port=int(e.get("ACTION_PORT", "5055")),
+        web_host=e.get("WEB_HOST", "127.0.0.1"),
+        web_port=int(e.get("WEB_PORT", "8080")),
+        rasa_url=e.get("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
+        public_rasa_url=e.get("PUBLIC_RASA_URL", ""),
+        rasa_token=e.get("RASA_TOKEN", ""),
+        db_url=e.get("CLINIC_DB_URL") or default_db_url(),
+        tracker_db_url=e.get("TRACKER_DB_URL") or f"sqlite:///{VAR_DIR / 'tracker.db'}",
+        secure_cookies=_flag(e.get("CONSOLE_SECURE_COOKIES"), True),
+        session_idle_minutes=int(e.get("CONSOLE_IDLE_MINUTES", "15")),
+        notify_webhook_url=e.get("NOTIFY_WEBHOOK_URL", ""),
+        smtp_host=e.get("SMTP_HOST", ""),
+        smtp_port=int(e.get("SMTP_PORT", "25")),
+        notify_email_to=e.get("NOTIFY_EMAIL_TO", ""),
+        notify_email_from=e.get("NOTIFY_EMAIL_FROM", "assistant@localhost"),
+    )

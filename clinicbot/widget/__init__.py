@@ -1,0 +1,1 @@
+"""Embeddable website chat widget (static assets and the demo clinic page)."""
