@@ -195,8 +195,10 @@ class ClinicConfig:
                 groups.append(([day], span))
         parts = []
         for days, span in groups:
-            name = days[0][:3].title() if len(days) == 1 else (
-                f"{days[0][:3].title()}-{days[-1][:3].title()}"
+            name = (
+                days[0][:3].title()
+                if len(days) == 1
+                else (f"{days[0][:3].title()}-{days[-1][:3].title()}")
             )
             when = f"{_time_label(span[0])}-{_time_label(span[1])}" if span else "closed"
             parts.append(f"{name} {when}")
@@ -274,6 +276,19 @@ class ClinicConfig:
         }
 
 
+def load_messages(directory: Path = KNOWLEDGE_DIR) -> dict[str, str]:
+    """Reads the operational message templates (``messages.yml``).
+
+    Args:
+        directory: Knowledge directory.
+
+    Returns:
+        Templates by name.
+    """
+    raw = (_read_yaml(directory / "messages.yml") or {}).get("messages") or {}
+    return {str(k): str(v).strip() for k, v in raw.items()}
+
+
 def placeholders_in(template: str) -> list[str]:
     """Lists the ``{names}`` a template uses.
 
@@ -348,7 +363,9 @@ class KnowledgeBase:
                 entries[entry.id] = entry
         refs = (_read_yaml(directory / "references.yml") or {}).get("references") or {}
         clinic = ClinicConfig(_read_yaml(directory / "clinic.yml") or {})
-        return cls(entries, {str(k): str(v) for k, v in refs.items()}, clinic, tuple(files))
+        messages = load_messages(directory)
+        references = {str(k): str(v) for k, v in refs.items()}
+        return cls(entries, references, clinic, tuple(files), messages)
 
     def get(self, topic_id: str) -> Entry | None:
         """Returns the entry with an id, if any."""
@@ -374,6 +391,21 @@ class KnowledgeBase:
 
         """
         return template.format_map({**self._values, **extra})
+
+    def message(self, name: str, **extra: str) -> str:
+        """Renders an operational message from ``messages.yml``.
+
+        Args:
+            name: Message name, such as ``disclaimer``.
+            **extra: Values beyond the clinic's, such as ``next_opening``.
+
+        Returns:
+            The text.
+
+        Raises:
+            KeyError: If there is no such message.
+        """
+        return self.fill(self.messages[name], **extra)
 
     def render(self, entry: Entry, sms: bool = False) -> str:
         """Renders an entry's answer (or its SMS version) for a patient.

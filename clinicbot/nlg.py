@@ -17,15 +17,24 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from clinicbot.knowledge import ClinicConfig, _read_yaml
+from clinicbot.knowledge import ClinicConfig, _read_yaml, load_messages
 from clinicbot.paths import KNOWLEDGE_DIR
 
 logger = logging.getLogger(__name__)
 
 SAFE_MODE_SLOT = "safety_flag"
-REMINDER_RESPONSE = "utter_safety_reminder"
 #: Responses that already carry the full resources and get no reminder.
-NO_REMINDER = frozenset({"utter_crisis", "utter_emergency", REMINDER_RESPONSE})
+NO_REMINDER = frozenset({"utter_crisis", "utter_emergency"})
+
+
+@functools.lru_cache(maxsize=1)
+def safety_reminder() -> str:
+    """The short crisis-resources reminder of safe mode, filled with clinic facts."""
+    try:
+        return load_messages(KNOWLEDGE_DIR)["safety_reminder"].format_map(clinic_values())
+    except Exception:  # noqa: BLE001 - fall back to a text that needs no configuration
+        logger.exception("messages.yml could not be read; using the built-in reminder")
+        return "If you're struggling or unsafe right now: call or text 988, or call 911."
 
 
 @functools.lru_cache(maxsize=1)
@@ -82,11 +91,7 @@ class ClinicNLG(TemplatedNaturalLanguageGenerator):
         if response is None:
             return None
         if slots.get(SAFE_MODE_SLOT) and utter_action not in NO_REMINDER:
-            reminder = self.generate_from_slots(
-                REMINDER_RESPONSE, slots, output_channel, **values
-            )
-            if reminder and reminder.get("text"):
-                response["text"] = f"{response.get('text') or ''}\n\n{reminder['text']}".strip()
+            response["text"] = f"{response.get('text') or ''}\n\n{safety_reminder()}".strip()
             custom = response.get("custom")
             if isinstance(custom, dict):
                 response["custom"] = {**custom, "safe_mode": True}

@@ -1,0 +1,103 @@
+# Ketamine clinic assistant. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+RASA    := $(VENV)/bin/rasa
+PYTHON  ?=
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONWARNINGS ?= ignore::DeprecationWarning
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+# Defaults for the services (override any of them in the environment).
+export RASA_PORT ?= 5005
+export ACTION_PORT ?= 5055
+export WEB_PORT ?= 8080
+export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
+export TRACKER_DIALECT ?= sqlite
+export TRACKER_DB ?= $(CURDIR)/var/tracker.db
+export TRACKER_HOST ?=
+export TRACKER_PORT ?=
+export TRACKER_USER ?=
+export TRACKER_PASSWORD ?=
+
+PY_SOURCES := actions clinicbot tests scripts
+
+.PHONY: help install spacy validate-kb validate train run test lint typecheck unit \
+        conversation-tests evaluate evaluate-nlu evaluate-safety compare-nlu bench e2e \
+        create-staff clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@py=$$(PYTHON="$(PYTHON)" scripts/find-python310.sh) || exit 1; \
+	echo "==> Using $$py ($$($$py --version))"; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+	  rm -rf $(VENV) && $$py -m venv $(VENV); fi
+	@echo "==> Installing Python packages (Rasa 3.6.21 takes a few minutes the first time) ..."
+	$(PY) -m pip install --progress-bar on --upgrade pip wheel 'setuptools<70'
+	$(PY) -m pip install --progress-bar on -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed ## Set up everything on a fresh machine (venv, packages, spaCy pipeline, browser)
+	@$(MAKE) --no-print-directory spacy
+	@mkdir -p var
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "==> Installing Debian's chromium for the browser tests ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "NOTE: browser tests need Debian's chromium: sudo apt-get install chromium"; fi; fi
+	@echo "==> Installed. Next: make run (serve) or make test."
+
+spacy: ## Build the project's spaCy pipeline from knowledge/lexicon.yml (offline)
+	@$(PY) -m clinicbot.spacy_build
+
+validate-kb: ## Check the knowledge base (topics, sources, review dates, intents)
+	$(PY) -m clinicbot.kb_validate
+
+validate: validate-kb ## Validate the knowledge base and the Rasa training data
+	$(RASA) data validate --fail-on-warnings --max-history 5
+
+train: spacy ## Train a model unless one matches the current data/domain/config
+	$(PY) -m clinicbot.run --train-only
+
+run: install ## Train if needed, then serve Rasa (5005), actions (5055) and web (8080) until Ctrl-C
+	@mkdir -p var
+	$(PY) -m clinicbot.run
+
+lint: ## ruff (lint + Google docstrings)
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+
+typecheck: ## mypy on the project's Python
+	$(VENV)/bin/mypy actions clinicbot
+
+unit: ## Fast pytest suite (no trained model needed)
+	$(PY) -m pytest -q -m "not slow and not e2e"
+
+conversation-tests: train ## rasa test on the conversation tests (fails on any prediction error)
+	$(RASA) test core --stories tests/conversations --fail-on-prediction-errors --out results/core \
+	  --model models/$$($(PY) -c 'from clinicbot.run import current_model; print(current_model().name)')
+
+evaluate-nlu: train ## Intent precision/recall on the held-out set, confusion pairs (fails < 0.90)
+	$(PY) -m clinicbot.evaluate nlu
+
+evaluate-safety: ## Safety-set recall, precision, false alarms and misses (fails below the goals)
+	$(PY) -m clinicbot.safety.evaluate
+
+evaluate: evaluate-nlu evaluate-safety ## All evaluations
+
+compare-nlu: spacy ## Train and compare intent-per-topic vs retrieval-intent pipelines (slow)
+	$(PY) -m clinicbot.evaluate compare
+
+bench: train ## NLU latency, REST round-trip p50/p95, server memory
+	$(PY) -m clinicbot.bench
+
+test: install lint typecheck validate unit train ## Everything: lint, types, validation, unit, model, conversation, evaluations, browser/e2e
+	$(PY) -m pytest -q -m "slow or e2e"
+	@$(MAKE) --no-print-directory conversation-tests
+
+create-staff: ## Create a staff account: make create-staff USERNAME=alex ROLE=staff
+	$(PY) -m clinicbot.console create-staff --username "$(USERNAME)" --role "$(or $(ROLE),staff)"
+
+clean: ## Remove models, build output, local databases and test results
+	rm -rf models build results var tests/artifacts .rasa

@@ -1,0 +1,150 @@
+"""Answers from the knowledge base, including follow-up questions."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import ClinicAction
+from clinicbot.knowledge import Entry, KnowledgeBase
+from clinicbot.payload import ANSWER, CLARIFY, make_payload
+from clinicbot.spacy_build import canonical_names
+
+#: Follow-up intents, the aspect they ask about, and where they lead without context.
+FOLLOWUPS = {
+    "followup_duration": ("duration", "mechanism.onset_and_duration"),
+    "followup_risks": ("risks", "safety.side_effects"),
+    "followup_more": ("more", None),
+}
+#: Topics after which the eligibility pre-screening is offered.
+SCREENING_OFFER_TOPICS = frozenset(
+    {
+        "eligibility.who_is_candidate",
+        "eligibility.contraindications",
+        "eligibility.screening_process",
+    }
+)
+
+
+def join_names(names: List[str]) -> str:
+    """Joins names as ``a``, ``a and b`` or ``a, b and c``."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def resolve_followup(kb: KnowledgeBase, intent: str, last_topic: str | None) -> Entry | None:
+    """Finds the entry a follow-up question leads to.
+
+    Args:
+        kb: Knowledge base.
+        intent: The follow-up intent.
+        last_topic: The topic answered last, if any.
+
+    Returns:
+        The entry to answer with, or None when there is no sensible one.
+    """
+    aspect, default = FOLLOWUPS[intent]
+    last = kb.get(last_topic) if last_topic else None
+    target = None
+    if last is not None:
+        target = last.followups.get(aspect)
+        if target is None and aspect == "more" and last.related:
+            target = last.related[0]
+    if target is None:
+        target = default
+    if target is None or (last is not None and target == last.id):
+        return None
+    return kb.get(target)
+
+
+class ActionAnswerTopic(ClinicAction):
+    """Answers the topic the patient asked about, from the curated knowledge base."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_answer_topic"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[str, Any],
+    ) -> List[EventType]:
+        """Sends the answer with its citations, related topics and payload.
+
+        Args:
+            dispatcher: Sends messages back.
+            tracker: The conversation.
+            domain: The domain.
+
+        Returns:
+            Slot updates (last topic, disclaimer shown, fallback counter reset).
+        """
+        kb = self.kb()
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        if intent in FOLLOWUPS:
+            entry = resolve_followup(kb, intent, tracker.get_slot("last_topic"))
+        else:
+            entry = kb.by_intent(intent)
+        if entry is None:
+            dispatcher.utter_message(text=kb.message("clarify"), json_message=make_payload(CLARIFY))
+            return [SlotSet("fallback_count", 0.0)]
+
+        sms = self.is_sms(tracker)
+        parts = []
+        events: List[EventType] = [
+            SlotSet("last_topic", entry.id),
+            SlotSet("fallback_count", 0.0),
+        ]
+        if not tracker.get_slot("disclaimer_shown"):
+            parts.append(kb.message("disclaimer"))
+            events.append(SlotSet("disclaimer_shown", True))
+        parts.append(kb.render(entry, sms=sms))
+        parts.extend(self._entity_sentences(kb, entry, tracker))
+        if self.in_safe_mode(tracker) or self.safety_category(tracker) == "mention":
+            parts.append(kb.message("safety_reminder"))
+
+        buttons = [] if sms else self._buttons(kb, entry)
+        dispatcher.utter_message(
+            text="\n\n".join(p for p in parts if p),
+            buttons=buttons,
+            json_message=make_payload(
+                ANSWER,
+                kb_id=entry.id,
+                sources=kb.citations(entry),
+                title=entry.title,
+                safe_mode=self.in_safe_mode(tracker),
+            ),
+        )
+        return events
+
+    def _entity_sentences(self, kb: KnowledgeBase, entry: Entry, tracker: Tracker) -> List[str]:
+        sentences = []
+        names = canonical_names()
+        for template_key, entity in (("medicine", "MEDICINE"), ("condition", "CONDITION")):
+            template = entry.entity_templates.get(template_key)
+            if not template:
+                continue
+            found: List[str] = []
+            for value in self.entity_values(tracker, entity):
+                canonical = names.get(value.lower(), value)
+                if canonical not in found:
+                    found.append(canonical)
+            if found:
+                sentences.append(kb.fill(template, **{template_key: join_names(found)}))
+        return sentences
+
+    @staticmethod
+    def _buttons(kb: KnowledgeBase, entry: Entry) -> List[Dict[str, str]]:
+        buttons = []
+        if entry.id in SCREENING_OFFER_TOPICS:
+            buttons.append({"title": "Take the 2-minute pre-screen", "payload": "/start_screening"})
+        for topic_id in entry.related[:3]:
+            related = kb.get(topic_id)
+            if related is not None:
+                buttons.append({"title": related.title, "payload": f"/{related.intent}"})
+        return buttons

@@ -1,0 +1,80 @@
+"""Fallback when the NLU is unsure: ask to rephrase, offer likely topics, then staff."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handoff import EscalatingAction
+from clinicbot.knowledge import KnowledgeBase
+from clinicbot.payload import CLARIFY, make_payload
+
+MAX_TOPIC_BUTTONS = 3
+STAFF_BUTTON = {"title": "Talk to staff", "payload": "/request_human"}
+
+
+def likely_topics(kb: KnowledgeBase, ranking: List[Dict[str, Any]], limit: int) -> List[Any]:
+    """The knowledge-base entries of the highest-ranked intents.
+
+    Args:
+        kb: Knowledge base.
+        ranking: The NLU intent ranking (best first).
+        limit: Maximum number of entries.
+
+    Returns:
+        Entries, best first.
+    """
+    entries = []
+    for item in ranking:
+        entry = kb.by_intent(item.get("name"))
+        if entry is not None and entry not in entries:
+            entries.append(entry)
+        if len(entries) == limit:
+            break
+    return entries
+
+
+class ActionClarify(EscalatingAction):
+    """Asks to rephrase with the likeliest topics; a second failure in a row goes to staff."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_clarify"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[str, Any],
+    ) -> List[EventType]:
+        """Sends the clarification (or the hand-off on the second failure in a row).
+
+        Args:
+            dispatcher: Sends messages back.
+            tracker: The conversation.
+            domain: The domain.
+
+        Returns:
+            Slot updates (the consecutive-failure counter).
+        """
+        failures = int(tracker.get_slot("fallback_count") or 0) + 1
+        if failures >= 2:
+            dispatcher.utter_message(
+                text=self.kb().message("clarify_again"), json_message=make_payload(CLARIFY)
+            )
+            events = await self.hand_to_staff(dispatcher, tracker, "clarification_failed")
+            return events + [SlotSet("fallback_count", 0.0)]
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        buttons = [
+            {"title": e.title, "payload": f"/{e.intent}"}
+            for e in likely_topics(self.kb(), ranking, MAX_TOPIC_BUTTONS)
+        ]
+        dispatcher.utter_message(
+            text=self.kb().message("clarify"),
+            buttons=buttons + [STAFF_BUTTON],
+            json_message=make_payload(CLARIFY),
+        )
+        return [SlotSet("fallback_count", float(failures))]

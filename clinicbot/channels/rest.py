@@ -1,0 +1,126 @@
+"""REST webhook (``/webhooks/rest/webhook``) whose every turn carries exactly one payload.
+
+Rasa returns each bot message's text and its custom payload as separate list items. This
+channel merges the payloads of one turn into one (``clinicbot.payload.merge_payloads``) and
+returns it as the last item, validates input (clear 4xx errors), and never logs message text.
+"""
+
+from __future__ import annotations
+
+import logging
+from asyncio import CancelledError
+from typing import Any, Awaitable, Callable, Dict, List
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from clinicbot.channels.common import (
+    BadInput,
+    clean_metadata,
+    clean_sender,
+    clean_text,
+    failure_message,
+)
+from clinicbot.nlg import clinic_values
+from clinicbot.payload import merge_payloads
+
+logger = logging.getLogger(__name__)
+
+
+def shape_turn(messages: List[Dict[str, Any]], recipient_id: str) -> List[Dict[str, Any]]:
+    """Turns one turn's collected bot messages into the contract's shape.
+
+    Args:
+        messages: Messages from :class:`CollectingOutputChannel` (text and custom items).
+        recipient_id: The conversation id.
+
+    Returns:
+        The messages without custom payloads, followed by one merged payload item (none when
+        the bot said nothing, e.g. while staff hold the conversation).
+    """
+    payloads = [m["custom"] for m in messages if isinstance(m.get("custom"), dict)]
+    shaped = []
+    for message in messages:
+        rest = {k: v for k, v in message.items() if k != "custom"}
+        if set(rest) - {"recipient_id"}:
+            shaped.append(rest)
+    merged = merge_payloads(payloads)
+    if merged is not None:
+        shaped.append({"recipient_id": recipient_id, "custom": merged})
+    return shaped
+
+
+class ClinicRestInput(InputChannel):
+    """Synchronous REST channel: POST ``{"sender", "message", "metadata"}``."""
+
+    @classmethod
+    def name(cls) -> str:
+        """Channel name; the webhook is served at ``/webhooks/rest/webhook``."""
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Creates the Sanic blueprint with ``/`` (health) and ``/webhook``.
+
+        Args:
+            on_new_message: Rasa's message handler.
+
+        Returns:
+            The blueprint.
+        """
+        bp = Blueprint("clinic_rest_webhook", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = request.json
+            except Exception:  # noqa: BLE001 - Sanic raises its own error types for bad JSON
+                body = None
+            if not isinstance(body, dict):
+                return response.json({"error": "body must be a JSON object"}, status=400)
+            try:
+                sender = clean_sender(body.get("sender", "default"))
+                text = clean_text(body.get("message"))
+            except BadInput as exc:
+                return response.json({"error": exc.message}, status=exc.status)
+            collector = CollectingOutputChannel()
+            message = UserMessage(
+                text,
+                collector,
+                sender,
+                input_channel=self.name(),
+                metadata=clean_metadata(body.get("metadata")),
+            )
+            failed = False
+            try:
+                await on_new_message(message)
+            except CancelledError:
+                failed = True
+                logger.error("REST turn cancelled (timeout)")
+            except Exception:  # noqa: BLE001 - the patient still gets a safe reply
+                failed = True
+                logger.exception("REST turn failed; sending the failure reply")
+            if failed and not collector.messages:
+                return response.json(failure_turn(sender))
+            # No messages and no failure: staff hold the conversation, the bot stays quiet.
+            return response.json(shape_turn(list(collector.messages), sender))
+
+        return bp
+
+
+def failure_turn(sender: str) -> List[Dict[str, Any]]:
+    """The shaped turn sent when processing failed before any reply.
+
+    Args:
+        sender: The conversation id.
+
+    Returns:
+        Text item plus payload item.
+    """
+    failure = failure_message(clinic_values().get("clinic_phone", ""))
+    return shape_turn([{"recipient_id": sender, **failure}], sender)

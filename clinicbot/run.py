@@ -1,0 +1,329 @@
+"""``make run``: build what is missing, then serve Rasa, the action server and the web server.
+
+Runs in the foreground until Ctrl-C (SIGINT/SIGTERM stop all three services). Ports and
+everything else come from environment variables (see ``clinicbot/settings.py`` and the
+README). A model is trained only when none matches the current data, domain and config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Dict, Iterable, List, Sequence
+
+from clinicbot.paths import (
+    CONFIG_FILE,
+    DATA_DIR,
+    DOMAIN_FILE,
+    KNOWLEDGE_DIR,
+    MODELS_DIR,
+    REPO_ROOT,
+    VAR_DIR,
+)
+from clinicbot.settings import load_settings
+
+MODEL_PREFIX = "clinic-"
+#: Inputs whose change makes the trained model stale.
+MODEL_INPUTS = (CONFIG_FILE, DOMAIN_FILE, DATA_DIR, KNOWLEDGE_DIR / "lexicon.yml")
+
+
+def _files(paths: Iterable[Path]) -> List[Path]:
+    out: List[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in {".yml", ".yaml"})
+            )
+        elif path.exists():
+            out.append(path)
+    return out
+
+
+def model_digest() -> str:
+    """A digest of everything the model is trained from (data, domain, config, lexicon)."""
+    h = hashlib.sha256()
+    for path in _files(MODEL_INPUTS):
+        h.update(str(path.relative_to(REPO_ROOT)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def current_model() -> Path | None:
+    """The trained model matching the current inputs, if there is one."""
+    path = MODELS_DIR / f"{MODEL_PREFIX}{model_digest()}.tar.gz"
+    return path if path.exists() else None
+
+
+def service_env(base: Dict[str, str] | None = None) -> Dict[str, str]:
+    """Environment for the services, with one-machine defaults filled in.
+
+    Args:
+        base: Starting environment (defaults to ``os.environ``).
+
+    Returns:
+        A new environment mapping.
+    """
+    env = dict(os.environ if base is None else base)
+    settings = load_settings(env)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{settings.action_port}/webhook")
+    env.setdefault("TRACKER_DIALECT", "sqlite")
+    env.setdefault("TRACKER_DB", str(VAR_DIR / "tracker.db"))
+    for key in ("TRACKER_HOST", "TRACKER_PORT", "TRACKER_USER", "TRACKER_PASSWORD"):
+        env.setdefault(key, "")
+    if not env.get("RASA_TOKEN"):
+        env["RASA_TOKEN"] = secrets.token_urlsafe(32)
+    env.setdefault("PYTHONPATH", str(REPO_ROOT))
+    return env
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+def ensure_spacy() -> None:
+    """Builds the spaCy pipeline unless it is current."""
+    subprocess.run([sys.executable, "-m", "clinicbot.spacy_build"], check=True, cwd=REPO_ROOT)
+
+
+def ensure_model(env: Dict[str, str] | None = None) -> Path:
+    """Returns the current model, training one first if needed.
+
+    Args:
+        env: Environment for the training process.
+
+    Returns:
+        Path of the model archive.
+    """
+    ensure_spacy()
+    model = current_model()
+    if model is not None:
+        print(f"Model is current: {model.relative_to(REPO_ROOT)}", flush=True)
+        return model
+    name = f"{MODEL_PREFIX}{model_digest()}"
+    print(f"Training model {name} (data, domain or config changed) ...", flush=True)
+    subprocess.run(
+        [_bin("rasa"), "train", "--fixed-model-name", name, "--out", str(MODELS_DIR)],
+        check=True,
+        cwd=REPO_ROOT,
+        env=service_env(env),
+    )
+    model = current_model()
+    if model is None:
+        raise RuntimeError("training finished but the model archive is missing")
+    return model
+
+
+def service_commands(model: Path, env: Dict[str, str]) -> Dict[str, List[str]]:
+    """The command line of each service.
+
+    Args:
+        model: Model archive for Rasa.
+        env: The services' environment (ports, token).
+
+    Returns:
+        Commands by service name.
+    """
+    s = load_settings(env)
+    from clinicbot.channels.socketio import allowed_origins
+
+    return {
+        "actions": [
+            _bin("rasa"),
+            "run",
+            "actions",
+            "--actions",
+            "actions",
+            "--port",
+            str(s.action_port),
+        ],
+        "rasa": [
+            _bin("rasa"),
+            "run",
+            "--model",
+            str(model),
+            "--enable-api",
+            "--auth-token",
+            env["RASA_TOKEN"],
+            "--interface",
+            s.rasa_host,
+            "--port",
+            str(s.rasa_port),
+            "--credentials",
+            str(REPO_ROOT / "credentials.yml"),
+            "--endpoints",
+            str(REPO_ROOT / "endpoints.yml"),
+            "--cors",
+            *allowed_origins(env),
+        ],
+        "web": [sys.executable, "-m", "clinicbot.web"],
+    }
+
+
+def wait_healthy(url: str, timeout: float, proc: subprocess.Popen | None = None) -> bool:
+    """Polls a URL until it answers 200.
+
+    Args:
+        url: Health URL.
+        timeout: Seconds to wait.
+        proc: The process serving it (stop waiting if it exits).
+
+    Returns:
+        True when healthy in time.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - local URL
+                if resp.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def health_urls(env: Dict[str, str]) -> Dict[str, str]:
+    """Health endpoint of each service."""
+    s = load_settings(env)
+    return {
+        "actions": f"http://127.0.0.1:{s.action_port}/health",
+        "rasa": f"http://127.0.0.1:{s.rasa_port}/",
+        "web": f"http://127.0.0.1:{s.web_port}/health",
+    }
+
+
+class Stack:
+    """The three services as child processes.
+
+    Args:
+        model: Model archive.
+        env: Services' environment.
+        log_dir: Where each service's output goes (None: inherit the terminal).
+    """
+
+    def __init__(self, model: Path, env: Dict[str, str], log_dir: Path | None = None) -> None:
+        """Prepares, without starting anything."""
+        self.model = model
+        self.env = env
+        self.log_dir = log_dir
+        self.procs: Dict[str, subprocess.Popen] = {}
+
+    def start(self, only: Sequence[str] = ("actions", "rasa", "web"), timeout: float = 180) -> None:
+        """Starts services and waits until each is healthy.
+
+        Args:
+            only: Which services to start.
+            timeout: Seconds to wait for each.
+
+        Raises:
+            RuntimeError: If a service does not become healthy.
+        """
+        commands = service_commands(self.model, self.env)
+        urls = health_urls(self.env)
+        for name in only:
+            out = None
+            if self.log_dir is not None:
+                self.log_dir.mkdir(parents=True, exist_ok=True)
+                out = (self.log_dir / f"{name}.log").open("ab")
+            self.procs[name] = subprocess.Popen(  # noqa: S603 - fixed command lines
+                commands[name],
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT if out else None,
+                start_new_session=True,
+            )
+        for name in only:
+            print(f"  waiting for {name} ({urls[name]}) ...", flush=True)
+            if not wait_healthy(urls[name], timeout, self.procs[name]):
+                self.stop()
+                raise RuntimeError(f"{name} did not become healthy; see its output")
+
+    def stop(self, only: Sequence[str] | None = None) -> None:
+        """Stops services (all by default), politely then firmly."""
+        names = list(self.procs) if only is None else list(only)
+        for name in names:
+            proc = self.procs.get(name)
+            if proc and proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for name in names:
+            proc = self.procs.pop(name, None)
+            if proc is None:
+                continue
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line of ``make run`` / ``make train``.
+
+    Args:
+        argv: Arguments.
+
+    Returns:
+        Exit code.
+    """
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--train-only", action="store_true", help="train if needed, then exit")
+    args = parser.parse_args(argv)
+    env = service_env()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    model = ensure_model(env)
+    if args.train_only:
+        return 0
+    subprocess.run(
+        [sys.executable, "-m", "clinicbot.console", "migrate"], check=True, cwd=REPO_ROOT, env=env
+    )
+    stack = Stack(model, env)
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        stack.start()
+        s = load_settings(env)
+        print(
+            "\nServing (Ctrl-C stops everything):\n"
+            f"  demo clinic page + chat widget  http://localhost:{s.web_port}/\n"
+            f"  staff console                   http://localhost:{s.web_port}/console/\n"
+            f"  REST webhook                    http://localhost:{s.rasa_port}/webhooks/rest/webhook\n"
+            f"  action server                   http://localhost:{s.action_port}/health\n",
+            flush=True,
+        )
+        while not stopping:
+            for name, proc in stack.procs.items():
+                if proc.poll() is not None:
+                    print(f"{name} exited with code {proc.returncode}; stopping.", flush=True)
+                    stopping = True
+                    break
+            time.sleep(0.5)
+    finally:
+        print("Stopping services ...", flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
