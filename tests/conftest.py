@@ -1,0 +1,79 @@
+"""Shared fixtures: tracker, dispatcher and domain for action tests (as in RasaHQ/rasa-demo)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Dict, List
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from clinicbot.paths import DOMAIN_FILE
+
+
+@pytest.fixture(scope="session")
+def domain() -> Dict[str, Any]:
+    """The project's domain, as the action server receives it."""
+    with DOMAIN_FILE.open(encoding="utf-8") as fh:
+        return dict(yaml.safe_load(fh))
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    """A dispatcher that collects the messages an action sends."""
+    return CollectingDispatcher()
+
+
+def build_tracker(
+    intent: str,
+    text: str = "",
+    slots: Dict[str, Any] | None = None,
+    entities: List[Dict[str, Any]] | None = None,
+    events: List[Dict[str, Any]] | None = None,
+    channel: str = "rest",
+    ranking: List[Dict[str, Any]] | None = None,
+    safety: Dict[str, Any] | None = None,
+    sender: str = "test-user",
+) -> Tracker:
+    """Builds a tracker whose latest message has the given NLU result."""
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities or [],
+        "intent_ranking": ranking or [{"name": intent, "confidence": 0.9}],
+    }
+    if safety is not None:
+        latest["safety"] = safety
+    history = list(events or []) + [
+        {"event": "user", "text": text, "parse_data": latest, "input_channel": channel}
+    ]
+    return Tracker(
+        sender_id=sender,
+        slots=dict(slots or {}),
+        latest_message=latest,
+        events=history,
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+@pytest.fixture
+def make_tracker() -> Callable[..., Tracker]:
+    """Factory for trackers (see :func:`build_tracker`)."""
+    return build_tracker
+
+
+@pytest.fixture
+def clinic_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh clinic database for code that uses the escalation store."""
+    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    monkeypatch.setenv("CLINIC_DB_URL", url)
+    from actions.handoff import escalation_store
+
+    escalation_store.cache_clear()
+    yield url
+    escalation_store.cache_clear()
