@@ -97,7 +97,10 @@ class RasaClient:
         """
         params = {"include_events": "NONE"}
         if output_channel:
+            # Without execute_side_effects Rasa only records bot events; with it, it delivers
+            # them to the channel.
             params["output_channel"] = output_channel
+            params["execute_side_effects"] = "true"
         result = await self._request(
             "POST", self._url(conversation_id, "tracker/events"), params, events
         )

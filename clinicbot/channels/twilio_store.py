@@ -1,0 +1,416 @@
+"""Durable state of the Twilio SMS/WhatsApp channel, in the clinic database.
+
+Tables (created by migration 100, registered below with :mod:`clinicbot.store.migrations`):
+
+``sms_settings``
+    Channel secrets generated on first use (the pseudonym key when ``TWILIO_PSEUDONYM_KEY`` is
+    not set).
+``sms_contacts``
+    Pseudonym -> phone number and channel (``sms``/``whatsapp``), with the opt-out state. The
+    pseudonym is the Rasa sender id; the phone number never leaves this table except to address
+    a message (and for signed-in staff, through :meth:`TwilioStore.contact`).
+``sms_consent_events``
+    Every opt-out and opt-in, with its time and keyword (the carrier-compliance record).
+``sms_inbound_messages``
+    One row per Twilio ``MessageSid`` (primary key): inserting it first is how a retried
+    webhook is recognised and answered only once.
+``sms_options``
+    The numbered options most recently offered in a conversation (latest only), so that a reply
+    of "2" can be turned into that button's payload.
+
+All methods are synchronous and short (one small transaction each).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from clinicbot.channels.sms_format import Option
+from clinicbot.store.db import get_engine, write_transaction
+from clinicbot.store.migrations import migrate, register
+from clinicbot.store.schema import UTCDateTime, utcnow
+
+#: Name of this module for :func:`clinicbot.store.migrations.migrate` (``modules=``).
+MIGRATIONS_MODULE = __name__
+PSEUDONYM_KEY_SETTING = "pseudonym_key"
+
+
+# --------------------------------------------------------------------------- migrations (frozen)
+
+
+@register(100, "sms/whatsapp channel: contacts, consent, inbound dedup, options, settings")
+def _v100_sms_channel(conn: Connection) -> None:
+    md = MetaData()
+    Table(
+        "sms_settings",
+        md,
+        Column("name", String(64), primary_key=True),
+        Column("value", Text, nullable=False),
+        Column("created_at", DateTime, nullable=False),
+    )
+    Table(
+        "sms_contacts",
+        md,
+        Column("pseudonym", String(40), primary_key=True),
+        Column("channel", String(16), nullable=False),
+        Column("address", String(64), nullable=False),
+        Column("created_at", DateTime, nullable=False),
+        Column("last_inbound_at", DateTime),
+        Column("opted_out_at", DateTime),
+    )
+    consent = Table(
+        "sms_consent_events",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column(
+            "pseudonym",
+            String(40),
+            ForeignKey("sms_contacts.pseudonym", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        Column("event", String(16), nullable=False),
+        Column("keyword", String(32), nullable=False),
+        Column("at", DateTime, nullable=False),
+    )
+    Index("ix_sms_consent_events_pseudonym", consent.c.pseudonym)
+    inbound = Table(
+        "sms_inbound_messages",
+        md,
+        Column("message_sid", String(64), primary_key=True),
+        Column("pseudonym", String(40), nullable=False),
+        Column("received_at", DateTime, nullable=False),
+    )
+    Index("ix_sms_inbound_messages_received_at", inbound.c.received_at)
+    Table(
+        "sms_options",
+        md,
+        Column("pseudonym", String(40), primary_key=True),
+        Column("options", Text, nullable=False),
+        Column("updated_at", DateTime, nullable=False),
+    )
+    md.create_all(conn)
+
+
+# --------------------------------------------------------------------------- current shape
+
+metadata = MetaData()
+sms_settings = Table(
+    "sms_settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+sms_contacts = Table(
+    "sms_contacts",
+    metadata,
+    Column("pseudonym", String(40), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_inbound_at", UTCDateTime),
+    Column("opted_out_at", UTCDateTime),
+)
+sms_consent_events = Table(
+    "sms_consent_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "pseudonym",
+        String(40),
+        ForeignKey("sms_contacts.pseudonym", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("event", String(16), nullable=False),
+    Column("keyword", String(32), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+sms_inbound_messages = Table(
+    "sms_inbound_messages",
+    metadata,
+    Column("message_sid", String(64), primary_key=True),
+    Column("pseudonym", String(40), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+sms_options = Table(
+    "sms_options",
+    metadata,
+    Column("pseudonym", String(40), primary_key=True),
+    Column("options", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Brings the database up to date, including this channel's tables (idempotent).
+
+    Args:
+        engine: The clinic database.
+    """
+    migrate(engine, modules=[MIGRATIONS_MODULE])
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Where a pseudonymous conversation is delivered.
+
+    Attributes:
+        pseudonym: Rasa sender id (``sms-...`` or ``wa-...``).
+        channel: ``sms`` or ``whatsapp``.
+        address: The patient's number in E.164 form, without the ``whatsapp:`` prefix.
+        opted_out_at: When the patient opted out (``None`` when they may be messaged).
+    """
+
+    pseudonym: str
+    channel: str
+    address: str
+    opted_out_at: datetime | None
+
+    @property
+    def opted_out(self) -> bool:
+        """Whether no message may be sent to this contact."""
+        return self.opted_out_at is not None
+
+    def __repr__(self) -> str:
+        """Leaves the phone number out of reprs (and so out of logs and tracebacks)."""
+        return f"Contact({self.pseudonym!r}, {self.channel!r}, opted_out={self.opted_out})"
+
+
+class TwilioStore:
+    """Reads and writes the channel's tables.
+
+    Args:
+        engine: The clinic database (its schema brought up to date by :func:`ensure_schema`).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        """Keeps the engine."""
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str) -> TwilioStore:
+        """Opens the store of a database URL and applies pending migrations.
+
+        Args:
+            url: SQLAlchemy URL (``CLINIC_DB_URL``).
+
+        Returns:
+            The store.
+        """
+        engine = get_engine(url)
+        ensure_schema(engine)
+        return cls(engine)
+
+    # ------------------------------------------------------------------ settings
+
+    def setting(self, name: str, create: Callable[[], str] | None = None) -> str | None:
+        """Returns a stored setting, creating it on first use.
+
+        Two processes creating it at once both end up with the value stored first.
+
+        Args:
+            name: Setting name.
+            create: Makes the value when there is none; ``None`` only reads.
+
+        Returns:
+            The value, or ``None`` when absent and ``create`` is ``None``.
+        """
+        query = select(sms_settings.c.value).where(sms_settings.c.name == name)
+        with self.engine.connect() as conn:
+            value = conn.execute(query).scalar()
+        if value is not None or create is None:
+            return value
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    sms_settings.insert().values(name=name, value=create(), created_at=utcnow())
+                )
+        except IntegrityError:
+            pass  # Another process stored it first; read theirs.
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    def pseudonym_key(self) -> str:
+        """Returns the persisted pseudonym key, generating a random one on first use."""
+        key = self.setting(PSEUDONYM_KEY_SETTING, lambda: secrets.token_hex(32))
+        assert key is not None  # setting() with create never returns None
+        return key
+
+    # ------------------------------------------------------------------ inbound dedup
+
+    def claim_message(self, message_sid: str, pseudonym: str) -> bool:
+        """Records an inbound message; tells whether it is new.
+
+        Args:
+            message_sid: Twilio's ``MessageSid``.
+            pseudonym: The conversation it belongs to.
+
+        Returns:
+            True the first time a ``MessageSid`` is seen, False for a retry of it.
+        """
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    sms_inbound_messages.insert().values(
+                        message_sid=message_sid, pseudonym=pseudonym, received_at=utcnow()
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    # ------------------------------------------------------------------ contacts & consent
+
+    def record_inbound(self, pseudonym: str, channel: str, address: str) -> Contact:
+        """Creates or refreshes the contact of an inbound message.
+
+        Args:
+            pseudonym: The conversation's pseudonym.
+            channel: ``sms`` or ``whatsapp``.
+            address: The sender's number (without ``whatsapp:``).
+
+        Returns:
+            The contact, with its current opt-out state.
+        """
+        now = utcnow()
+        with write_transaction(self.engine) as conn:
+            updated = conn.execute(
+                sms_contacts.update()
+                .where(sms_contacts.c.pseudonym == pseudonym)
+                .values(channel=channel, address=address, last_inbound_at=now)
+            ).rowcount
+            if not updated:
+                conn.execute(
+                    sms_contacts.insert().values(
+                        pseudonym=pseudonym,
+                        channel=channel,
+                        address=address,
+                        created_at=now,
+                        last_inbound_at=now,
+                    )
+                )
+        contact = self.contact(pseudonym)
+        assert contact is not None  # written just above
+        return contact
+
+    def contact(self, pseudonym: str) -> Contact | None:
+        """Looks a conversation's contact up (the output channel; signed-in staff only).
+
+        Args:
+            pseudonym: The conversation's pseudonym (Rasa sender id).
+
+        Returns:
+            The contact, or ``None`` for an unknown pseudonym.
+        """
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(sms_contacts).where(sms_contacts.c.pseudonym == pseudonym)
+            ).first()
+        if row is None:
+            return None
+        return Contact(row.pseudonym, row.channel, row.address, row.opted_out_at)
+
+    def set_opted_out(self, pseudonym: str, opted_out: bool, keyword: str) -> bool:
+        """Records an opt-out (STOP) or opt-in (START).
+
+        Args:
+            pseudonym: The conversation's pseudonym (its contact must exist).
+            opted_out: True to opt out, False to opt back in.
+            keyword: The keyword that did it (kept in the consent record).
+
+        Returns:
+            True when the state changed, False when it already was so.
+        """
+        now = utcnow()
+        with write_transaction(self.engine) as conn:
+            current = conn.execute(
+                select(sms_contacts.c.opted_out_at).where(sms_contacts.c.pseudonym == pseudonym)
+            ).first()
+            if current is None or (current.opted_out_at is not None) == opted_out:
+                return False
+            conn.execute(
+                sms_contacts.update()
+                .where(sms_contacts.c.pseudonym == pseudonym)
+                .values(opted_out_at=now if opted_out else None)
+            )
+            conn.execute(
+                sms_consent_events.insert().values(
+                    pseudonym=pseudonym,
+                    event="opt_out" if opted_out else "opt_in",
+                    keyword=keyword[:32],
+                    at=now,
+                )
+            )
+        return True
+
+    def consent_events(self, pseudonym: str) -> list[tuple[str, str, datetime]]:
+        """Lists a conversation's opt-outs and opt-ins, oldest first.
+
+        Args:
+            pseudonym: The conversation's pseudonym.
+
+        Returns:
+            ``(event, keyword, at)`` tuples.
+        """
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(sms_consent_events)
+                .where(sms_consent_events.c.pseudonym == pseudonym)
+                .order_by(sms_consent_events.c.id)
+            ).all()
+        return [(r.event, r.keyword, r.at) for r in rows]
+
+    # ------------------------------------------------------------------ numbered options
+
+    def save_options(self, pseudonym: str, options: list[Option]) -> None:
+        """Remembers the options just offered (replacing older ones; none clears them).
+
+        Args:
+            pseudonym: The conversation's pseudonym.
+            options: The options, in their numbered order.
+        """
+        data = json.dumps([{"title": o.title, "payload": o.payload} for o in options])
+        with write_transaction(self.engine) as conn:
+            conn.execute(sms_options.delete().where(sms_options.c.pseudonym == pseudonym))
+            if options:
+                conn.execute(
+                    sms_options.insert().values(
+                        pseudonym=pseudonym, options=data, updated_at=utcnow()
+                    )
+                )
+
+    def options(self, pseudonym: str) -> list[Option]:
+        """Returns the options most recently offered in a conversation.
+
+        Args:
+            pseudonym: The conversation's pseudonym.
+
+        Returns:
+            The options (empty when the last turn offered none).
+        """
+        with self.engine.connect() as conn:
+            data = conn.execute(
+                select(sms_options.c.options).where(sms_options.c.pseudonym == pseudonym)
+            ).scalar()
+        if not data:
+            return []
+        return [Option(str(o["title"]), str(o["payload"])) for o in json.loads(data)]
