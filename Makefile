@@ -14,12 +14,7 @@ export RASA_PORT ?= 5005
 export ACTION_PORT ?= 5055
 export WEB_PORT ?= 8080
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
-export TRACKER_DIALECT ?= sqlite
 export TRACKER_DB ?= $(CURDIR)/var/tracker.db
-export TRACKER_HOST ?=
-export TRACKER_PORT ?=
-export TRACKER_USER ?=
-export TRACKER_PASSWORD ?=
 
 PY_SOURCES := actions clinicbot tests scripts
 

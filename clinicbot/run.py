@@ -76,10 +76,8 @@ def service_env(base: Dict[str, str] | None = None) -> Dict[str, str]:
     settings = load_settings(env)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{settings.action_port}/webhook")
-    env.setdefault("TRACKER_DIALECT", "sqlite")
     env.setdefault("TRACKER_DB", str(VAR_DIR / "tracker.db"))
-    for key in ("TRACKER_HOST", "TRACKER_PORT", "TRACKER_USER", "TRACKER_PASSWORD"):
-        env.setdefault(key, "")
+    env.setdefault("RASA_ENDPOINTS", str(REPO_ROOT / "endpoints.yml"))
     if not env.get("RASA_TOKEN"):
         env["RASA_TOKEN"] = secrets.token_urlsafe(32)
     env.setdefault("PYTHONPATH", str(REPO_ROOT))
@@ -161,7 +159,7 @@ def service_commands(model: Path, env: Dict[str, str]) -> Dict[str, List[str]]:
             "--credentials",
             str(REPO_ROOT / "credentials.yml"),
             "--endpoints",
-            str(REPO_ROOT / "endpoints.yml"),
+            env["RASA_ENDPOINTS"],
             "--cors",
             *allowed_origins(env),
         ],
