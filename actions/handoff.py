@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 import functools
 import logging
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Set
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -19,6 +19,9 @@ from clinicbot.settings import load_settings
 from clinicbot.transcript import kb_topics_used, transcript_from_events
 
 logger = logging.getLogger(__name__)
+
+#: Notification tasks in flight (kept referenced so they finish; see ``notify_in_background``).
+_PENDING: Set[asyncio.Task[Any]] = set()
 
 NORMAL = "normal"
 URGENT = "urgent"
@@ -34,6 +37,27 @@ def escalation_store() -> Any:
     engine = get_engine(load_settings().db_url)
     migrate(engine)
     return EscalationStore(engine)
+
+
+def notify_in_background(escalation: Any) -> None:
+    """Notifies staff of an urgent escalation without delaying the patient's reply.
+
+    Args:
+        escalation: The stored escalation.
+    """
+    from clinicbot.notify import notify_urgent
+
+    async def _notify() -> None:
+        try:
+            result = await notify_urgent(escalation, load_settings())
+            if not getattr(result, "ok", True):
+                logger.error("Urgent notification incomplete for %s", escalation.id)
+        except Exception:  # noqa: BLE001 - logged; the escalation is in the queue anyway
+            logger.exception("Urgent notification failed for %s", escalation.id)
+
+    task = asyncio.get_running_loop().create_task(_notify())
+    _PENDING.add(task)
+    task.add_done_callback(_PENDING.discard)
 
 
 def previous_user_intent(tracker: Tracker) -> str | None:
@@ -93,14 +117,7 @@ class EscalatingAction(ClinicAction, abc.ABC):
             logger.exception("Could not store an escalation (reason %s)", reason)
             return None
         if getattr(escalation, "needs_urgent_notification", priority == URGENT):
-            try:
-                from clinicbot.notify import notify_urgent
-
-                result = notify_urgent(escalation, load_settings())
-                if asyncio.iscoroutine(result):
-                    await result
-            except Exception:  # noqa: BLE001 - notification failure must not break the reply
-                logger.exception("Urgent notification failed for %s", escalation.id)
+            notify_in_background(escalation)
         return escalation
 
     def clinic_is_open(self) -> bool:

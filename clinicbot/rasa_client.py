@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import quote
 
@@ -56,7 +57,7 @@ class RasaClient:
                     if resp.status >= 400:
                         raise RasaAPIError(f"Rasa answered HTTP {resp.status} for {method} {url}")
                     return await resp.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:
             raise RasaAPIError(f"Rasa is unreachable: {exc.__class__.__name__}") from exc
 
     async def get_tracker(self, conversation_id: str) -> dict[str, Any]:

@@ -37,6 +37,7 @@ class Settings:
         tracker_db_url: SQLAlchemy URL of Rasa's tracker store.
         secure_cookies: Whether console cookies carry the ``Secure`` attribute.
         session_idle_minutes: Console automatic log-off after inactivity.
+        public_web_url: Public base URL of the web server (links in staff notifications).
         notify_webhook_url: Optional URL that receives urgent-escalation notifications.
         smtp_host: Optional SMTP host for urgent-escalation e-mails.
         smtp_port: SMTP port.
@@ -57,6 +58,7 @@ class Settings:
     tracker_db_url: str = ""
     secure_cookies: bool = True
     session_idle_minutes: int = 15
+    public_web_url: str = ""
     notify_webhook_url: str = ""
     smtp_host: str = ""
     smtp_port: int = 25
@@ -94,6 +96,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         tracker_db_url=e.get("TRACKER_DB_URL") or f"sqlite:///{VAR_DIR / 'tracker.db'}",
         secure_cookies=_flag(e.get("CONSOLE_SECURE_COOKIES"), True),
         session_idle_minutes=int(e.get("CONSOLE_IDLE_MINUTES", "15")),
+        public_web_url=e.get("PUBLIC_WEB_URL", ""),
         notify_webhook_url=e.get("NOTIFY_WEBHOOK_URL", ""),
         smtp_host=e.get("SMTP_HOST", ""),
         smtp_port=int(e.get("SMTP_PORT", "25")),

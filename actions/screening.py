@@ -1,0 +1,697 @@
+"""The eligibility pre-screening conversation (form ``screening_form``).
+
+Flow: ``/start_screening`` (or "start the screening") -> ``action_screening_start`` (intro,
+resets the slots) -> ``screening_form`` asks up to seven questions, then shows the result and
+asks for consent to be contacted; with consent it asks a first name, a contact method and the
+contact details -> ``action_screening_submit`` (the consultation request, or what happens
+without one). The questions, their buttons and "why we ask" texts are data
+(``knowledge/screening_questions.yml``); what the result says comes from ONE reviewed rules
+file (``knowledge/screening_rules.yml``); the parsing and the rules engine are pure Python in
+:mod:`clinicbot.screening`.
+
+Free text is read by ``validate_screening_form`` itself (the slots have ``custom`` mappings),
+so it can tell an answer from a correction ("actually I'm 19"), a question for the knowledge
+base, "stop" or a crisis. When a message is not for the form, the validation returns no slot
+and Rasa rejects the form: the rules with ``condition: active_loop: screening_form`` answer it
+(crisis / emergency texts and the urgent escalation end the form; knowledge-base questions are
+answered and the form resumes).
+
+Reply payloads (shared/reply-contract.md): the intro, every question, the result and the
+messages without a consultation request are kind ``answer`` with ``kb_id``
+``eligibility.screening_process`` (the topic that explains pre-screening) and that entry's
+citations plus the citations behind the question or result; the confirmation of a
+consultation request is kind ``handoff`` with the new escalation's id (``kb_id`` null). Every
+payload also carries ``screening_step`` (``intro``, ``question``, ``result``, ``request``,
+``request_failed``, ``declined``, ``stopped``, ``under_age``) and, for questions,
+``screening_slot``.
+
+The answers are health data: this module never logs them (nor names, contact details or
+message text). They reach the escalation store only with the patient's explicit consent.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import logging
+from typing import Any, Dict, List, Optional, Sequence, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.base import ClinicAction
+from actions.handoff import NORMAL, EscalatingAction, escalation_store
+from clinicbot.knowledge import KnowledgeBase, default_knowledge_base
+from clinicbot.payload import ANSWER, HANDOFF, make_payload
+from clinicbot.screening import (
+    ALL_SLOTS,
+    CONSENT,
+    CONTACT,
+    CONTACT_METHOD,
+    CORRECTION,
+    FIRST_NAME,
+    FORM_SLOTS,
+    HINT_CORRECTED,
+    HINT_RESET,
+    HINT_RESUME,
+    HINT_SLOT,
+    HINT_UNCLEAR,
+    HINT_WHY,
+    INTERRUPT,
+    OUTCOME_SLOT,
+    RESET,
+    RESUME,
+    SCREENING_SLOTS,
+    SCREENING_TOPIC,
+    STOP,
+    STOPPED_SLOT,
+    UNCLEAR,
+    UNDER_AGE,
+    WHY,
+    YES,
+    Question,
+    Result,
+    Screening,
+    default_screening,
+)
+from clinicbot.spacy_build import canonical_names
+from clinicbot.transcript import kb_topics_used, transcript_from_events
+
+logger = logging.getLogger(__name__)
+
+FORM_NAME = "screening_form"
+#: Escalation reason code of a consultation request.
+CONSULTATION_REASON = "consultation_request"
+MAX_TOPIC_BUTTONS = 4
+
+
+def screening() -> Screening:
+    """The pre-screening data (loaded once per process)."""
+    return default_screening()
+
+
+def current_answers(tracker: Tracker) -> Dict[str, Any]:
+    """The pre-screening's slot values in a conversation."""
+    return {slot: tracker.get_slot(slot) for slot in ALL_SLOTS}
+
+
+def is_fresh_message(events: Sequence[Dict[str, Any]], form_name: str = FORM_NAME) -> bool:
+    """Tells whether the form validates a new patient message (not a return to the form).
+
+    Rasa calls the validation action with a temporary tracker that ends with the form's own
+    ``ActionExecuted`` (and slot events). If the event before that is the patient's message,
+    the message is for the form; if it is another action (a knowledge-base answer, the start
+    action), the form is being activated or resumed and there is nothing to read.
+
+    Args:
+        events: Tracker events (JSON dictionaries), oldest first.
+        form_name: The form.
+
+    Returns:
+        True when the latest patient message should be read as an answer.
+    """
+    skipped_form = False
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "action":
+            if not skipped_form and event.get("name") == form_name:
+                skipped_form = True
+                continue
+            return False
+        if kind == "user":
+            return True
+        if kind == "bot":
+            return False
+    return False
+
+
+def entity_names(tracker: Tracker, entity: str) -> List[str]:
+    """Canonical names of an entity type in the latest message (medicines, conditions)."""
+    names = canonical_names()
+    found: List[str] = []
+    for ent in tracker.latest_message.get("entities") or []:
+        value = ent.get("value")
+        if ent.get("entity") == entity and isinstance(value, str):
+            canonical = names.get(value.lower(), value)
+            if canonical not in found:
+                found.append(canonical)
+    return found
+
+
+def topic_buttons(kb: KnowledgeBase, topic_ids: Sequence[str]) -> List[Dict[str, str]]:
+    """Buttons that ask about knowledge-base topics."""
+    buttons = []
+    for topic_id in topic_ids[:MAX_TOPIC_BUTTONS]:
+        entry = kb.get(topic_id)
+        if entry is not None:
+            buttons.append({"title": entry.title, "payload": f"/{entry.intent}"})
+    return buttons
+
+
+def citations(kb: KnowledgeBase, keys: Sequence[str] = ()) -> List[str]:
+    """The screening topic's citations, then those of further reference keys."""
+    entry = kb.get(SCREENING_TOPIC)
+    out = kb.citations(entry) if entry is not None else []
+    for key in keys:
+        citation = kb.references.get(key)
+        if citation and citation not in out:
+            out.append(citation)
+    return out
+
+
+class ScreeningAction(ClinicAction, abc.ABC):
+    """Shared helpers of the pre-screening's actions."""
+
+    @staticmethod
+    def screening() -> Screening:
+        """The pre-screening data."""
+        return screening()
+
+    def send(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        text: str,
+        step: str,
+        buttons: Optional[List[Dict[str, str]]] = None,
+        sources: Sequence[str] = (),
+        **extra: Any,
+    ) -> None:
+        """Sends one pre-screening message with its ``answer`` payload.
+
+        Args:
+            dispatcher: Sends messages back.
+            tracker: The conversation.
+            text: The text.
+            step: The ``screening_step`` of the payload.
+            buttons: Buttons (dropped on plain-text channels).
+            sources: Reference keys beyond the screening topic's.
+            **extra: More payload keys.
+        """
+        kb = self.kb()
+        dispatcher.utter_message(
+            text=text,
+            buttons=[] if self.is_sms(tracker) else list(buttons or []),
+            json_message=make_payload(
+                ANSWER,
+                kb_id=SCREENING_TOPIC,
+                sources=citations(kb, sources),
+                screening_step=step,
+                safe_mode=self.in_safe_mode(tracker),
+                **extra,
+            ),
+        )
+
+    def with_safety_reminder(self, tracker: Tracker, text: str) -> str:
+        """Appends the crisis-resources reminder in safe mode."""
+        if self.in_safe_mode(tracker):
+            return f"{text}\n\n{self.kb().message('safety_reminder')}"
+        return text
+
+
+class ActionScreeningStart(ScreeningAction):
+    """Starts the pre-screening: explains it and clears any earlier answers."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_screening_start"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[str, Any],
+    ) -> List[EventType]:
+        """Sends the introduction; the form then asks the first question.
+
+        Args:
+            dispatcher: Sends messages back.
+            tracker: The conversation.
+            domain: The domain.
+
+        Returns:
+            Slot resets.
+        """
+        kb = self.kb()
+        text = self.with_safety_reminder(tracker, self.screening().message("intro", kb.fill))
+        self.send(dispatcher, tracker, text, "intro")
+        return [SlotSet(slot, None) for slot in ALL_SLOTS] + [SlotSet(REQUESTED_SLOT, None)]
+
+
+class AskScreeningQuestion(ScreeningAction, abc.ABC):
+    """Asks one question of the form (``action_ask_<slot>``), introduced by the hint."""
+
+    #: The slot this action asks for.
+    slot: str = ""
+
+    def question_text(self, tracker: Tracker, question: Question) -> str:
+        """The question, introduced according to the hint the validation left."""
+        screen = self.screening()
+        kb = self.kb()
+        method = tracker.get_slot(CONTACT_METHOD)
+        ask = kb.fill(question.text_for(method))
+        why = f"{screen.message('why_prefix', kb.fill)} {kb.fill(question.why)}"
+        hint = str(tracker.get_slot(HINT_SLOT) or "")
+        kind, _, about = hint.partition(":")
+        label = screen.questions[about].label if about in screen.questions else ""
+        progress = ""
+        if question.slot in SCREENING_SLOTS:
+            progress = screen.message(
+                "progress",
+                kb.fill,
+                number=str(SCREENING_SLOTS.index(question.slot) + 1),
+                total=str(len(SCREENING_SLOTS)),
+            )
+        if kind == HINT_UNCLEAR:
+            parts = [kb.fill(question.reprompt_for(method)), ask]
+        elif kind == HINT_WHY:
+            parts = [why, ask]
+        elif kind == HINT_RESUME:
+            parts = [screen.message("resume", kb.fill), ask]
+        elif kind == HINT_CORRECTED and label:
+            parts = [screen.message("corrected", kb.fill, label=label), progress, ask, why]
+        elif kind == HINT_RESET and label:
+            parts = [screen.message("reask_corrected", kb.fill, label=label), ask, why]
+        else:
+            parts = [progress, ask, why]
+        if self.is_sms(tracker) and question.options:
+            options = " / ".join(kb.fill(o.title) for o in question.options)
+            parts.append(screen.message("sms_options", kb.fill, options=options))
+        return "\n\n".join(p for p in parts if p)
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[str, Any],
+    ) -> List[EventType]:
+        """Sends the question with its buttons.
+
+        Args:
+            dispatcher: Sends messages back.
+            tracker: The conversation (the form's temporary tracker).
+            domain: The domain.
+
+        Returns:
+            The hint cleared.
+        """
+        events: List[EventType] = await self.before_question(dispatcher, tracker)
+        question = self.screening().questions[self.slot]
+        kb = self.kb()
+        buttons = [{"title": kb.fill(o.title), "payload": o.payload} for o in question.options]
+        self.send(
+            dispatcher,
+            tracker,
+            self.question_text(tracker, question),
+            "question",
+            buttons=buttons,
+            sources=question.sources,
+            screening_slot=self.slot,
+        )
+        return events + [SlotSet(HINT_SLOT, None)]
+
+    async def before_question(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> List[EventType]:
+        """Sends anything that comes before the question (nothing by default).
+
+        Args:
+            dispatcher: Sends messages back.
+            tracker: The conversation.
+
+        Returns:
+            Events.
+        """
+        return []
+
+
+class ActionAskScreenAge(AskScreeningQuestion):
+    """Asks whether the patient is at least the clinic's minimum age."""
+
+    slot = "screen_age"
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_screen_age"
+
+
+class ActionAskScreenReason(AskScreeningQuestion):
+    """Asks the main reason for considering treatment."""
+
+    slot = "screen_reason"
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_screen_reason"
+
+
+class ActionAskScreenTreatments(AskScreeningQuestion):
+    """Asks how many antidepressants or other treatments were tried."""
+
+    slot = "screen_treatments"
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_screen_treatments"
+
+
+class ActionAskScreenPregnancy(AskScreeningQuestion):
+    """Asks about pregnancy or breastfeeding."""
+
+    slot = "screen_pregnancy"
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_screen_pregnancy"
+
+
+class ActionAskScreenPsychosis(AskScreeningQuestion):
+    """Asks about a history of psychosis, schizophrenia or mania."""
+
+    slot = "screen_psychosis"
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_screen_psychosis"
+
+
+class ActionAskScreenCardio(AskScreeningQuestion):
+    """Asks about heart or blood-vessel conditions."""
+
+    slot = "screen_cardio"
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_screen_cardio"
+
+
+class ActionAskScreenSubstance(AskScreeningQuestion):
+    """Asks about alcohol or drug use that worries the patient."""
+
+    slot = "screen_substance"
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_screen_substance"
+
+
+class ActionAskConsultConsent(AskScreeningQuestion):
+    """Shows the result (once), then asks for consent to be contacted."""
+
+    slot = "consult_consent"
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_consult_consent"
+
+    async def before_question(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> List[EventType]:
+        """Sends the result unless it was already shown for these answers.
+
+        Args:
+            dispatcher: Sends messages back.
+            tracker: The conversation.
+
+        Returns:
+            The outcome slot.
+        """
+        if tracker.get_slot(OUTCOME_SLOT):
+            return []
+        result = self.screening().evaluate(current_answers(tracker))
+        send_result(self, dispatcher, tracker, result)
+        return [SlotSet(OUTCOME_SLOT, result.outcome)]
+
+
+class ActionAskConsultFirstName(AskScreeningQuestion):
+    """Asks the first name for the consultation request."""
+
+    slot = "consult_first_name"
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_consult_first_name"
+
+
+class ActionAskConsultContactMethod(AskScreeningQuestion):
+    """Asks whether to be contacted by phone or email."""
+
+    slot = "consult_contact_method"
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_consult_contact_method"
+
+
+class ActionAskConsultContact(AskScreeningQuestion):
+    """Asks the phone number or email address."""
+
+    slot = "consult_contact"
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_consult_contact"
+
+
+def send_result(
+    action: ScreeningAction,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    result: Result,
+    extra_buttons: Sequence[Dict[str, str]] = (),
+) -> None:
+    """Sends the pre-screening result with its knowledge-base topics as buttons.
+
+    Args:
+        action: The sending action.
+        dispatcher: Sends messages back.
+        tracker: The conversation.
+        result: The evaluated answers.
+        extra_buttons: Buttons after the topic buttons.
+    """
+    kb = action.kb()
+    text = action.with_safety_reminder(tracker, action.screening().result_text(result, kb.fill))
+    action.send(
+        dispatcher,
+        tracker,
+        text,
+        UNDER_AGE if result.outcome == UNDER_AGE else "result",
+        buttons=topic_buttons(kb, result.kb_topics) + list(extra_buttons),
+        sources=result.source_keys,
+        screening_outcome=result.outcome,
+    )
+
+
+class ValidateScreeningForm(FormValidationAction):
+    """Reads the patient's free text for the form and decides which question comes next."""
+
+    def name(self) -> Text:
+        """Action name."""
+        return "validate_screening_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        """The slots still needed (fewer after "stop", an under-age answer or no consent).
+
+        Args:
+            domain_slots: The form's slots in the domain.
+            dispatcher: Sends messages back.
+            tracker: The conversation.
+            domain: The domain.
+
+        Returns:
+            Slot names.
+        """
+        return screening().required_slots(current_answers(tracker))
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        """Interprets the latest message and sets slots; returns nothing to reject the form.
+
+        Args:
+            dispatcher: Sends messages back (the questions come from ``action_ask_*``).
+            tracker: The form's temporary tracker.
+            domain: The domain.
+
+        Returns:
+            Slot events and the next requested slot; an empty list when the message is not
+            for the form (Rasa then rejects the form and the rules answer it).
+        """
+        screen = screening()
+        answers = current_answers(tracker)
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        events: List[EventType] = []
+        if requested and is_fresh_message(tracker.events, self.form_name()):
+            message = tracker.latest_message or {}
+            intent = (message.get("intent") or {}).get("name")
+            meaning = screen.interpret(
+                message.get("text"),
+                intent,
+                requested,
+                answers,
+                medicines=entity_names(tracker, "MEDICINE"),
+                conditions=entity_names(tracker, "CONDITION"),
+            )
+            if meaning.kind == INTERRUPT:
+                return []
+            updates = dict(meaning.updates)
+            if meaning.kind in (CORRECTION, RESET):
+                updates[HINT_SLOT] = f"{HINT_CORRECTED if meaning.kind == CORRECTION else HINT_RESET}:{meaning.slot}"
+            elif meaning.kind == UNCLEAR:
+                updates[HINT_SLOT] = HINT_UNCLEAR
+            elif meaning.kind == WHY:
+                updates[HINT_SLOT] = HINT_WHY
+            elif meaning.kind == RESUME:
+                updates[HINT_SLOT] = HINT_RESUME
+            if meaning.kind != STOP and any(s in SCREENING_SLOTS for s in updates):
+                updates[OUTCOME_SLOT] = None  # answers changed: show the result again
+            events = [SlotSet(slot, value) for slot, value in updates.items()]
+            answers.update(updates)
+        elif requested:
+            events = [SlotSet(HINT_SLOT, HINT_RESUME)]
+        return events + [SlotSet(REQUESTED_SLOT, screen.next_slot(answers))]
+
+
+class ActionScreeningSubmit(EscalatingAction):
+    """Ends the pre-screening: the consultation request (with consent) or the next steps."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_screening_submit"
+
+    # Reuse the pre-screening helpers without making this a second base class chain.
+    send = ScreeningAction.send
+    with_safety_reminder = ScreeningAction.with_safety_reminder
+    screening = staticmethod(screening)
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[str, Any],
+    ) -> List[EventType]:
+        """Stores the consultation request if the patient agreed, and says what happens next.
+
+        Args:
+            dispatcher: Sends messages back.
+            tracker: The conversation.
+            domain: The domain.
+
+        Returns:
+            The pre-screening slots cleared (and the escalation id of a stored request).
+        """
+        screen = self.screening()
+        kb = self.kb()
+        answers = current_answers(tracker)
+        result = screen.evaluate(answers)
+        restart = {"title": screen.message("restart_button", kb.fill), "payload": "/start_screening"}
+        events: List[EventType] = [SlotSet(slot, None) for slot in ALL_SLOTS]
+        if answers.get(STOPPED_SLOT):
+            text = self.with_safety_reminder(tracker, screen.message("stopped", kb.fill))
+            self.send(dispatcher, tracker, text, "stopped", buttons=[restart])
+            return events
+        if result.outcome == UNDER_AGE:
+            send_result(self, dispatcher, tracker, result)  # type: ignore[arg-type]
+            self.send(
+                dispatcher,
+                tracker,
+                screen.message("under_age_no_contact", kb.fill),
+                UNDER_AGE,
+                buttons=[restart],
+            )
+            return events
+        contact = answers.get(CONTACT)
+        if answers.get(CONSENT) == YES and answers.get(FIRST_NAME) and contact:
+            return await self._request(dispatcher, tracker, screen, answers, result) + events
+        booking = kb.get("logistics.booking")
+        buttons = [{"title": screen.message("booking_button", kb.fill), "payload": f"/{booking.intent}"}] if booking else []
+        text = self.with_safety_reminder(tracker, screen.message("declined", kb.fill))
+        self.send(dispatcher, tracker, text, "declined", buttons=buttons)
+        return events
+
+    async def _request(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        screen: Screening,
+        answers: Dict[str, Any],
+        result: Result,
+    ) -> List[EventType]:
+        kb = self.kb()
+        details = {
+            "screening": screen.screening_answers(answers),
+            "outcome": result.outcome,
+            "first_name": answers.get(FIRST_NAME),
+            "contact_method": answers.get(CONTACT_METHOD),
+            "contact": answers.get(CONTACT),
+        }
+        escalation = await self.store_request(tracker, details)
+        if escalation is None:
+            dispatcher.utter_message(
+                text=screen.message("request_failed", kb.fill),
+                json_message=make_payload(HANDOFF, screening_step="request_failed"),
+            )
+            return []
+        values = {"first_name": str(answers.get(FIRST_NAME)), "method": str(answers.get(CONTACT_METHOD))}
+        if self.clinic_is_open():
+            text = screen.message("request_open", kb.fill, **values)
+        else:
+            text = screen.message(
+                "request_closed", kb.fill, next_opening=self.next_opening(), **values
+            )
+        dispatcher.utter_message(
+            text=self.with_safety_reminder(tracker, text),
+            json_message=make_payload(
+                HANDOFF, escalation_id=escalation.id, screening_step="request"
+            ),
+        )
+        return [SlotSet("escalation_id", escalation.id)]
+
+    async def store_request(self, tracker: Tracker, details: Dict[str, Any]) -> Any | None:
+        """Stores the consultation request as a normal-priority escalation.
+
+        Unlike :meth:`EscalatingAction.escalate`, a failure is logged without the exception
+        text, which could quote the health data being stored.
+
+        Args:
+            tracker: The conversation.
+            details: Screening answers, outcome and contact details.
+
+        Returns:
+            The escalation, or None if the store could not be reached.
+        """
+        transcript = transcript_from_events(tracker.events)
+        try:
+            return await asyncio.to_thread(
+                escalation_store().open_or_join,
+                tracker.sender_id,
+                tracker.get_latest_input_channel() or "unknown",
+                CONSULTATION_REASON,
+                NORMAL,
+                transcript,
+                kb_topics_used(transcript),
+                details,
+            )
+        except Exception as exc:  # noqa: BLE001 - the patient's reply must not fail
+            logger.error("Could not store a consultation request (%s)", type(exc).__name__)
+            return None
+
+
+__all__ = [
+    "FORM_SLOTS",
+    "ActionScreeningStart",
+    "ActionScreeningSubmit",
+    "ValidateScreeningForm",
+]

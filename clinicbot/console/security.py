@@ -1,0 +1,309 @@
+"""Console access control.
+
+Session cookies, the ``@authorized`` decorator, CSRF checks, the login rate limit and the
+security headers.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+from urllib.parse import quote
+
+from sanic import Request
+from sanic.response import BaseHTTPResponse, HTTPResponse, json, redirect
+
+from clinicbot.console.render import render
+from clinicbot.store.audit import audit
+from clinicbot.store.staff import ADMIN
+
+SESSION_COOKIE = "clinic_console_session"
+LOGIN_CSRF_COOKIE = "clinic_console_login_csrf"
+COOKIE_PATH = "/console"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+Handler = Callable[..., Awaitable[HTTPResponse]]
+H = TypeVar("H", bound=Handler)
+
+_NEXT_PATTERN = re.compile(r"^/console(/[A-Za-z0-9_\-/]*)?$")
+
+
+def set_cookie(
+    response: HTTPResponse, name: str, value: str, secure: bool, max_age: int | None = None
+) -> None:
+    """Sets a console cookie: HttpOnly, SameSite=Strict, Path=/console, Secure if asked.
+
+    Args:
+        response: The response.
+        name: Cookie name.
+        value: Cookie value.
+        secure: Add the Secure attribute.
+        max_age: Lifetime in seconds (None for a browser-session cookie; 0 deletes).
+    """
+    response.cookies[name] = value
+    cookie = response.cookies[name]
+    cookie["path"] = COOKIE_PATH
+    cookie["httponly"] = True
+    cookie["samesite"] = "Strict"
+    if secure:
+        cookie["secure"] = True
+    if max_age is not None:
+        cookie["max-age"] = max_age
+
+
+def clear_cookie(response: HTTPResponse, name: str, secure: bool) -> None:
+    """Tells the browser to drop a console cookie.
+
+    Args:
+        response: The response.
+        name: Cookie name.
+        secure: Whether the cookie was set with Secure.
+    """
+    set_cookie(response, name, "", secure, max_age=0)
+
+
+def tokens_equal(expected: str | None, given: Any) -> bool:
+    """Compares two tokens in constant time.
+
+    Args:
+        expected: The known token.
+        given: The submitted value (anything).
+
+    Returns:
+        True only if both are non-empty equal strings.
+    """
+    if not expected or not isinstance(given, str) or not given:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
+
+
+def wants_json(request: Request) -> bool:
+    """Tells whether a request expects a JSON answer (fetch from the console's scripts).
+
+    Args:
+        request: The request.
+
+    Returns:
+        True for ``/console/api/`` paths and ``Accept: application/json``.
+    """
+    accept = request.headers.get("accept", "")
+    return request.path.startswith("/console/api/") or "application/json" in accept
+
+
+def field(request: Request, name: str) -> str | None:
+    """Reads a submitted field from a form or a JSON body.
+
+    Args:
+        request: The request.
+        name: Field name.
+
+    Returns:
+        The value, or None.
+    """
+    if "application/json" in request.headers.get("content-type", ""):
+        try:
+            body = request.json
+        except Exception:  # noqa: BLE001 - a malformed body is just "no field"
+            return None
+        value = body.get(name) if isinstance(body, dict) else None
+        return value if isinstance(value, str) else None
+    form = request.form
+    value = form.get(name) if form else None
+    return value if isinstance(value, str) else None
+
+
+def safe_next(value: str | None) -> str:
+    """Validates a post-login redirect target.
+
+    Args:
+        value: The ``next`` parameter.
+
+    Returns:
+        The target if it is a console path, else ``/console/``.
+    """
+    if value and _NEXT_PATTERN.match(value) and "//" not in value:
+        return value
+    return "/console/"
+
+
+def client_ip(request: Request) -> str:
+    """Returns the client's address (``remote_addr`` when proxies are configured).
+
+    Args:
+        request: The request.
+
+    Returns:
+        The address.
+    """
+    return str(request.remote_addr or request.ip or "unknown")
+
+
+def _unauthenticated(request: Request, expired: bool) -> HTTPResponse:
+    if request.method == "GET" and not wants_json(request):
+        target = f"/console/login?next={quote(request.path, safe='/')}"
+        if expired:
+            target += "&expired=1"
+        response = redirect(target)
+    else:
+        response = json({"error": "unauthenticated", "expired": expired}, status=401)
+    if expired:
+        clear_cookie(response, SESSION_COOKIE, request.app.ctx.settings.secure_cookies)
+    return response
+
+
+def forbidden(request: Request, message: str) -> HTTPResponse:
+    """Builds a 403 answer.
+
+    Args:
+        request: The request.
+        message: Fixed explanation (no user input).
+
+    Returns:
+        JSON or an HTML page.
+    """
+    if wants_json(request):
+        return json({"error": "forbidden", "message": message}, status=403)
+    user = getattr(request.ctx, "user", None)
+    session = getattr(request.ctx, "session", None)
+    return render(
+        "error.html",
+        status=403,
+        title="Not allowed",
+        message=message,
+        user=user,
+        csrf_token=session.csrf_token if session else "",
+    )
+
+
+def authorized(role: str | None = None, *, touch: bool = True) -> Callable[[H], H]:
+    """Requires a signed-in staff member (and a role, and a CSRF token on POST).
+
+    On success the handler finds ``request.ctx.user`` (a ``StaffUser``) and
+    ``request.ctx.session`` (a ``ConsoleSession``). Without a valid session, GET pages redirect
+    to the login page and everything else gets 401; a wrong role gets 403; an unsafe method
+    without the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``)
+    gets 403.
+
+    Args:
+        role: ``admin`` to restrict to administrators; None for any staff member.
+        touch: Whether the request counts as activity (live polling does not).
+
+    Returns:
+        The decorator.
+    """
+
+    def decorator(handler: H) -> H:
+        @wraps(handler)
+        async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            ctx = request.app.ctx
+            token = request.cookies.get(SESSION_COOKIE)
+            session, expired = ctx.sessions.lookup(token, touch=touch)
+            if session is None:
+                return _unauthenticated(request, expired)
+            user = ctx.staff.get(session.username)
+            if user is None or user.disabled:
+                ctx.sessions.delete(token)
+                return _unauthenticated(request, False)
+            request.ctx.session = session
+            request.ctx.user = user
+            if request.method not in SAFE_METHODS:
+                given = request.headers.get(CSRF_HEADER) or field(request, CSRF_FIELD)
+                if not tokens_equal(session.csrf_token, given):
+                    audit(ctx.engine, user.username, "csrf_failed", detail={"path": request.path})
+                    return forbidden(request, "The form was stale or incomplete (CSRF check).")
+            if role == ADMIN and not user.is_admin:
+                audit(ctx.engine, user.username, "forbidden", detail={"path": request.path})
+                return forbidden(request, "This page is for administrators.")
+            return await handler(request, *args, **kwargs)
+
+        return cast(H, wrapper)
+
+    return decorator
+
+
+class RateLimiter:
+    """Sliding-window rate limit per key (the login form uses the client address).
+
+    Args:
+        limit: Attempts allowed per window.
+        window: Window length in seconds.
+        clock: Monotonic clock (tests replace it).
+    """
+
+    def __init__(
+        self, limit: int = 10, window: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """Creates an empty limiter."""
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._hits: dict[str, deque[float]] = {}
+
+    def hit(self, key: str) -> bool:
+        """Records an attempt.
+
+        Args:
+            key: Who attempts (client address).
+
+        Returns:
+            True if the attempt is allowed, False if the limit is exceeded.
+        """
+        now = self.clock()
+        if len(self._hits) > 10_000:
+            for k in [k for k, q in self._hits.items() if not q or q[-1] <= now - self.window]:
+                del self._hits[k]
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return False
+        hits.append(now)
+        return True
+
+    def retry_after(self, key: str) -> int:
+        """Seconds until the next attempt of a key is allowed.
+
+        Args:
+            key: Who attempts.
+
+        Returns:
+            Whole seconds (at least 1).
+        """
+        hits = self._hits.get(key)
+        if not hits:
+            return 1
+        return max(1, int(hits[0] + self.window - self.clock()) + 1)
+
+
+async def security_headers(request: Request, response: BaseHTTPResponse) -> None:
+    """Response middleware adding security headers to everything under ``/console``.
+
+    Args:
+        request: The request.
+        response: The response to decorate.
+    """
+    if not (request.path == "/console" or request.path.startswith("/console/")):
+        return
+    headers = response.headers
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if request.path.startswith("/console/static/"):
+        headers["Cache-Control"] = "no-cache"
+    else:
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"

@@ -1,0 +1,439 @@
+"""Staff accounts of the console: argon2id password hashes, roles and lockout.
+
+There are no default accounts: an administrator creates them with
+``python -m clinicbot.console create-staff``.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine, Row
+
+from clinicbot.store.db import write_transaction
+from clinicbot.store.schema import console_sessions, staff_users, utcnow
+
+STAFF = "staff"
+ADMIN = "admin"
+ROLES = (STAFF, ADMIN)
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+#: Results of :meth:`StaffStore.verify`.
+OK = "ok"
+INVALID = "invalid"
+LOCKED = "locked"
+DISABLED = "disabled"
+
+
+class StaffError(ValueError):
+    """Raised for invalid staff account operations (the message says why)."""
+
+
+class StaffExists(StaffError):
+    """Raised when creating a user that already exists."""
+
+
+class UnknownStaff(StaffError, LookupError):
+    """Raised when a username does not exist."""
+
+
+def default_hasher() -> PasswordHasher:
+    """Returns the argon2id hasher used for staff passwords (argon2-cffi's RFC 9106 defaults).
+
+    Returns:
+        The hasher.
+    """
+    return PasswordHasher(type=Type.ID)
+
+
+def normalize_username(username: str) -> str:
+    """Lower-cases and validates a username.
+
+    Args:
+        username: As typed.
+
+    Returns:
+        The normalised username.
+
+    Raises:
+        StaffError: If it is not 2-64 characters of ``a-z 0-9 . _ -``.
+    """
+    name = (username or "").strip().lower()
+    if not USERNAME_PATTERN.match(name):
+        raise StaffError(
+            "username must be 2-64 characters: lower-case letters, digits, '.', '_' or '-'"
+        )
+    return name
+
+
+def check_password_policy(password: str) -> None:
+    """Checks a new password against the policy.
+
+    Args:
+        password: The password.
+
+    Raises:
+        StaffError: If it is shorter than :data:`MIN_PASSWORD_LENGTH` or absurdly long.
+    """
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise StaffError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise StaffError(f"password must have at most {MAX_PASSWORD_LENGTH} characters")
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    """A staff account (without its hash).
+
+    Attributes:
+        username: Login name.
+        display_name: Name shown to patients ("Dana from the clinic team").
+        role: ``staff`` or ``admin``.
+        disabled: Disabled accounts cannot sign in.
+        failed_attempts: Consecutive failed sign-ins since the last success or lockout.
+        locked_until: Sign-in refused until then (UTC), if set.
+        created_at: Creation time.
+        last_login_at: Last successful sign-in.
+    """
+
+    username: str
+    display_name: str
+    role: str
+    disabled: bool
+    failed_attempts: int
+    locked_until: datetime | None
+    created_at: datetime
+    last_login_at: datetime | None
+
+    @property
+    def is_admin(self) -> bool:
+        """True for administrators."""
+        return self.role == ADMIN
+
+    def is_locked(self, now: datetime | None = None) -> bool:
+        """Tells whether the account is locked out.
+
+        Args:
+            now: Reference time (defaults to now).
+
+        Returns:
+            True while ``locked_until`` is in the future.
+        """
+        return self.locked_until is not None and self.locked_until > (now or utcnow())
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    """Outcome of a sign-in attempt.
+
+    Attributes:
+        status: ``ok``, ``invalid`` (unknown user or wrong password), ``locked`` or
+            ``disabled``. Show users one generic message for every failure.
+        user: The account when ``status`` is ``ok``.
+    """
+
+    status: str
+    user: StaffUser | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True for a successful sign-in."""
+        return self.status == OK
+
+
+def _user(row: Row) -> StaffUser:
+    m = row._mapping
+    return StaffUser(
+        username=m["username"],
+        display_name=m["display_name"],
+        role=m["role"],
+        disabled=bool(m["disabled"]),
+        failed_attempts=int(m["failed_attempts"]),
+        locked_until=m["locked_until"],
+        created_at=m["created_at"],
+        last_login_at=m["last_login_at"],
+    )
+
+
+class StaffStore:
+    """Staff accounts.
+
+    Args:
+        engine: Engine of a migrated clinic database.
+        hasher: argon2 hasher (tests pass a cheap one); defaults to :func:`default_hasher`.
+        max_failures: Failed sign-ins that lock the account.
+        lockout: How long a lockout lasts.
+        clock: Returns the current UTC time (tests replace it).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        hasher: PasswordHasher | None = None,
+        max_failures: int = 5,
+        lockout: timedelta = timedelta(minutes=15),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        """Creates the store; performs no I/O."""
+        self.engine = engine
+        self.hasher = hasher or default_hasher()
+        self.max_failures = max_failures
+        self.lockout = lockout
+        self.clock = clock
+        self._dummy_hash: str | None = None
+
+    def _dummy_verify(self, password: str) -> None:
+        # Spend the same work as a real check so response times do not reveal usernames.
+        if self._dummy_hash is None:
+            self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(24))
+        try:
+            self.hasher.verify(self._dummy_hash, password or "")
+        except (VerificationError, InvalidHashError):
+            pass
+
+    def get(self, username: str) -> StaffUser | None:
+        """Fetches an account.
+
+        Args:
+            username: The username (case-insensitive).
+
+        Returns:
+            The account, or None.
+        """
+        try:
+            name = normalize_username(username)
+        except StaffError:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(select(staff_users).where(staff_users.c.username == name)).first()
+        return _user(row) if row is not None else None
+
+    def list_users(self) -> list[StaffUser]:
+        """Lists all accounts by username.
+
+        Returns:
+            The accounts.
+        """
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(staff_users).order_by(staff_users.c.username))
+            return [_user(r) for r in rows]
+
+    def create_user(
+        self,
+        username: str,
+        password: str,
+        role: str = STAFF,
+        display_name: str | None = None,
+        *,
+        reset_password: bool = False,
+    ) -> StaffUser:
+        """Creates an account, or resets an existing one's password when asked to.
+
+        Resetting also sets the role and display name, clears the lockout and signs the user
+        out of every console session.
+
+        Args:
+            username: Login name (normalised to lower case).
+            password: At least :data:`MIN_PASSWORD_LENGTH` characters.
+            role: ``staff`` or ``admin``.
+            display_name: Name shown to patients; defaults to the username.
+            reset_password: Allow replacing an existing account's password.
+
+        Returns:
+            The account.
+
+        Raises:
+            StaffError: Invalid username, role or password.
+            StaffExists: The user exists and ``reset_password`` is False.
+        """
+        name = normalize_username(username)
+        if role not in ROLES:
+            raise StaffError(f"role must be one of {', '.join(ROLES)}")
+        check_password_policy(password)
+        shown = (display_name or "").strip() or name
+        if len(shown) > 100:
+            raise StaffError("display name must have at most 100 characters")
+        password_hash = self.hasher.hash(password)
+        now = self.clock()
+        with write_transaction(self.engine) as conn:
+            exists = conn.execute(
+                select(staff_users.c.username).where(staff_users.c.username == name)
+            ).first()
+            if exists is not None and not reset_password:
+                raise StaffExists(f"user {name!r} already exists (use --reset-password)")
+            values = {
+                "display_name": shown,
+                "password_hash": password_hash,
+                "role": role,
+                "failed_attempts": 0,
+                "locked_until": None,
+                "updated_at": now,
+            }
+            if exists is None:
+                conn.execute(
+                    staff_users.insert().values(
+                        username=name, disabled=False, created_at=now, **values
+                    )
+                )
+            else:
+                conn.execute(
+                    staff_users.update().where(staff_users.c.username == name).values(**values)
+                )
+                conn.execute(delete(console_sessions).where(console_sessions.c.username == name))
+            row = conn.execute(select(staff_users).where(staff_users.c.username == name)).one()
+        return _user(row)
+
+    def set_disabled(self, username: str, disabled: bool) -> StaffUser:
+        """Disables or re-enables an account (disabling signs it out everywhere).
+
+        Args:
+            username: The account.
+            disabled: New state.
+
+        Returns:
+            The account.
+
+        Raises:
+            UnknownStaff: No such account.
+        """
+        name = normalize_username(username)
+        with write_transaction(self.engine) as conn:
+            result = conn.execute(
+                staff_users.update()
+                .where(staff_users.c.username == name)
+                .values(disabled=disabled, updated_at=self.clock())
+            )
+            if result.rowcount == 0:
+                raise UnknownStaff(f"no user {name!r}")
+            if disabled:
+                conn.execute(delete(console_sessions).where(console_sessions.c.username == name))
+            row = conn.execute(select(staff_users).where(staff_users.c.username == name)).one()
+        return _user(row)
+
+    def unlock(self, username: str) -> None:
+        """Clears an account's lockout and failure count.
+
+        Args:
+            username: The account.
+
+        Raises:
+            UnknownStaff: No such account.
+        """
+        name = normalize_username(username)
+        with write_transaction(self.engine) as conn:
+            result = conn.execute(
+                staff_users.update()
+                .where(staff_users.c.username == name)
+                .values(failed_attempts=0, locked_until=None, updated_at=self.clock())
+            )
+            if result.rowcount == 0:
+                raise UnknownStaff(f"no user {name!r}")
+
+    def verify(self, username: str, password: str) -> AuthResult:
+        """Checks a sign-in attempt, counting failures and locking the account.
+
+        After :attr:`max_failures` consecutive failures the account is locked for
+        :attr:`lockout`; attempts while locked fail without checking the password. Unknown
+        users cost the same hashing work as known ones. On success the failure count is reset
+        and the hash is upgraded if the hasher's parameters changed (see :meth:`rehash`).
+
+        Args:
+            username: As typed.
+            password: As typed.
+
+        Returns:
+            The outcome.
+        """
+        now = self.clock()
+        try:
+            name = normalize_username(username)
+        except StaffError:
+            self._dummy_verify(password)
+            return AuthResult(INVALID)
+        if not password or len(password) > MAX_PASSWORD_LENGTH:
+            self._dummy_verify("")
+            return AuthResult(INVALID)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(staff_users).where(staff_users.c.username == name)).first()
+        if row is None:
+            self._dummy_verify(password)
+            return AuthResult(INVALID)
+        user = _user(row)
+        if user.disabled:
+            self._dummy_verify(password)
+            return AuthResult(DISABLED)
+        if user.is_locked(now):
+            self._dummy_verify(password)
+            return AuthResult(LOCKED)
+        stored_hash = row._mapping["password_hash"]
+        try:
+            self.hasher.verify(stored_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return AuthResult(self._record_failure(name, now))
+        with write_transaction(self.engine) as conn:
+            conn.execute(
+                staff_users.update()
+                .where(staff_users.c.username == name)
+                .values(failed_attempts=0, locked_until=None, last_login_at=now)
+            )
+        self.rehash(name, password, stored_hash)
+        refreshed = self.get(name)
+        return AuthResult(OK, refreshed or user)
+
+    def _record_failure(self, name: str, now: datetime) -> str:
+        with write_transaction(self.engine) as conn:
+            conn.execute(
+                staff_users.update()
+                .where(staff_users.c.username == name)
+                .values(failed_attempts=staff_users.c.failed_attempts + 1)
+            )
+            failures = conn.execute(
+                select(staff_users.c.failed_attempts).where(staff_users.c.username == name)
+            ).scalar_one()
+            if failures >= self.max_failures:
+                conn.execute(
+                    staff_users.update()
+                    .where(staff_users.c.username == name)
+                    .values(failed_attempts=0, locked_until=now + self.lockout)
+                )
+                return LOCKED
+        return INVALID
+
+    def rehash(self, username: str, password: str, stored_hash: str | None = None) -> bool:
+        """Re-hashes a verified password if the hasher's parameters changed.
+
+        Args:
+            username: The account.
+            password: Its password, already verified by the caller.
+            stored_hash: The current hash (read from the database when omitted).
+
+        Returns:
+            True if a new hash was stored.
+        """
+        name = normalize_username(username)
+        if stored_hash is None:
+            with self.engine.connect() as conn:
+                stored_hash = conn.execute(
+                    select(staff_users.c.password_hash).where(staff_users.c.username == name)
+                ).scalar()
+        if stored_hash is None or not self.hasher.check_needs_rehash(stored_hash):
+            return False
+        new_hash = self.hasher.hash(password)
+        with write_transaction(self.engine) as conn:
+            conn.execute(
+                staff_users.update()
+                .where(staff_users.c.username == name)
+                .where(staff_users.c.password_hash == stored_hash)
+                .values(password_hash=new_hash, updated_at=self.clock())
+            )
+        return True

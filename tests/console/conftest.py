@@ -1,0 +1,245 @@
+"""A running console on 127.0.0.1 (real Sanic server, aiohttp client) with a fake Rasa.
+
+sanic-testing is not installed (Sanic 21.12's ``app.test_client`` needs it), so each test starts
+the app with ``create_server`` on a socket bound to port 0 and talks to it over loopback.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from argon2 import PasswordHasher, Type
+from sanic import Sanic
+from sqlalchemy.engine import Engine
+
+from clinicbot.rasa_client import RasaAPIError, RasaClient
+from clinicbot.settings import Settings
+from clinicbot.store.db import dispose_engine, get_engine
+from clinicbot.store.escalations import Escalation, EscalationStore
+from clinicbot.web.app import create_app
+
+PASSWORD = "a long enough password"
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID)
+Sanic.test_mode = True
+
+
+class FakeRasa(RasaClient):
+    """Records append_events calls and serves trackers from a dict; can pretend to be down."""
+
+    def __init__(self) -> None:
+        """No trackers, no recorded calls, Rasa reachable."""
+        super().__init__("http://127.0.0.1:9", "token")
+        self.trackers: dict[str, list[dict[str, Any]]] = {}
+        self.appended: list[tuple[str, list[dict[str, Any]], str | None]] = []
+        self.down = False
+
+    async def get_tracker(self, conversation_id: str) -> dict[str, Any]:
+        if self.down:
+            raise RasaAPIError("Rasa is unreachable: ClientConnectorError")
+        return {"sender_id": conversation_id, "events": self.trackers.get(conversation_id, [])}
+
+    async def append_events(
+        self,
+        conversation_id: str,
+        events: list[dict[str, Any]],
+        output_channel: str | None = "latest",
+    ) -> dict[str, Any]:
+        if self.down:
+            raise RasaAPIError("Rasa is unreachable: ClientConnectorError")
+        self.appended.append((conversation_id, events, output_channel))
+        return {}
+
+
+@dataclass
+class Response:
+    status: int
+    headers: Any
+    text: str
+    set_cookies: list[str]
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.text)
+
+    @property
+    def location(self) -> str:
+        return str(self.headers.get("Location", ""))
+
+
+@dataclass
+class Browser:
+    """A minimal browser: keeps cookies by hand so tests can inspect and replay them."""
+
+    base: str
+    session: aiohttp.ClientSession
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        data: dict[str, str] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        hdrs = dict(headers or {})
+        if self.cookies:
+            hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        async with self.session.request(
+            method, self.base + path, data=data, json=json, headers=hdrs, allow_redirects=False
+        ) as resp:
+            body = await resp.text()
+            set_cookies = resp.headers.getall("Set-Cookie", [])
+            for header in set_cookies:
+                jar: SimpleCookie = SimpleCookie()
+                jar.load(header)
+                for name, morsel in jar.items():
+                    if morsel["max-age"] == "0":
+                        self.cookies.pop(name, None)
+                    else:
+                        self.cookies[name] = morsel.value
+            return Response(resp.status, resp.headers, body, set_cookies)
+
+    async def get(self, path: str, **kwargs: Any) -> Response:
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> Response:
+        return await self.request("POST", path, **kwargs)
+
+    async def csrf(self, path: str = "/console/") -> str:
+        page = await self.get(path)
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert match, f"no CSRF token on {path}: {page.status}"
+        return match.group(1)
+
+    async def login(self, username: str, password: str = PASSWORD) -> Response:
+        """Signs in; an existing session cookie is sent along with the POST (not the GET)."""
+        old_session = self.cookies.pop("clinic_console_session", None)
+        form = await self.get("/console/login")
+        if old_session:
+            self.cookies["clinic_console_session"] = old_session
+        match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert match
+        return await self.post(
+            "/console/login",
+            data={"csrf_token": match.group(1), "username": username, "password": password},
+        )
+
+
+@dataclass
+class Console:
+    app: Sanic
+    settings: Settings
+    engine: Engine
+    rasa: FakeRasa
+    base: str
+    session: aiohttp.ClientSession
+    browser: Browser
+
+    @property
+    def store(self) -> EscalationStore:
+        return self.app.ctx.escalations
+
+    def new_browser(self) -> Browser:
+        return Browser(self.base, self.session)
+
+    def add_staff(self, username: str, role: str = "staff", display_name: str = "") -> None:
+        self.app.ctx.staff.create_user(
+            username, PASSWORD, role=role, display_name=display_name or username.title()
+        )
+
+    def escalate(
+        self,
+        conversation_id: str = "conv-1",
+        reason: str = "patient_request",
+        priority: str = "normal",
+        transcript: list[dict[str, Any]] | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> Escalation:
+        return self.store.open_or_join(
+            conversation_id,
+            "socketio",
+            reason,
+            priority,
+            transcript or [{"role": "patient", "text": "snapshot text", "ts": 1.0}],
+            ["prep-fasting"],
+            details,
+        )
+
+
+async def start_console(
+    tmp_path: Path, pass_engine: bool = True, **settings_changes: Any
+) -> AsyncIterator[Console]:
+    """Starts an app on a free loopback port and yields a console handle.
+
+    With ``pass_engine=False`` the app opens the database from ``settings.db_url`` itself.
+    """
+    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    options: dict[str, Any] = {"db_url": url, "secure_cookies": False, "session_idle_minutes": 15}
+    options.update(settings_changes)
+    settings = Settings(**options)
+    engine = get_engine(url)
+    rasa = FakeRasa()
+    app = create_app(
+        settings,
+        rasa_client=rasa,
+        engine=engine if pass_engine else None,
+        password_hasher=CHEAP_HASHER,
+    )
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
+    assert server is not None
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    base = f"http://127.0.0.1:{port}"
+    session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+    try:
+        yield Console(app, settings, engine, rasa, base, session, Browser(base, session))
+    finally:
+        await session.close()
+        await server.before_stop()
+        for connection in list(server.connections):
+            connection.close_if_idle()
+        server.close()
+        await server.wait_closed()
+        await server.after_stop()
+        sock.close()
+        dispose_engine(url)
+
+
+@pytest.fixture
+async def console(tmp_path: Path) -> AsyncIterator[Console]:
+    """A running console with no users yet."""
+    async for handle in start_console(tmp_path):
+        yield handle
+
+
+@pytest.fixture
+async def staff(console: Console) -> Browser:
+    """A browser signed in as staff member ``dana`` ("Dana")."""
+    console.add_staff("dana", display_name="Dana")
+    response = await console.browser.login("dana")
+    assert response.status == 303, response.text
+    return console.browser
+
+
+@pytest.fixture
+async def admin(console: Console) -> Browser:
+    """A browser signed in as administrator ``ada``."""
+    console.add_staff("ada", role="admin", display_name="Ada")
+    browser = console.new_browser()
+    response = await browser.login("ada")
+    assert response.status == 303, response.text
+    return browser
