@@ -73,6 +73,59 @@ class LiveStack:
         with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 - localhost
             return dict(json.loads(resp.read()))
 
+    def staff_reply(self, conversation_id: str, text: str) -> None:
+        """Replies to a patient the way staff do: sign in to the console, post the reply form.
+
+        The conversation must have an open escalation (the patient asked for a person).
+        """
+        import http.cookiejar
+        import re
+        import urllib.parse
+
+        from clinicbot.store.db import get_engine
+        from clinicbot.store.escalations import EscalationStore
+        from clinicbot.store.migrations import migrate
+        from clinicbot.store.staff import StaffStore
+
+        engine = get_engine(self.db_url)
+        migrate(engine)
+        password = "e2e staff password 1"
+        username = "e2e-staff"
+        StaffStore(engine).create_user(
+            username, password, "staff", display_name="Sam", reset_password=True
+        )
+        escalation = None
+        for _ in range(40):  # the escalation is stored by the action server
+            escalation = EscalationStore(engine).find_open_for_conversation(conversation_id)
+            if escalation is not None:
+                break
+            import time
+
+            time.sleep(0.25)
+        assert escalation is not None, "no open escalation for this conversation"
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        token_re = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
+
+        def token(path: str) -> str:
+            with opener.open(f"{self.web_url}{path}", timeout=10) as resp:
+                match = token_re.search(resp.read().decode())
+            assert match, path
+            return match.group(1)
+
+        def post(path: str, fields: Dict[str, str]) -> None:
+            data = urllib.parse.urlencode(fields).encode()
+            with opener.open(f"{self.web_url}{path}", data=data, timeout=20) as resp:
+                assert resp.status == 200, path
+
+        post(
+            "/console/login",
+            {"username": username, "password": password, "csrf_token": token("/console/login")},
+        )
+        page = f"/console/escalations/{escalation.id}"
+        post(f"{page}/reply", {"text": text, "csrf_token": token(page)})
+
     def stop_actions(self) -> None:
         """Stops the action server (to test the paths that must work without it)."""
         self.stack.stop(["actions"])

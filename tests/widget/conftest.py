@@ -1,0 +1,91 @@
+"""Fixtures for the widget's browser tests: a fake Rasa, the widget web server, Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from clinicbot.paths import REPO_ROOT
+
+from .fake_rasa import FakeRasa
+
+ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
+
+
+def free_port() -> int:
+    """Returns a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 30.0) -> None:
+    """Waits until ``url`` answers HTTP 200."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} did not come up in {timeout} s")
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def fake_rasa() -> Iterator[FakeRasa]:
+    """A running fake Rasa server (socket.io + tracker API)."""
+    server = FakeRasa()
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def widget_server(fake_rasa: FakeRasa, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The widget blueprint served by Sanic in a subprocess; yields its base URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "RASA_URL": fake_rasa.url,
+        "PUBLIC_RASA_URL": fake_rasa.url,
+        "WIDGET_ORIGINS": fake_rasa.url,  # the fake's /host page embeds the widget cross-origin
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    log = tmp_path_factory.mktemp("widget-server") / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("serve_widget.py")), str(port)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/widget/widget.js")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Folder for screenshots (git-ignored)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
