@@ -316,7 +316,7 @@ class KnowledgeBase:
         references: Full citations by key.
         clinic: Clinic configuration.
         files: The area files the entries came from (for messages).
-
+        messages: Operational message templates (``messages.yml``).
     """
 
     def __init__(
@@ -325,8 +325,10 @@ class KnowledgeBase:
         references: dict[str, str],
         clinic: ClinicConfig,
         files: tuple[Path, ...] = (),
+        messages: dict[str, str] | None = None,
     ) -> None:
         """Holds already-parsed knowledge."""
+        self.messages = dict(messages or {})
         self.entries = entries
         self.references = references
         self.clinic = clinic

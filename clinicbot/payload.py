@@ -69,7 +69,8 @@ def merge_payloads(payloads: list[dict[str, Any]]) -> dict[str, Any] | None:
     if not payloads:
         return None
     rank = {k: i for i, k in enumerate(KINDS)}
-    merged = dict(min(payloads, key=lambda p: rank.get(str(p.get("kind")), len(KINDS))))
+    top: dict[str, Any] = min(payloads, key=lambda p: rank.get(str(p.get("kind")), len(KINDS)))
+    merged = dict(top)
     for key in ("kb_id", "escalation_id"):
         merged[key] = next((p[key] for p in payloads if p.get(key)), None)
     sources: list[str] = []
