@@ -1,0 +1,525 @@
+"""The safety detector: patterns for precision, a classifier for recall.
+
+``SafetyDetector.detect(text)`` returns a ``SafetyResult`` with one of five categories:
+
+* ``crisis``: suicidal ideation (direct or passive), plans and method seeking, self-harm,
+  intent to harm others, abuse disclosures and third-party risk;
+* ``emergency``: an overdose or a severe reaction happening now. An intentional overdose is
+  reported as ``emergency`` / ``overdose_intentional`` with the crisis reasons kept, so the
+  reply can give both the emergency number and the crisis line;
+* ``advice``: a request for personal medical advice (doses, stopping, skipping or mixing
+  medicines for oneself, self-administration at home);
+* ``mention``: an information question that mentions suicide or self-harm, or a negated
+  statement ("I'm not suicidal"); answered from the knowledge base with brief crisis resources;
+* ``none``: everything else, idioms such as "this price is killing me" included.
+
+Decision order (first that applies):
+
+1. an emergency pattern hit -> ``emergency`` (``overdose_intentional`` when a crisis pattern
+   also hit);
+2. a crisis pattern hit -> ``crisis``. Method seeking and plans are never negatable, so
+   "I'm not suicidal but which bridge is tallest" is still crisis;
+3. the classifier gives crisis or emergency at least its threshold, in the whole message or in
+   one of its sentences, that part holds one of the category's cue words
+   (``classifier_cues`` in ``patterns.yml``) and no benign/mention/negated pattern vetoes it
+   (an advice pattern hit needs the higher ``override`` threshold to be overruled);
+4. an advice pattern hit, or the classifier's advice probability at least its threshold (not
+   vetoed) -> ``advice``;
+5. a mention pattern or a negated crisis pattern -> ``mention``;
+6. otherwise ``none``.
+
+Patterns and vocabulary live in ``patterns.yml`` (loaded lazily, once). The classifier is
+optional: without it the detector works on patterns alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from clinicbot.safety.normalize import fallback_normalize, normalize
+from clinicbot.safety.resources import load_resources
+
+if TYPE_CHECKING:
+    from clinicbot.safety.classifier import SafetyClassifier
+
+logger = logging.getLogger(__name__)
+
+CRISIS = "crisis"
+EMERGENCY = "emergency"
+ADVICE = "advice"
+MENTION = "mention"
+NONE = "none"
+CATEGORIES = (CRISIS, EMERGENCY, ADVICE, MENTION, NONE)
+CLASSIFIER_LABELS = (CRISIS, EMERGENCY, ADVICE, NONE)
+
+INTENT_TO_LABEL = {
+    "safety_crisis": CRISIS,
+    "safety_emergency": EMERGENCY,
+    "medical_advice": ADVICE,
+}
+
+DEFAULT_THRESHOLDS: dict[str, float] = {
+    CRISIS: 0.45,
+    EMERGENCY: 0.5,
+    ADVICE: 0.6,
+    "override": 0.85,
+}
+
+# Crisis subcategories, most urgent first (used to pick one when several patterns hit).
+_CRISIS_PRIORITY = (
+    "method_seeking",
+    "plan",
+    "harm_others",
+    "abuse",
+    "third_party",
+    "self_harm",
+    "direct_ideation",
+    "passive_ideation",
+)
+
+_NEGATION = re.compile(r"\b(?:not|never|no|nor|nobody|neither|denies|deny|denied)\b")
+_NEGATION_EXCEPTIONS = re.compile(
+    r"\b(?:not (?:sure|just|only|kidding|joking|even|okay|ok|fine|well|safe|coping|doing "
+    r"(?:well|ok|okay|good|great)|a joke|exaggerating|lying|being dramatic)|(?:can|could|do|"
+    r"did|will) not stop|can not help|no (?:one|longer|point|reason|way|hope|matter|idea)|"
+    r"nobody (?:cares|would|will|knows)|never (?:stop|stopped)|not anymore)\b"
+)
+_CLAUSE_BREAK = re.compile(
+    r"\b(?:but|however|though|although|yet|and|so|because|except|then|anyway|plus|also|"
+    r"while|whereas|just that)\b|[.?]"
+)
+_SHIELD = re.compile(
+    r"\b(?:will|would|could|can|does|do|might|may|is it (?:normal|common|possible|true)|how "
+    r"(?:often|common|likely)|what if|why (?:does|do|would|can)|is there a risk)\b(?: \w+){0,3} "
+    r"(?:ketamine|it|spravato|esketamine|the (?:\w+ )?(?:infusion|infusions|treatment|medicine|"
+    r"medication|drug|spray|session|sessions)|this|that|antidepressants|ssris|these meds|my meds|"
+    r"the meds|psychedelics|dissociation|treatment)\b(?: \w+){0,2} (?:make|makes|cause|causes|"
+    r"give|gives|trigger|triggers|increase|increases|worsen|worsens|bring on|brings on|lead to|"
+    r"leads to|raise|raises|induce|induces|put|puts)\b|\b(?:side effects?|black box|warnings?|"
+    r"risk of|risks of|increased risk|rates? of|studies|research|trials?)\b|\b(?:ketamine|spravato|"
+    r"esketamine|it|the treatment|treatment|infusions?|the infusions?) (?:\w+ ){0,2}"
+    r"(?:reduce|reduces|help|helps|helped|treat|treats|lower|lowers|prevent|prevents|relieve|relieves|stop|stops|"
+    r"work on|works on|work for|works for|effective for|approved for|used for)\b"
+)
+_CORE = re.compile(
+    r"\b(?:not (?:exist|be alive|be here|wake)|never wake|stop existing|cease to exist|die|dead|"
+    r"dying|kill\w*|suicid\w*|end|ending|take|taking|took|hurt\w*|harm\w*|cut\w*|burn\w*|"
+    r"disappear|vanish|sleep|stab\w*|shoot\w*|strangl\w*|beat\w*|murder\w*|poison\w*|"
+    r"attack\w*|punch\w*|slap\w*|starv\w*|smother\w*|drown\w*|choke|choking|thoughts?|"
+    r"urges?|images|fantasies|impulses|scratch\w*|hit\w*|bite|biting|carv\w*|mutilat\w*|"
+    r"injur\w*|punish\w*|deserve|make myself|it|this|everything|the pain|out|to be done|"
+    r"self harm\w*|self injur\w*|i deserve)\b"
+)
+_SENTENCES = re.compile(r" ?[.?](?: |$)")
+_SEGMENT_CHARS = 600
+_MAX_SEGMENTS = 120
+_FULL_TEXT_LIMIT = 5000
+_MAX_MATCHES_PER_PATTERN = 25
+_NEGATION_WINDOW_WORDS = 6
+
+
+@dataclass(frozen=True)
+class SafetyResult:
+    """The detector's verdict on one message.
+
+    Attributes:
+        category: One of ``crisis``, ``emergency``, ``advice``, ``mention``, ``none``.
+        subcategory: What kind of risk or request, e.g. ``method_seeking``, ``overdose``,
+            ``overdose_intentional``, ``dosing``, ``suicide_info``; ``none`` when nothing hit.
+        score: 1.0 for a pattern hit, the classifier probability for a classifier hit.
+        reasons: Pattern ids that hit, or ``classifier``; ``error`` after an internal failure.
+        flags: Every category that was flagged, most urgent first (an intentional overdose
+            has ``("emergency", "crisis")``).
+    """
+
+    category: str
+    subcategory: str
+    score: float
+    reasons: tuple[str, ...]
+    flags: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Returns the result as JSON-compatible data (set on the Rasa message).
+
+        Returns:
+            ``{"category", "subcategory", "score", "reasons", "flags"}``.
+        """
+        return {
+            "category": self.category,
+            "subcategory": self.subcategory,
+            "score": round(float(self.score), 4),
+            "reasons": list(self.reasons),
+            "flags": list(self.flags),
+        }
+
+    @property
+    def is_urgent(self) -> bool:
+        """Whether the message needs the crisis or emergency reply."""
+        return self.category in (CRISIS, EMERGENCY)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One compiled pattern from ``patterns.yml``."""
+
+    id: str
+    category: str
+    sub: str
+    regex: re.Pattern[str]
+    negatable: bool = False
+    requires: re.Pattern[str] | None = None
+    unless: re.Pattern[str] | None = None
+
+
+@dataclass
+class PatternHits:
+    """What the patterns found in one normalised message."""
+
+    hits: list[Pattern] = field(default_factory=list)
+    negated: list[Pattern] = field(default_factory=list)
+    benign: list[str] = field(default_factory=list)
+
+    def of(self, category: str) -> list[Pattern]:
+        """Returns the (non-negated) hits of one category."""
+        return [p for p in self.hits if p.category == category]
+
+
+def _expand_macros(regex: str, macros: dict[str, str]) -> str:
+    """Replaces ``%NAME%`` with the macro NAME (macros may use other macros)."""
+    for _ in range(4):
+        expanded = re.sub(r"%([A-Z_]+)%", lambda m: macros[m.group(1)], regex)
+        if expanded == regex:
+            break
+        regex = expanded
+    return regex
+
+
+class PatternSet:
+    """The compiled patterns of ``patterns.yml``."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        """Compiles the patterns.
+
+        Args:
+            data: The parsed ``patterns.yml``.
+
+        Raises:
+            ValueError: If a pattern is malformed.
+        """
+        macros = {str(k): str(v) for k, v in (data.get("macros") or {}).items()}
+        self.patterns: list[Pattern] = []
+        for item in data.get("patterns") or []:
+            category = str(item["category"])
+            if category not in (CRISIS, EMERGENCY, ADVICE, MENTION):
+                raise ValueError(f"pattern {item.get('id')}: unknown category {category}")
+            self.patterns.append(
+                Pattern(
+                    id=str(item["id"]),
+                    category=category,
+                    sub=str(item.get("sub", category)),
+                    regex=re.compile(_expand_macros(str(item["regex"]), macros)),
+                    negatable=bool(item.get("negatable", False)),
+                    requires=_compile_optional(item.get("requires"), macros),
+                    unless=_compile_optional(item.get("unless"), macros),
+                )
+            )
+        self.benign: list[tuple[str, re.Pattern[str]]] = [
+            (str(item["id"]), re.compile(_expand_macros(str(item["regex"]), macros)))
+            for item in data.get("benign") or []
+        ]
+        self.cues: dict[str, re.Pattern[str]] = {
+            str(label): re.compile(_expand_macros(str(regex), macros))
+            for label, regex in (data.get("classifier_cues") or {}).items()
+        }
+
+    def has_cue(self, label: str, text: str) -> bool:
+        """Whether ``text`` holds a cue word that a classifier-only ``label`` verdict needs."""
+        cue = self.cues.get(label)
+        return cue is None or bool(cue.search(text))
+
+    def benign_ids(self, text: str) -> list[str]:
+        """Returns the ids of the benign patterns that match ``text``."""
+        return [pid for pid, regex in self.benign if regex.search(text)]
+
+    def match(self, text: str) -> PatternHits:
+        """Runs every pattern on a normalised message.
+
+        Args:
+            text: The normalised message.
+
+        Returns:
+            The hits, the negated hits and the benign pattern ids.
+        """
+        found = PatternHits(benign=self.benign_ids(text))
+        for pattern in self.patterns:
+            if pattern.requires is not None and not pattern.requires.search(text):
+                continue
+            outcome = None
+            for count, match in enumerate(pattern.regex.finditer(text)):
+                if count >= _MAX_MATCHES_PER_PATTERN:
+                    break
+                if pattern.unless is not None and _unless_applies(pattern.unless, text, match):
+                    continue
+                if pattern.negatable and _is_negated(text, match):
+                    outcome = outcome or "negated"
+                    continue
+                outcome = "hit"
+                break
+            if outcome == "hit":
+                found.hits.append(pattern)
+            elif outcome == "negated":
+                found.negated.append(pattern)
+        return found
+
+
+def _compile_optional(source: Any, macros: dict[str, str]) -> re.Pattern[str] | None:
+    """Compiles an optional regex field."""
+    if not source:
+        return None
+    return re.compile(_expand_macros(str(source), macros))
+
+
+def _sentence_start(text: str, position: int) -> int:
+    """Returns where the sentence holding ``position`` starts."""
+    start = max(text.rfind(" . ", 0, position), text.rfind(" ? ", 0, position))
+    return 0 if start < 0 else start + 3
+
+
+def _unless_applies(unless: re.Pattern[str], text: str, match: re.Match[str]) -> bool:
+    """Whether an ``unless`` regex matches in the hit's sentence, up to the end of the hit."""
+    return bool(unless.search(text[_sentence_start(text, match.start()) : match.end()]))
+
+
+def _is_negated(text: str, match: re.Match[str]) -> bool:
+    """Whether a hit is negated or framed as a question about treatment effects.
+
+    The zone examined runs from the start of the hit's clause (at most 60 characters back) to
+    the first risk keyword inside the hit; a negation counts only among the last six words of
+    that zone. So "I do not want to die" is negated while "I want to not exist", "I am not okay
+    and I want to die" and "I don't see a future, I just want out" are not.
+    """
+    prefix_start = max(_sentence_start(text, match.start()), match.start() - 60)
+    prefix = text[prefix_start : match.start()]
+    core = _CORE.search(match.group(0))
+    inside = match.group(0)[: core.start()] if core else ""
+    zone = f"{prefix}{inside}"
+    if _SHIELD.search(zone):
+        return True
+    clause = _CLAUSE_BREAK.split(zone)[-1]
+    clause = _NEGATION_EXCEPTIONS.sub(" ", clause)
+    # negation binds to the few words right before the risk word
+    window = " ".join(clause.split()[-_NEGATION_WINDOW_WORDS:])
+    return bool(_NEGATION.search(window))
+
+
+def _segments(text: str) -> list[str]:
+    """Splits a normalised message into sentence-sized chunks for the classifier."""
+    sentences = [s.strip() for s in _SENTENCES.split(text) if s.strip()]
+    if len(sentences) <= 1:
+        return []
+    size = max(_SEGMENT_CHARS, len(text) // _MAX_SEGMENTS + 1)
+    chunks: list[str] = []
+    current = ""
+    for sentence in sentences:
+        sentence = sentence[: size * 2]
+        if current and len(current) + len(sentence) + 1 > size:
+            chunks.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}".strip()
+        if len(chunks) >= _MAX_SEGMENTS:
+            break
+    if current and len(chunks) < _MAX_SEGMENTS:
+        chunks.append(current)
+    # single sentences matter most: add each one on its own when they were merged
+    singles = [s for s in sentences if s not in chunks][: _MAX_SEGMENTS - len(chunks)]
+    return chunks + singles
+
+
+class SafetyDetector:
+    """Detects crisis, emergency, personal-advice and mention messages."""
+
+    def __init__(
+        self,
+        classifier: SafetyClassifier | None = None,
+        thresholds: dict[str, float] | None = None,
+        patterns_file: str | Path | None = None,
+    ) -> None:
+        """Creates a detector (patterns are compiled on first use).
+
+        Args:
+            classifier: A trained ``SafetyClassifier``; ``None`` means patterns only.
+            thresholds: Overrides of ``DEFAULT_THRESHOLDS`` (``crisis``, ``emergency``,
+                ``advice``, ``override``).
+            patterns_file: An alternative patterns file (tests); default: the packaged one.
+        """
+        self.classifier = classifier
+        self.thresholds = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+        self._patterns_file = str(patterns_file) if patterns_file else None
+        self._patterns: PatternSet | None = None
+
+    @property
+    def patterns(self) -> PatternSet:
+        """The compiled patterns (loaded and compiled on first use)."""
+        if self._patterns is None:
+            self._patterns = PatternSet(load_resources(self._patterns_file))
+        return self._patterns
+
+    def train(self, training_examples: Iterable[tuple[str, str]]) -> SafetyDetector:
+        """Trains the classifier from ``(text, intent)`` pairs.
+
+        ``safety_crisis`` maps to crisis, ``safety_emergency`` to emergency,
+        ``medical_advice`` to advice and every other intent to none.
+
+        Args:
+            training_examples: ``(text, intent)`` pairs, e.g. from Rasa NLU data.
+
+        Returns:
+            The detector itself.
+        """
+        from clinicbot.safety.classifier import SafetyClassifier
+
+        texts: list[str] = []
+        labels: list[str] = []
+        for text, intent in training_examples:
+            if isinstance(text, str) and text.strip():
+                texts.append(text)
+                labels.append(INTENT_TO_LABEL.get(str(intent), NONE))
+        if len(set(labels)) < 2:
+            logger.warning("safety classifier not trained: fewer than two labels in the data")
+            self.classifier = None
+            return self
+        self.classifier = SafetyClassifier().fit(texts, labels)
+        return self
+
+    def detect(self, text: Any) -> SafetyResult:
+        """Classifies one message. Never raises.
+
+        Args:
+            text: The raw message (anything that is not text counts as empty).
+
+        Returns:
+            The verdict. If the classifier fails the verdict comes from the patterns alone;
+            if the patterns fail too, ``none`` with reason ``error``.
+        """
+        try:
+            return self._detect(text, use_classifier=True)
+        except Exception:  # noqa: BLE001 - the safety layer must answer whatever happens
+            logger.error("safety detector failed; retrying with patterns only", exc_info=False)
+        try:
+            return self._detect(text, use_classifier=False)
+        except Exception:  # noqa: BLE001
+            logger.error("safety patterns failed; reporting category none", exc_info=False)
+        return SafetyResult(NONE, NONE, 0.0, ("error",), ())
+
+    def detect_patterns_only(self, text: Any) -> SafetyResult:
+        """Classifies one message with the patterns alone (no classifier).
+
+        Args:
+            text: The raw message.
+
+        Returns:
+            The verdict.
+        """
+        return self._detect(text, use_classifier=False)
+
+    def _classifier_scores(self, normalized: str, vetoed_whole: bool) -> dict[str, float]:
+        """Returns the highest classifier probability per label over the message's parts.
+
+        Parts where a benign, mention or negated pattern matches are skipped (veto).
+        """
+        if self.classifier is None or not normalized:
+            return {}
+        parts: list[str] = []
+        if not vetoed_whole and len(normalized) <= _FULL_TEXT_LIMIT:
+            parts.append(normalized)
+        for segment in _segments(normalized):
+            if not self._segment_vetoed(segment):
+                parts.append(segment)
+        if len(normalized) > _FULL_TEXT_LIMIT and not parts and not vetoed_whole:
+            parts.append(normalized[:_FULL_TEXT_LIMIT])
+        if not parts:
+            return {}
+        best: dict[str, float] = {}
+        patterns = self.patterns
+        probabilities_per_part = self.classifier.predict_proba_normalized(parts)
+        for part, probabilities in zip(parts, probabilities_per_part, strict=True):
+            for label, value in probabilities.items():
+                if value > best.get(label, 0.0) and patterns.has_cue(label, part):
+                    best[label] = value
+        return best
+
+    def _segment_vetoed(self, segment: str) -> bool:
+        """Whether a benign, mention or negated pattern covers this segment."""
+        found = self.patterns.match(segment)
+        return bool(found.benign or found.negated or found.of(MENTION))
+
+    def _detect(self, text: Any, use_classifier: bool) -> SafetyResult:
+        """The decision procedure (see the module docstring)."""
+        try:
+            normalized = normalize(text)
+        except Exception:  # noqa: BLE001 - normalize never raises, but be certain
+            normalized = fallback_normalize(text if isinstance(text, str) else "")
+        if not normalized:
+            return SafetyResult(NONE, NONE, 0.0, (), ())
+        found = self.patterns.match(normalized)
+        emergency = found.of(EMERGENCY)
+        crisis = sorted(found.of(CRISIS), key=_crisis_rank)
+        advice = found.of(ADVICE)
+        mention = found.of(MENTION)
+        if emergency:
+            sub = emergency[0].sub
+            if crisis and sub == "overdose":
+                sub = "overdose_intentional"
+            reasons = tuple(p.id for p in emergency + crisis)
+            flags = (EMERGENCY, CRISIS) if crisis else (EMERGENCY,)
+            return SafetyResult(EMERGENCY, sub, 1.0, reasons, flags)
+        if crisis:
+            return SafetyResult(CRISIS, crisis[0].sub, 1.0, tuple(p.id for p in crisis), (CRISIS,))
+        scores: dict[str, float] = {}
+        if use_classifier and self.classifier is not None:
+            vetoed = bool(found.benign or found.negated or mention)
+            scores = self._classifier_scores(normalized, vetoed)
+        urgent = self._urgent_from_classifier(scores, has_advice_pattern=bool(advice))
+        if urgent is not None:
+            return urgent
+        if advice:
+            return SafetyResult(ADVICE, advice[0].sub, 1.0, tuple(p.id for p in advice), (ADVICE,))
+        if scores.get(ADVICE, 0.0) >= self.thresholds[ADVICE]:
+            return SafetyResult(
+                ADVICE, "personal_advice", scores[ADVICE], ("classifier",), (ADVICE,)
+            )
+        if mention or found.negated:
+            sub = "negated" if found.negated else mention[0].sub
+            reasons = tuple(p.id for p in mention + found.negated)
+            return SafetyResult(MENTION, sub, 1.0, reasons, (MENTION,))
+        return SafetyResult(NONE, NONE, 0.0, tuple(found.benign), ())
+
+    def _urgent_from_classifier(
+        self, scores: dict[str, float], has_advice_pattern: bool
+    ) -> SafetyResult | None:
+        """Turns classifier scores into a crisis or emergency verdict, if any."""
+        candidates = []
+        for label in (EMERGENCY, CRISIS):
+            threshold = self.thresholds[label]
+            if has_advice_pattern:
+                threshold = max(threshold, self.thresholds["override"])
+            if scores.get(label, 0.0) >= threshold:
+                candidates.append((scores[label], label))
+        if not candidates:
+            return None
+        score, label = max(candidates)
+        return SafetyResult(label, "classifier", score, ("classifier",), (label,))
+
+
+def _crisis_rank(pattern: Pattern) -> int:
+    """Sort key: the most urgent crisis subcategory first."""
+    try:
+        return _CRISIS_PRIORITY.index(pattern.sub)
+    except ValueError:
+        return len(_CRISIS_PRIORITY)
