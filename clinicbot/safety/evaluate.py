@@ -103,13 +103,16 @@ def _examples_from_block(block: Any) -> list[str]:
 def load_training_examples(data_dir: str | Path = DEFAULT_DATA_DIR) -> list[tuple[str, str]]:
     """Loads every ``(text, intent)`` pair from the Rasa NLU YAML files under a folder.
 
-    Files that are not NLU data (stories, rules, domain) or that do not parse are skipped.
+    Files that are not NLU data (stories, rules, domain) are skipped.
 
     Args:
         data_dir: The training data folder.
 
     Returns:
         The examples, in file order.
+
+    Raises:
+        ValueError: If a file cannot be read or parsed.
     """
     examples: list[tuple[str, str]] = []
     root = Path(data_dir)
@@ -117,8 +120,9 @@ def load_training_examples(data_dir: str | Path = DEFAULT_DATA_DIR) -> list[tupl
     for file in files:
         try:
             content = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError, UnicodeDecodeError):
-            continue
+        except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+            # A broken data file must not silently drop training examples.
+            raise ValueError(f"cannot read training data {file}: {exc}") from exc
         if not isinstance(content, dict) or not isinstance(content.get("nlu"), list):
             continue
         for item in content["nlu"]:
