@@ -72,8 +72,12 @@ class ActionClarify(EscalatingAction):
             {"title": e.title, "payload": f"/{e.intent}"}
             for e in likely_topics(self.kb(), ranking, MAX_TOPIC_BUTTONS)
         ]
+        text = self.kb().message("clarify")
+        safety = tracker.latest_message.get("safety") or {}
+        if self.in_safe_mode(tracker) or safety.get("uncertain") in ("crisis", "emergency"):
+            text += "\n\n" + self.kb().message("safety_reminder")
         dispatcher.utter_message(
-            text=self.kb().message("clarify"),
+            text=text,
             buttons=buttons + [STAFF_BUTTON],
             json_message=make_payload(CLARIFY),
         )

@@ -16,9 +16,11 @@ crisis     any (fallback too) safety_crisis, 1.0, ranked first   value ``crisis`
 emergency  any (fallback too) safety_emergency, 1.0, first       value ``emergency``
 advice     any (fallback too) medical_advice, 1.0, first         none
 mention    any                unchanged (KB answer + resources)  none
-none       safety_crisis      unchanged (recall first)           none
-none       safety_emergency   unchanged (recall first)           none
-none       medical_advice     unchanged                          none
+none       safety_crisis      kept if confidence >= 0.85, else   none
+                              nlu_fallback + resources shown
+none       safety_emergency   (same as safety_crisis)            none
+none       medical_advice     kept if confidence >= 0.85, else   none
+                              the next non-safety intent
 none       anything else      unchanged                          none
 =========  =================  =================================  =====================
 
@@ -248,6 +250,9 @@ class SafetyRouter(GraphComponent):
             "emergency_intent": "safety_emergency",
             "advice_intent": "medical_advice",
             "entity": SAFETY_ENTITY,
+            # When only the intent classifier (not the detector) sees a safety intent, it is
+            # trusted at or above this confidence; below it, see ``_demote``.
+            "classifier_only_min_confidence": 0.85,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -326,8 +331,43 @@ class SafetyRouter(GraphComponent):
                 verdict.get("subcategory"),
                 name,
             )
+        else:
+            self._demote(message, verdict)
         if category in (CRISIS, EMERGENCY):
             self._add_flag(message, str(category))
+
+    def _demote(self, message: Message, verdict: dict[str, Any]) -> None:
+        """Handles a safety intent that only the intent classifier predicted.
+
+        At or above ``classifier_only_min_confidence`` it stands (recall first). Below it, a
+        crisis or emergency guess becomes ``nlu_fallback`` (the bot asks the patient to
+        rephrase and, because ``safety["uncertain"]`` is set, shows the crisis resources), and
+        an advice guess gives way to the classifier's next non-safety intent.
+        """
+        intent = message.get(INTENT) or {}
+        name = intent.get(INTENT_NAME_KEY)
+        by_intent = {v: k for k, v in self._intents.items()}
+        if name not in by_intent:
+            return
+        confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        if confidence >= float(self._config["classifier_only_min_confidence"]):
+            return
+        ranking = [
+            dict(e)
+            for e in (message.get(INTENT_RANKING_KEY) or [])
+            if isinstance(e, dict) and e.get(INTENT_NAME_KEY) not in by_intent
+        ]
+        category = by_intent[name]
+        if category == ADVICE and ranking and ranking[0].get(INTENT_NAME_KEY) != "nlu_fallback":
+            replacement = ranking[0]
+        else:
+            replacement = {INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: confidence}
+            ranking = [replacement, *ranking]
+        if category in (CRISIS, EMERGENCY):
+            message.set(SAFETY_KEY, {**verdict, "uncertain": category}, add_to_output=True)
+        message.set(INTENT, replacement, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        logger.info("safety route: classifier-only %s demoted", category)
 
     def _add_flag(self, message: Message, value: str) -> None:
         """Adds (or replaces) the ``safety_flag`` entity spanning the whole message."""

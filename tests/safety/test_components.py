@@ -155,7 +155,7 @@ def test_classifier_safety_intent_is_kept_when_detector_says_none(
     trained: tuple[LocalModelStorage, Resource], intent: str
 ) -> None:
     detector = _load(*trained)
-    [message] = _pipeline(detector, [_message("what are your opening hours", intent, 0.7)])
+    [message] = _pipeline(detector, [_message("what are your opening hours", intent, 0.9)])
     assert message.get("safety")["category"] == "none"
     assert message.get("intent")["name"] == intent
     # the sticky safety_flag (safe mode) is only set when the detector itself flags the message
