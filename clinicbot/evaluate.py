@@ -274,6 +274,30 @@ def retrieval_variant(workdir: Path) -> Tuple[Path, Path]:
     return data_dir, config_file
 
 
+def logistic_variant(workdir: Path) -> Path:
+    """Writes a config with Rasa's LogisticRegressionClassifier in place of DIET.
+
+    Args:
+        workdir: Scratch folder.
+
+    Returns:
+        The config file.
+    """
+    with CONFIG_FILE.open(encoding="utf-8") as fh:
+        config = yaml.safe_load(fh)
+    config["pipeline"] = [
+        {"name": "LogisticRegressionClassifier", "max_iter": 300, "random_state": 42}
+        if comp["name"] in {"DIETClassifier", "LogisticRegressionClassifier"}
+        else comp
+        for comp in config["pipeline"]
+    ]
+    workdir.mkdir(parents=True, exist_ok=True)
+    config_file = workdir / "config-logreg.yml"
+    with config_file.open("w", encoding="utf-8") as fh:
+        yaml.safe_dump(config, fh, sort_keys=False)
+    return config_file
+
+
 def _train_nlu(config: Path, data: Path, out: Path, name: str) -> Tuple[Path, float]:
     start = time.monotonic()
     subprocess.run(
@@ -310,13 +334,17 @@ def run_compare(heldout: Path) -> int:
     work = Path(tempfile.mkdtemp(prefix="nlu-compare-"))
     try:
         results = {}
-        print("Training intent-per-topic NLU model ...", flush=True)
+        print("Training intent-per-topic NLU model (config.yml) ...", flush=True)
         model_a, secs_a = _train_nlu(CONFIG_FILE, DATA_DIR, work, "per-topic")
-        results["intent per topic"] = (score(examples, model_predictor(model_a)), secs_a)
+        results["per topic, config"] = (score(examples, model_predictor(model_a)), secs_a)
+        print("Training intent-per-topic NLU model (logistic regression) ...", flush=True)
+        config_lr = logistic_variant(work / "logreg")
+        model_lr, secs_lr = _train_nlu(config_lr, DATA_DIR, work, "logreg")
+        results["per topic, logreg"] = (score(examples, model_predictor(model_lr)), secs_lr)
         print("Training retrieval-intent (ResponseSelector) NLU model ...", flush=True)
         data_b, config_b = retrieval_variant(work / "retrieval")
         model_b, secs_b = _train_nlu(config_b, data_b, work, "retrieval")
-        results["retrieval intent"] = (score(examples, model_predictor(model_b)), secs_b)
+        results["retrieval (DIET+RS)"] = (score(examples, model_predictor(model_b)), secs_b)
         for title, (s, _) in results.items():
             print_report(title, s, max_misses=10)
         print("\n=== Summary ===")
