@@ -105,7 +105,8 @@ class ActionAnswerTopic(ClinicAction):
             events.append(SlotSet("disclaimer_shown", True))
         parts.append(kb.render(entry, sms=sms))
         parts.extend(self._entity_sentences(kb, entry, tracker))
-        if self.in_safe_mode(tracker) or self.safety_category(tracker) == "mention":
+        uncertain = (tracker.latest_message.get("safety") or {}).get("uncertain")
+        if self.in_safe_mode(tracker) or self.safety_category(tracker) == "mention" or uncertain:
             parts.append(kb.message("safety_reminder"))
 
         buttons = [] if sms else self._buttons(kb, entry)

@@ -95,8 +95,12 @@ def _make_vectorizer(params: dict[str, Any], vocabulary: dict[str, int] | None =
     return TfidfVectorizer(**kwargs)
 
 
-class SafetyClassifier:
-    """TF-IDF (char_wb 2-5 + word 1-2) and logistic regression over safety labels."""
+class TfidfTextClassifier:
+    """TF-IDF (char_wb 2-5 + word 1-2) and logistic regression over any labels.
+
+    Used for the safety labels (crisis/emergency/advice/none) and, by
+    ``clinicbot.nlu_classifier``, for the intents.
+    """
 
     def __init__(self, regression_params: dict[str, Any] | None = None) -> None:
         """Creates an untrained classifier.
@@ -121,7 +125,7 @@ class SafetyClassifier:
             return []
         return [str(c) for c in self._model.classes_]
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> SafetyClassifier:
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TfidfTextClassifier:
         """Trains the classifier.
 
         Args:
@@ -137,7 +141,7 @@ class SafetyClassifier:
         if len(texts) != len(labels):
             raise ValueError("texts and labels must have the same length")
         if len(set(labels)) < 2:
-            raise ValueError("the safety classifier needs at least two different labels")
+            raise ValueError("the classifier needs at least two different labels")
         normalized = [normalize(t) for t in texts]
         self._vectorizers = {
             name: _make_vectorizer(params) for name, params in self.vectorizer_params.items()
@@ -231,7 +235,7 @@ class SafetyClassifier:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SafetyClassifier:
+    def from_dict(cls, data: dict[str, Any]) -> TfidfTextClassifier:
         """Rebuilds a classifier from ``to_dict`` data, validating it.
 
         Args:
@@ -309,7 +313,7 @@ class SafetyClassifier:
         return file
 
     @classmethod
-    def from_dir(cls, path: str | Path) -> SafetyClassifier:
+    def from_dir(cls, path: str | Path) -> TfidfTextClassifier:
         """Loads a classifier written by ``to_dir``.
 
         Args:
@@ -335,3 +339,7 @@ class SafetyClassifier:
 def _reject_constant(name: str) -> float:
     """Rejects NaN and Infinity in JSON (they are not valid weights)."""
     raise ClassifierFormatError(f"invalid number {name} in classifier file")
+
+
+#: The safety layer's name for the classifier.
+SafetyClassifier = TfidfTextClassifier

@@ -253,6 +253,9 @@ class SafetyRouter(GraphComponent):
             # When only the intent classifier (not the detector) sees a safety intent, it is
             # trusted at or above this confidence; below it, see ``_demote``.
             "classifier_only_min_confidence": 0.85,
+            # A crisis/emergency intent in the classifier's ranking at or above this marks the
+            # risk as uncertain: the reply shows the crisis resources.
+            "uncertain_min_confidence": 0.4,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -344,10 +347,11 @@ class SafetyRouter(GraphComponent):
         rephrase and, because ``safety["uncertain"]`` is set, shows the crisis resources), and
         an advice guess gives way to the classifier's next non-safety intent.
         """
+        by_intent = {v: k for k, v in self._intents.items()}
         intent = message.get(INTENT) or {}
         name = intent.get(INTENT_NAME_KEY)
-        by_intent = {v: k for k, v in self._intents.items()}
         if name not in by_intent:
+            self._from_ranking(message, verdict, by_intent)
             return
         confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         if confidence >= float(self._config["classifier_only_min_confidence"]):
@@ -368,6 +372,36 @@ class SafetyRouter(GraphComponent):
         message.set(INTENT, replacement, add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         logger.info("safety route: classifier-only %s demoted", category)
+
+    def _from_ranking(
+        self, message: Message, verdict: dict[str, Any], by_intent: dict[str, str]
+    ) -> None:
+        """Uses safety intents that the classifier ranked but did not choose as top intent.
+
+        A confident one (``classifier_only_min_confidence``) becomes the intent (recall
+        first, without the sticky ``safety_flag``); a likely crisis or emergency
+        (``uncertain_min_confidence``) is recorded as ``safety["uncertain"]`` so the reply
+        shows the crisis resources.
+        """
+        candidates = [
+            e
+            for e in (message.get(INTENT_RANKING_KEY) or [])
+            if isinstance(e, dict) and e.get(INTENT_NAME_KEY) in by_intent
+        ]
+        if not candidates:
+            return
+        best = max(candidates, key=lambda e: float(e.get(PREDICTED_CONFIDENCE_KEY) or 0.0))
+        confidence = float(best.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        category = by_intent[str(best[INTENT_NAME_KEY])]
+        if confidence >= float(self._config["classifier_only_min_confidence"]):
+            ranking = [e for e in (message.get(INTENT_RANKING_KEY) or []) if e is not best]
+            message.set(INTENT, dict(best), add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [dict(best), *ranking], add_to_output=True)
+            logger.info("safety route: classifier-only %s kept", category)
+        elif category in (CRISIS, EMERGENCY) and confidence >= float(
+            self._config["uncertain_min_confidence"]
+        ):
+            message.set(SAFETY_KEY, {**verdict, "uncertain": category}, add_to_output=True)
 
     def _add_flag(self, message: Message, value: str) -> None:
         """Adds (or replaces) the ``safety_flag`` entity spanning the whole message."""
