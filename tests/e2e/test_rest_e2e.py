@@ -131,7 +131,9 @@ def test_bad_requests_get_clear_errors(live_stack, body: bytes, status: int) -> 
 
 def test_hostile_text_gets_a_safe_reply(live_stack) -> None:
     reply = live_stack.rest(live_stack.new_sender(), "<script>alert(1)</script> '; DROP TABLE x;--")
-    assert live_stack.payload(reply)["kind"] in {"clarify", "out_of_scope"}
+    # Any calm, non-medical reply is safe; it must not answer a topic or echo the markup.
+    assert live_stack.payload(reply)["kind"] in {"clarify", "out_of_scope", "smalltalk"}
+    assert "<script>" not in live_stack.text(reply)
 
 
 def test_conversation_survives_a_rasa_restart(live_stack) -> None:
