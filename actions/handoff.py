@@ -113,8 +113,11 @@ class EscalatingAction(ClinicAction, abc.ABC):
                 kb_topics_used(transcript),
                 details,
             )
-        except Exception:  # noqa: BLE001 - the patient's reply must not fail
-            logger.exception("Could not store an escalation (reason %s)", reason)
+        except Exception as exc:  # noqa: BLE001 - the patient's reply must not fail
+            # Only the error class: a database traceback can quote the stored transcript.
+            logger.error(
+                "Could not store an escalation (reason %s): %s", reason, type(exc).__name__
+            )
             return None
         if getattr(escalation, "needs_urgent_notification", priority == URGENT):
             notify_in_background(escalation)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import logging
-from typing import Any, Dict, List, Optional, Sequence, Text
+from typing import Any, Dict, List, Sequence, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -44,7 +44,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import ClinicAction
 from actions.handoff import NORMAL, EscalatingAction, escalation_store
-from clinicbot.knowledge import KnowledgeBase, default_knowledge_base
+from clinicbot.knowledge import KnowledgeBase
 from clinicbot.payload import ANSWER, HANDOFF, make_payload
 from clinicbot.screening import (
     ALL_SLOTS,
@@ -176,7 +176,7 @@ class ScreeningAction(ClinicAction, abc.ABC):
         tracker: Tracker,
         text: str,
         step: str,
-        buttons: Optional[List[Dict[str, str]]] = None,
+        buttons: List[Dict[str, str]] | None = None,
         sources: Sequence[str] = (),
         **extra: Any,
     ) -> None:
@@ -247,14 +247,23 @@ class AskScreeningQuestion(ScreeningAction, abc.ABC):
     #: The slot this action asks for.
     slot: str = ""
 
-    def question_text(self, tracker: Tracker, question: Question) -> str:
-        """The question, introduced according to the hint the validation left."""
+    def question_text(self, tracker: Tracker, question: Question, hint: str) -> str:
+        """The question, introduced according to the hint the validation left.
+
+        Args:
+            tracker: The conversation.
+            question: The question.
+            hint: The hint (``unclear``, ``why``, ``resume``, ``corrected:<slot>``,
+                ``reset:<slot>`` or empty).
+
+        Returns:
+            The text.
+        """
         screen = self.screening()
         kb = self.kb()
         method = tracker.get_slot(CONTACT_METHOD)
         ask = kb.fill(question.text_for(method))
         why = f"{screen.message('why_prefix', kb.fill)} {kb.fill(question.why)}"
-        hint = str(tracker.get_slot(HINT_SLOT) or "")
         kind, _, about = hint.partition(":")
         label = screen.questions[about].label if about in screen.questions else ""
         progress = ""
@@ -298,14 +307,15 @@ class AskScreeningQuestion(ScreeningAction, abc.ABC):
         Returns:
             The hint cleared.
         """
-        events: List[EventType] = await self.before_question(dispatcher, tracker)
+        hint = str(tracker.get_slot(HINT_SLOT) or "")
+        events, hint = await self.before_question(dispatcher, tracker, hint)
         question = self.screening().questions[self.slot]
         kb = self.kb()
         buttons = [{"title": kb.fill(o.title), "payload": o.payload} for o in question.options]
         self.send(
             dispatcher,
             tracker,
-            self.question_text(tracker, question),
+            self.question_text(tracker, question, hint),
             "question",
             buttons=buttons,
             sources=question.sources,
@@ -314,18 +324,19 @@ class AskScreeningQuestion(ScreeningAction, abc.ABC):
         return events + [SlotSet(HINT_SLOT, None)]
 
     async def before_question(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, hint: str
+    ) -> Tuple[List[EventType], str]:
         """Sends anything that comes before the question (nothing by default).
 
         Args:
             dispatcher: Sends messages back.
             tracker: The conversation.
+            hint: The hint for the question.
 
         Returns:
-            Events.
+            Events, and the hint still to use for the question.
         """
-        return []
+        return [], hint
 
 
 class ActionAskScreenAge(AskScreeningQuestion):
@@ -408,22 +419,33 @@ class ActionAskConsultConsent(AskScreeningQuestion):
         return "action_ask_consult_consent"
 
     async def before_question(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, hint: str
+    ) -> Tuple[List[EventType], str]:
         """Sends the result unless it was already shown for these answers.
+
+        A correction notice ("Thanks, I've updated ...") then comes before the result rather
+        than before the question.
 
         Args:
             dispatcher: Sends messages back.
             tracker: The conversation.
+            hint: The hint for the question.
 
         Returns:
-            The outcome slot.
+            The outcome slot, and the hint still to use for the question.
         """
         if tracker.get_slot(OUTCOME_SLOT):
-            return []
-        result = self.screening().evaluate(current_answers(tracker))
-        send_result(self, dispatcher, tracker, result)
-        return [SlotSet(OUTCOME_SLOT, result.outcome)]
+            return [], hint
+        screen = self.screening()
+        prefix = ""
+        kind, _, about = hint.partition(":")
+        if kind == HINT_CORRECTED and about in screen.questions:
+            label = screen.questions[about].label
+            prefix = screen.message("corrected", self.kb().fill, label=label)
+            hint = ""
+        result = screen.evaluate(current_answers(tracker))
+        send_result(self, dispatcher, tracker, result, prefix=prefix)
+        return [SlotSet(OUTCOME_SLOT, result.outcome)], hint
 
 
 class ActionAskConsultFirstName(AskScreeningQuestion):
@@ -461,6 +483,8 @@ def send_result(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
     result: Result,
+    prefix: str = "",
+    suffix: str = "",
     extra_buttons: Sequence[Dict[str, str]] = (),
 ) -> None:
     """Sends the pre-screening result with its knowledge-base topics as buttons.
@@ -470,10 +494,14 @@ def send_result(
         dispatcher: Sends messages back.
         tracker: The conversation.
         result: The evaluated answers.
+        prefix: A paragraph before the result (a correction notice).
+        suffix: A paragraph after the result.
         extra_buttons: Buttons after the topic buttons.
     """
     kb = action.kb()
-    text = action.with_safety_reminder(tracker, action.screening().result_text(result, kb.fill))
+    body = action.screening().result_text(result, kb.fill)
+    text = "\n\n".join(p for p in (prefix, body, suffix) if p)
+    text = action.with_safety_reminder(tracker, text)
     action.send(
         dispatcher,
         tracker,
@@ -488,17 +516,17 @@ def send_result(
 class ValidateScreeningForm(FormValidationAction):
     """Reads the patient's free text for the form and decides which question comes next."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Action name."""
         return "validate_screening_form"
 
     async def required_slots(
         self,
-        domain_slots: List[Text],
+        domain_slots: List[str],
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> List[Text]:
+    ) -> List[str]:
         """The slots still needed (fewer after "stop", an under-age answer or no consent).
 
         Args:
@@ -548,7 +576,8 @@ class ValidateScreeningForm(FormValidationAction):
                 return []
             updates = dict(meaning.updates)
             if meaning.kind in (CORRECTION, RESET):
-                updates[HINT_SLOT] = f"{HINT_CORRECTED if meaning.kind == CORRECTION else HINT_RESET}:{meaning.slot}"
+                kind = HINT_CORRECTED if meaning.kind == CORRECTION else HINT_RESET
+                updates[HINT_SLOT] = f"{kind}:{meaning.slot}"
             elif meaning.kind == UNCLEAR:
                 updates[HINT_SLOT] = HINT_UNCLEAR
             elif meaning.kind == WHY:
@@ -564,17 +593,12 @@ class ValidateScreeningForm(FormValidationAction):
         return events + [SlotSet(REQUESTED_SLOT, screen.next_slot(answers))]
 
 
-class ActionScreeningSubmit(EscalatingAction):
+class ActionScreeningSubmit(EscalatingAction, ScreeningAction):
     """Ends the pre-screening: the consultation request (with consent) or the next steps."""
 
     def name(self) -> str:
         """Action name."""
         return "action_screening_submit"
-
-    # Reuse the pre-screening helpers without making this a second base class chain.
-    send = ScreeningAction.send
-    with_safety_reminder = ScreeningAction.with_safety_reminder
-    screening = staticmethod(screening)
 
     async def run(
         self,
@@ -596,27 +620,27 @@ class ActionScreeningSubmit(EscalatingAction):
         kb = self.kb()
         answers = current_answers(tracker)
         result = screen.evaluate(answers)
-        restart = {"title": screen.message("restart_button", kb.fill), "payload": "/start_screening"}
+        restart = {
+            "title": screen.message("restart_button", kb.fill),
+            "payload": "/start_screening",
+        }
         events: List[EventType] = [SlotSet(slot, None) for slot in ALL_SLOTS]
         if answers.get(STOPPED_SLOT):
             text = self.with_safety_reminder(tracker, screen.message("stopped", kb.fill))
             self.send(dispatcher, tracker, text, "stopped", buttons=[restart])
             return events
         if result.outcome == UNDER_AGE:
-            send_result(self, dispatcher, tracker, result)  # type: ignore[arg-type]
-            self.send(
-                dispatcher,
-                tracker,
-                screen.message("under_age_no_contact", kb.fill),
-                UNDER_AGE,
-                buttons=[restart],
-            )
+            suffix = screen.message("under_age_no_contact", kb.fill)
+            send_result(self, dispatcher, tracker, result, suffix=suffix, extra_buttons=[restart])
             return events
         contact = answers.get(CONTACT)
         if answers.get(CONSENT) == YES and answers.get(FIRST_NAME) and contact:
             return await self._request(dispatcher, tracker, screen, answers, result) + events
         booking = kb.get("logistics.booking")
-        buttons = [{"title": screen.message("booking_button", kb.fill), "payload": f"/{booking.intent}"}] if booking else []
+        buttons = []
+        if booking is not None:
+            title = screen.message("booking_button", kb.fill)
+            buttons.append({"title": title, "payload": f"/{booking.intent}"})
         text = self.with_safety_reminder(tracker, screen.message("declined", kb.fill))
         self.send(dispatcher, tracker, text, "declined", buttons=buttons)
         return events
@@ -644,7 +668,10 @@ class ActionScreeningSubmit(EscalatingAction):
                 json_message=make_payload(HANDOFF, screening_step="request_failed"),
             )
             return []
-        values = {"first_name": str(answers.get(FIRST_NAME)), "method": str(answers.get(CONTACT_METHOD))}
+        values = {
+            "first_name": str(answers.get(FIRST_NAME)),
+            "method": str(answers.get(CONTACT_METHOD)),
+        }
         if self.clinic_is_open():
             text = screen.message("request_open", kb.fill, **values)
         else:

@@ -132,8 +132,6 @@ def service_commands(model: Path, env: Dict[str, str]) -> Dict[str, List[str]]:
         Commands by service name.
     """
     s = load_settings(env)
-    from clinicbot.channels.socketio import allowed_origins
-
     return {
         "actions": [
             _bin("rasa"),
@@ -160,8 +158,8 @@ def service_commands(model: Path, env: Dict[str, str]) -> Dict[str, List[str]]:
             str(REPO_ROOT / "credentials.yml"),
             "--endpoints",
             env["RASA_ENDPOINTS"],
-            "--cors",
-            *allowed_origins(env),
+            # No --cors: the socket.io channel checks origins itself (WIDGET_ORIGINS), also for
+            # websocket upgrades; Sanic-CORS on top would send the header twice.
         ],
         "web": [sys.executable, "-m", "clinicbot.web"],
     }

@@ -34,6 +34,7 @@ optional: without it the detector works on patterns alone.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Iterable
@@ -384,18 +385,40 @@ class SafetyDetector:
         """
         from clinicbot.safety.classifier import SafetyClassifier
 
-        texts: list[str] = []
-        labels: list[str] = []
-        for text, intent in training_examples:
-            if isinstance(text, str) and text.strip():
-                texts.append(text)
-                labels.append(INTENT_TO_LABEL.get(str(intent), NONE))
+        pairs = [
+            (text, INTENT_TO_LABEL.get(str(intent), NONE))
+            for text, intent in training_examples
+            if isinstance(text, str) and text.strip()
+        ]
+        pairs = self._balanced(pairs)
+        texts = [t for t, _ in pairs]
+        labels = [label for _, label in pairs]
         if len(set(labels)) < 2:
             logger.warning("safety classifier not trained: fewer than two labels in the data")
             self.classifier = None
             return self
         self.classifier = SafetyClassifier().fit(texts, labels)
         return self
+
+    #: At most this many "none" examples per safety example in the classifier's training set.
+    NONE_PER_SAFETY_EXAMPLE = 5
+
+    def _balanced(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Caps the "none" examples so the topic data's growth does not swamp the safety labels.
+
+        Measured on the safety and regression sets: with every topic example as "none" (about
+        15 per safety example) crisis/emergency recall on the regression set fell to 0.97; with
+        at most 5 per safety example it is 1.0 and the held-out set stays at 1.0 recall and 0
+        false alarms. The kept examples are chosen in a fixed order (a hash of the text), so
+        training is deterministic.
+        """
+        safety = [p for p in pairs if p[1] != NONE]
+        none = [p for p in pairs if p[1] == NONE]
+        cap = self.NONE_PER_SAFETY_EXAMPLE * max(len(safety), 1)
+        if len(none) <= cap:
+            return pairs
+        none.sort(key=lambda p: hashlib.sha1(p[0].encode("utf-8")).hexdigest())  # noqa: S324
+        return safety + none[:cap]
 
     def detect(self, text: Any) -> SafetyResult:
         """Classifies one message. Never raises.

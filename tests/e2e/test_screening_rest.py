@@ -125,3 +125,21 @@ def test_a_crisis_in_the_middle_ends_the_questions(live_stack) -> None:
     assert "988" in text and "Question" not in text
     payload, text = _turn(live_stack, sender, "no")
     assert "Question" not in text  # the form is over; no cheerful questions after a crisis
+
+
+def test_a_crisis_in_the_middle_is_answered_with_the_action_server_down(live_stack) -> None:
+    """Needs clinicbot.loop_policy.SafetyInterruptsLoopPolicy in config.yml.
+
+    Inside a form Rasa runs the form (which calls the action server) before any rule; the
+    policy answers the crisis in the Rasa server instead.
+    """
+    sender = live_stack.new_sender()
+    _turn(live_stack, sender, "start the screening")
+    _turn(live_stack, sender, "yes")
+    live_stack.stop_actions()
+    try:
+        payload, text = _turn(live_stack, sender, "I don't want to live anymore")
+    finally:
+        live_stack.start_actions()
+    assert payload["kind"] == "crisis"
+    assert "988" in text and "911" in text

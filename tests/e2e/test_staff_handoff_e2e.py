@@ -51,7 +51,8 @@ async def test_patient_to_staff_and_back(live_stack) -> None:
     session_id = uuid.uuid4().hex
     confirmed = asyncio.get_running_loop().create_future()
     patient.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
-    await patient.connect(live_stack.rasa_url, socketio_path="/socket.io", transports=["websocket"])
+    # Polling: python-engineio's websocket client needs a newer aiohttp than Rasa 3.6 pins.
+    await patient.connect(live_stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
     try:
         await patient.emit("session_request", {"session_id": session_id})
         assert await asyncio.wait_for(confirmed, 10) == session_id
