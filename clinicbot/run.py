@@ -26,23 +26,34 @@ from clinicbot.paths import (
     DOMAIN_FILE,
     KNOWLEDGE_DIR,
     MODELS_DIR,
+    PACKAGE_DIR,
     REPO_ROOT,
     VAR_DIR,
 )
 from clinicbot.settings import load_settings
 
 MODEL_PREFIX = "clinic-"
-#: Inputs whose change makes the trained model stale.
-MODEL_INPUTS = (CONFIG_FILE, DOMAIN_FILE, DATA_DIR, KNOWLEDGE_DIR / "lexicon.yml")
+#: Inputs whose change makes the trained model stale: data, domain, config, the spaCy lexicon,
+#: and the code of the project's own trainable components (Rasa's cache does not see code).
+MODEL_INPUTS = (
+    CONFIG_FILE,
+    DOMAIN_FILE,
+    DATA_DIR,
+    KNOWLEDGE_DIR / "lexicon.yml",
+    PACKAGE_DIR / "safety",
+    PACKAGE_DIR / "nlu_classifier.py",
+    PACKAGE_DIR / "nlu_gate.py",
+    PACKAGE_DIR / "policies.py",
+    PACKAGE_DIR / "loop_policy.py",
+)
 
 
 def _files(paths: Iterable[Path]) -> List[Path]:
     out: List[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in {".yml", ".yaml"})
-            )
+            wanted = {".yml", ".yaml", ".py"}
+            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in wanted))
         elif path.exists():
             out.append(path)
     return out
@@ -110,7 +121,8 @@ def ensure_model(env: Dict[str, str] | None = None) -> Path:
     name = f"{MODEL_PREFIX}{model_digest()}"
     print(f"Training model {name} (data, domain or config changed) ...", flush=True)
     subprocess.run(
-        [_bin("rasa"), "train", "--fixed-model-name", name, "--out", str(MODELS_DIR)],
+        # --force: Rasa's training cache keys on config and data only, not on our code.
+        [_bin("rasa"), "train", "--force", "--fixed-model-name", name, "--out", str(MODELS_DIR)],
         check=True,
         cwd=REPO_ROOT,
         env=service_env(env),
