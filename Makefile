@@ -31,7 +31,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
 	  rm -rf $(VENV) && $$py -m venv $(VENV); fi
 	@echo "==> Installing Python packages (Rasa 3.6.21 takes a few minutes the first time) ..."
-	$(PY) -m pip install --progress-bar on --upgrade pip wheel 'setuptools<70'
+	$(PY) -m pip install --progress-bar on --upgrade pip
 	$(PY) -m pip install --progress-bar on -r requirements-dev.txt
 	@touch $@
 
