@@ -19,14 +19,9 @@ FOLLOWUPS = {
     "followup_risks": ("risks", "safety.side_effects"),
     "followup_more": ("more", None),
 }
-#: Topics after which the eligibility pre-screening is offered.
-SCREENING_OFFER_TOPICS = frozenset(
-    {
-        "eligibility.who_is_candidate",
-        "eligibility.contraindications",
-        "eligibility.screening_process",
-    }
-)
+#: Area after whose answers the eligibility pre-screening is offered (issue: "offered ...
+#: after eligibility answers; never forced").
+SCREENING_OFFER_AREA = "eligibility"
 
 
 def join_names(names: List[str]) -> str:
@@ -142,7 +137,7 @@ class ActionAnswerTopic(ClinicAction):
     @staticmethod
     def _buttons(kb: KnowledgeBase, entry: Entry) -> List[Dict[str, str]]:
         buttons = []
-        if entry.id in SCREENING_OFFER_TOPICS:
+        if entry.area == SCREENING_OFFER_AREA:
             buttons.append({"title": "Take the 2-minute pre-screen", "payload": "/start_screening"})
         for topic_id in entry.related[:3]:
             related = kb.get(topic_id)

@@ -385,12 +385,12 @@ class SafetyDetector:
         """
         from clinicbot.safety.classifier import SafetyClassifier
 
-        pairs = [
-            (text, INTENT_TO_LABEL.get(str(intent), NONE))
+        examples = [
+            (text, str(intent))
             for text, intent in training_examples
             if isinstance(text, str) and text.strip()
         ]
-        pairs = self._balanced(pairs)
+        pairs = self._balanced(examples)
         texts = [t for t, _ in pairs]
         labels = [label for _, label in pairs]
         if len(set(labels)) < 2:
@@ -403,22 +403,47 @@ class SafetyDetector:
     #: At most this many "none" examples per safety example in the classifier's training set.
     NONE_PER_SAFETY_EXAMPLE = 5
 
-    def _balanced(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Caps the "none" examples so the topic data's growth does not swamp the safety labels.
+    #: Topic intents that border on personal advice ("can I take sertraline with it?" is a
+    #: general interaction question). All their examples are kept as "none" so the classifier
+    #: learns that border.
+    ADVICE_NEIGHBOURS = frozenset(
+        {
+            "kb_safety_drug_interactions",
+            "kb_eligibility_current_medications",
+            "kb_safety_at_home_ketamine",
+            "kb_process_preparation",
+        }
+    )
 
-        Measured on the safety and regression sets: with every topic example as "none" (about
-        15 per safety example) crisis/emergency recall on the regression set fell to 0.97; with
-        at most 5 per safety example it is 1.0 and the held-out set stays at 1.0 recall and 0
-        false alarms. The kept examples are chosen in a fixed order (a hash of the text), so
-        training is deterministic.
+    def _balanced(self, examples: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Maps intents to labels and caps the "none" examples.
+
+        Without a cap the topic data's growth swamps the safety labels (measured: with every
+        topic example as "none", about 15 per safety example, crisis/emergency recall on the
+        regression set fell to 0.97; with at most 5 per safety example it is 1.0 and the
+        held-out set stays at 1.0 recall and 0 false alarms). Examples of the topics that
+        border on advice are always kept; the rest are chosen in a fixed order (a hash of the
+        text), so training is deterministic.
+
+        Args:
+            examples: ``(text, intent)`` pairs.
+
+        Returns:
+            ``(text, label)`` pairs.
         """
-        safety = [p for p in pairs if p[1] != NONE]
-        none = [p for p in pairs if p[1] == NONE]
+        labelled = [(t, i, INTENT_TO_LABEL.get(i, NONE)) for t, i in examples]
+        safety = [(t, label) for t, _, label in labelled if label != NONE]
+        neighbours = [
+            (t, NONE) for t, i, label in labelled if label == NONE and i in self.ADVICE_NEIGHBOURS
+        ]
+        rest = [
+            (t, NONE)
+            for t, i, label in labelled
+            if label == NONE and i not in self.ADVICE_NEIGHBOURS
+        ]
         cap = self.NONE_PER_SAFETY_EXAMPLE * max(len(safety), 1)
-        if len(none) <= cap:
-            return pairs
-        none.sort(key=lambda p: hashlib.sha1(p[0].encode("utf-8")).hexdigest())  # noqa: S324
-        return safety + none[:cap]
+        rest.sort(key=lambda p: hashlib.sha1(p[0].encode("utf-8")).hexdigest())  # noqa: S324
+        return safety + neighbours + rest[: max(cap - len(neighbours), 0)]
 
     def detect(self, text: Any) -> SafetyResult:
         """Classifies one message. Never raises.

@@ -130,3 +130,14 @@ async def test_safe_mode_and_suicide_mentions_repeat_the_resources(make_tracker,
 async def test_unknown_intent_asks_to_rephrase(make_tracker, domain) -> None:
     dispatcher, _ = await _run({"intent": "kb_no_such_topic"}, make_tracker, domain)
     assert dispatcher.messages[0]["custom"]["kind"] == "clarify"
+
+
+async def test_eligibility_answers_offer_the_prescreen_others_do_not(make_tracker, domain) -> None:
+    for intent, offered in [
+        ("kb_eligibility_age_requirements", True),
+        ("kb_eligibility_who_is_candidate", True),
+        ("kb_logistics_booking", False),
+    ]:
+        dispatcher, _ = await _run({"intent": intent}, make_tracker, domain)
+        payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+        assert ("/start_screening" in payloads) is offered, intent

@@ -145,3 +145,10 @@ def test_conversation_survives_a_rasa_restart(live_stack) -> None:
     assert any(e.get("event") == "user" and e.get("text") == "what is ketamine?" for e in events)
     follow = live_stack.rest(sender, "is it addictive?")
     assert default_knowledge_base().message("disclaimer") not in live_stack.text(follow)
+
+
+def test_named_medicine_gets_the_interaction_answer_naming_it(live_stack) -> None:
+    reply = live_stack.rest(live_stack.new_sender(), "Can I take sertraline with it?")
+    payload = live_stack.payload(reply)
+    assert payload["kind"] == "answer" and payload["kb_id"] == "safety.drug_interactions"
+    assert "sertraline" in live_stack.text(reply)
