@@ -144,7 +144,15 @@ def settings_for(webhook_url: str = "", smtp_port: int = 0) -> Settings:
 
 
 def assert_no_patient_data(text: str) -> None:
-    for secret in (PATIENT_TEXT, "pills", "555", PHONE, "pregnant", "sender-secret-123"):
+    for secret in (
+        PATIENT_TEXT,
+        "pills",
+        "555-0100",
+        "555 0100",
+        PHONE,
+        "pregnant",
+        "sender-secret-123",
+    ):
         assert secret not in text
 
 
