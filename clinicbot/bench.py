@@ -20,6 +20,7 @@ import uuid
 from pathlib import Path
 from typing import Dict, List, Sequence
 
+from clinicbot.evaluate import percentile
 from clinicbot.run import Stack, ensure_model, service_env
 
 QUESTIONS = [
@@ -50,11 +51,6 @@ def _post(url: str, body: Dict[str, str]) -> float:
     with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - localhost
         resp.read()
     return (time.perf_counter() - start) * 1000
-
-
-def _pct(values: List[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def rss_mib(pid: int) -> float:
@@ -123,11 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nSingle user, sequential requests on this machine:")
         print(
             f"  NLU parse (/model/parse)    p50 {statistics.median(parse_ms):6.1f} ms   "
-            f"p95 {_pct(parse_ms, 0.95):6.1f} ms   n={len(parse_ms)}"
+            f"p95 {percentile(parse_ms, 0.95):6.1f} ms   n={len(parse_ms)}"
         )
         print(
             f"  REST round trip (webhook)   p50 {statistics.median(rest_ms):6.1f} ms   "
-            f"p95 {_pct(rest_ms, 0.95):6.1f} ms   n={len(rest_ms)}   (goal p95 < 150 ms)"
+            f"p95 {percentile(rest_ms, 0.95):6.1f} ms   n={len(rest_ms)}   (goal p95 < 150 ms)"
         )
         for name, proc in stack.procs.items():
             print(f"  resident memory {name:8s} {rss_mib(proc.pid):7.0f} MiB")

@@ -125,7 +125,8 @@ def score(
     return s
 
 
-def _percentile(values: List[float], q: float) -> float:
+def percentile(values: List[float], q: float) -> float:
+    """Nearest-rank percentile (``q`` in 0..1) of a list of numbers; 0 for an empty list."""
     ordered = sorted(values)
     if not ordered:
         return 0.0
@@ -158,8 +159,8 @@ def print_report(title: str, s: Scores, max_misses: int = 40) -> None:
         f"fell back (asked to rephrase): {s.fallbacks}  answered a wrong topic: {s.wrong_answers}"
     )
     print(
-        f"Parse latency: p50 {_percentile(s.latencies_ms, 0.5):.1f} ms, "
-        f"p95 {_percentile(s.latencies_ms, 0.95):.1f} ms"
+        f"Parse latency: p50 {percentile(s.latencies_ms, 0.5):.1f} ms, "
+        f"p95 {percentile(s.latencies_ms, 0.95):.1f} ms"
     )
 
 
@@ -376,7 +377,7 @@ def run_compare(heldout: Path) -> int:
                 f"{title:32s} accuracy {s.accuracy:.3f}  "
                 f"wrong topic answered {s.wrong_answers:3d}  "
                 f"fell back {s.fallbacks:3d}  train {secs:5.0f} s  "
-                f"parse p95 {_percentile(s.latencies_ms, 0.95):.1f} ms"
+                f"parse p95 {percentile(s.latencies_ms, 0.95):.1f} ms"
             )
     finally:
         shutil.rmtree(work, ignore_errors=True)
