@@ -25,14 +25,14 @@ PY_SOURCES := actions clinicbot tests scripts
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@py=$$(PYTHON="$(PYTHON)" scripts/find-python310.sh) || exit 1; \
 	echo "==> Using $$py ($$($$py --version))"; \
 	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
 	  rm -rf $(VENV) && $$py -m venv $(VENV); fi
 	@echo "==> Installing Python packages (Rasa 3.6.21 takes a few minutes the first time) ..."
 	$(PY) -m pip install --progress-bar on --upgrade pip
-	$(PY) -m pip install --progress-bar on -r requirements-dev.txt
+	$(PY) -m pip install --progress-bar on -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
 install: $(VENV)/.installed ## Set up everything on a fresh machine (venv, packages, spaCy pipeline, browser)
