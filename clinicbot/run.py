@@ -1,6 +1,7 @@
 """``make run``: build what is missing, then serve Rasa, the action server and the web server.
 
-Runs in the foreground until Ctrl-C (SIGINT/SIGTERM stop all three services). Ports and
+Runs in the foreground until Ctrl-C (SIGINT/SIGTERM stop all three services). A service that
+exits is restarted with backoff (:mod:`clinicbot.supervisor`); the others keep serving. Ports and
 everything else come from environment variables (see ``clinicbot/settings.py`` and the
 README). A model is trained only when none matches the current data, domain and config.
 """
@@ -18,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence
+from typing import Callable, Dict, Iterable, List, Sequence
 
 from clinicbot.paths import (
     CONFIG_FILE,
@@ -31,6 +32,7 @@ from clinicbot.paths import (
     VAR_DIR,
 )
 from clinicbot.settings import load_settings
+from clinicbot.supervisor import RestartPolicy, ServiceSpec, Supervisor
 
 MODEL_PREFIX = "clinic-"
 #: Inputs whose change makes the trained model stale: data, domain, config, the spaCy lexicon,
@@ -213,7 +215,10 @@ def health_urls(env: Dict[str, str]) -> Dict[str, str]:
 
 
 class Stack:
-    """The three services as child processes.
+    """The three services as supervised child processes.
+
+    Starting waits until each service is healthy; nothing is restarted until someone calls
+    ``supervisor.check()`` (``make run`` does, in :func:`serve`; the tests' stack does not).
 
     Args:
         model: Model archive.
@@ -226,7 +231,29 @@ class Stack:
         self.model = model
         self.env = env
         self.log_dir = log_dir
-        self.procs: Dict[str, subprocess.Popen] = {}
+        s = load_settings(env)
+        self.supervisor = Supervisor(
+            [
+                ServiceSpec(
+                    name,
+                    command,
+                    env=env,
+                    cwd=REPO_ROOT,
+                    log_path=None if log_dir is None else log_dir / f"{name}.log",
+                )
+                for name, command in service_commands(model, env).items()
+            ],
+            RestartPolicy(
+                initial_delay=s.restart_initial_delay,
+                max_delay=s.restart_max_delay,
+                reset_after=s.restart_reset_after,
+            ),
+        )
+
+    @property
+    def procs(self) -> Dict[str, subprocess.Popen]:
+        """The running process of each started service."""
+        return self.supervisor.procs
 
     def start(self, only: Sequence[str] = ("actions", "rasa", "web"), timeout: float = 180) -> None:
         """Starts services and waits until each is healthy.
@@ -238,46 +265,46 @@ class Stack:
         Raises:
             RuntimeError: If a service does not become healthy.
         """
-        commands = service_commands(self.model, self.env)
         urls = health_urls(self.env)
-        for name in only:
-            out = None
-            if self.log_dir is not None:
-                self.log_dir.mkdir(parents=True, exist_ok=True)
-                out = (self.log_dir / f"{name}.log").open("ab")
-            self.procs[name] = subprocess.Popen(  # noqa: S603 - fixed command lines
-                commands[name],
-                cwd=REPO_ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT if out else None,
-                start_new_session=True,
-            )
+        self.supervisor.start(only)
+        procs = self.supervisor.procs
         for name in only:
             print(f"  waiting for {name} ({urls[name]}) ...", flush=True)
-            if not wait_healthy(urls[name], timeout, self.procs[name]):
+            if not wait_healthy(urls[name], timeout, procs.get(name)):
                 self.stop()
                 raise RuntimeError(f"{name} did not become healthy; see its output")
 
     def stop(self, only: Sequence[str] | None = None) -> None:
-        """Stops services (all by default), politely then firmly."""
-        names = list(self.procs) if only is None else list(only)
-        for name in names:
-            proc = self.procs.get(name)
-            if proc and proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-        for name in names:
-            proc = self.procs.pop(name, None)
-            if proc is None:
-                continue
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        """Stops services (all by default) for good, politely then firmly."""
+        self.supervisor.stop(only)
+
+
+def serve(stack: Stack, should_stop: Callable[[], bool], interval: float = 0.5) -> None:
+    """Starts the stack and keeps every service running until ``should_stop()``.
+
+    A service that exits is restarted on its own (see :class:`clinicbot.supervisor.Supervisor`);
+    the others keep serving. Everything is stopped when this returns or raises.
+
+    Args:
+        stack: The services.
+        should_stop: Polled between checks (set by SIGINT/SIGTERM in :func:`main`).
+        interval: Seconds between checks.
+    """
+    try:
+        stack.start()
+        s = load_settings(stack.env)
+        print(
+            "\nServing (Ctrl-C stops everything; a service that exits is restarted):\n"
+            f"  demo clinic page + chat widget  http://localhost:{s.web_port}/\n"
+            f"  staff console                   http://localhost:{s.web_port}/console/\n"
+            f"  REST webhook                    http://localhost:{s.rasa_port}/webhooks/rest/webhook\n"
+            f"  action server                   http://localhost:{s.action_port}/health\n",
+            flush=True,
+        )
+        stack.supervisor.run(should_stop, interval)
+    finally:
+        print("Stopping services ...", flush=True)
+        stack.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -309,27 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    try:
-        stack.start()
-        s = load_settings(env)
-        print(
-            "\nServing (Ctrl-C stops everything):\n"
-            f"  demo clinic page + chat widget  http://localhost:{s.web_port}/\n"
-            f"  staff console                   http://localhost:{s.web_port}/console/\n"
-            f"  REST webhook                    http://localhost:{s.rasa_port}/webhooks/rest/webhook\n"
-            f"  action server                   http://localhost:{s.action_port}/health\n",
-            flush=True,
-        )
-        while not stopping:
-            for name, proc in stack.procs.items():
-                if proc.poll() is not None:
-                    print(f"{name} exited with code {proc.returncode}; stopping.", flush=True)
-                    stopping = True
-                    break
-            time.sleep(0.5)
-    finally:
-        print("Stopping services ...", flush=True)
-        stack.stop()
+    serve(stack, lambda: stopping)
     return 0
 
 

@@ -27,6 +27,9 @@ class Settings:
         rasa_host: Interface the Rasa server binds to.
         rasa_port: Port of the Rasa server (REST webhook, socket.io, HTTP API).
         action_port: Port of the rasa-sdk action server.
+        action_host: Interface the action server binds to (loopback: only Rasa calls it).
+        action_token: Shared secret Rasa sends to the action server on every call
+            (``Authorization: Bearer``); the action server refuses calls without it.
         web_host: Interface of the web server (widget + staff console).
         web_port: Port of the web server.
         rasa_url: Base URL the web server and tools use to reach Rasa.
@@ -43,12 +46,18 @@ class Settings:
         smtp_port: SMTP port.
         notify_email_to: Recipient of urgent-escalation e-mails.
         notify_email_from: Sender of urgent-escalation e-mails.
+        restart_initial_delay: ``make run``: seconds before restarting a service that exited.
+        restart_max_delay: ``make run``: longest restart delay (it doubles per quick crash).
+        restart_reset_after: ``make run``: a service that ran this many seconds before it
+            exited restarts after ``restart_initial_delay`` again.
 
     """
 
     rasa_host: str = "127.0.0.1"
     rasa_port: int = 5005
     action_port: int = 5055
+    action_host: str = "127.0.0.1"
+    action_token: str = ""
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     rasa_url: str = "http://127.0.0.1:5005"
@@ -64,6 +73,9 @@ class Settings:
     smtp_port: int = 25
     notify_email_to: str = ""
     notify_email_from: str = "assistant@localhost"
+    restart_initial_delay: float = 1.0
+    restart_max_delay: float = 30.0
+    restart_reset_after: float = 60.0
 
 
 def default_db_url() -> str:
@@ -87,6 +99,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rasa_host=e.get("RASA_HOST", "127.0.0.1"),
         rasa_port=rasa_port,
         action_port=int(e.get("ACTION_PORT", "5055")),
+        action_host=e.get("ACTION_HOST", "127.0.0.1"),
+        action_token=e.get("ACTION_SERVER_TOKEN", ""),
         web_host=e.get("WEB_HOST", "127.0.0.1"),
         web_port=int(e.get("WEB_PORT", "8080")),
         rasa_url=e.get("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
@@ -102,4 +116,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_port=int(e.get("SMTP_PORT", "25")),
         notify_email_to=e.get("NOTIFY_EMAIL_TO", ""),
         notify_email_from=e.get("NOTIFY_EMAIL_FROM", "assistant@localhost"),
+        restart_initial_delay=float(e.get("RESTART_INITIAL_DELAY", "1")),
+        restart_max_delay=float(e.get("RESTART_MAX_DELAY", "30")),
+        restart_reset_after=float(e.get("RESTART_RESET_AFTER", "60")),
     )
