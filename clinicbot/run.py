@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import logging
 import os
 import secrets
 import signal
@@ -319,6 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--train-only", action="store_true", help="train if needed, then exit")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     env = service_env()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     model = ensure_model(env)
