@@ -42,6 +42,10 @@ install: $(VENV)/.installed ## Set up everything on a fresh machine (venv, packa
 	  if [ "$$(id -u)" = 0 ]; then echo "==> Installing Debian's chromium for the browser tests ..."; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "NOTE: browser tests need Debian's chromium: sudo apt-get install chromium"; fi; fi
+	@if [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "==> Installing Debian's nginx (reverse proxy, deploy/nginx/) ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else echo "NOTE: the proxy test needs Debian's nginx: sudo apt-get install nginx"; fi; fi
 	@echo "==> Installed. Next: make run (serve) or make test."
 
 spacy: ## Build the project's spaCy pipeline from knowledge/lexicon.yml (offline)
