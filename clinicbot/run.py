@@ -158,13 +158,14 @@ def service_commands(model: Path, env: Dict[str, str]) -> Dict[str, List[str]]:
             str(s.action_port),
         ],
         "rasa": [
-            _bin("rasa"),
+            # The launcher adds --auth-token from RASA_TOKEN in-process: never on a command line.
+            sys.executable,
+            "-m",
+            "clinicbot.web.rasa_server",
             "run",
             "--model",
             str(model),
             "--enable-api",
-            "--auth-token",
-            env["RASA_TOKEN"],
             "--interface",
             s.rasa_host,
             "--port",
