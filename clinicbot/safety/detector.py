@@ -476,6 +476,33 @@ class SafetyDetector:
         """
         return self._detect(text, use_classifier=False)
 
+    def detect_classifier_only(self, text: Any) -> SafetyResult:
+        """Classifies one message with the classifier alone (for measuring what it adds).
+
+        The classifier reads the whole message and each sentence; no pattern decides, vetoes
+        or supplies cue words.
+
+        Args:
+            text: The raw message.
+
+        Returns:
+            The verdict (``none`` without a classifier).
+        """
+        normalized = normalize(text)
+        if self.classifier is None or not normalized:
+            return SafetyResult(NONE, NONE, 0.0, (), ())
+        parts = [normalized[:_FULL_TEXT_LIMIT], *_segments(normalized)]
+        best: dict[str, float] = {}
+        for probabilities in self.classifier.predict_proba_normalized(parts):
+            for label, value in probabilities.items():
+                best[label] = max(best.get(label, 0.0), value)
+        urgent = self._urgent_from_classifier(best, has_advice_pattern=False)
+        if urgent is not None:
+            return urgent
+        if best.get(ADVICE, 0.0) >= self.thresholds[ADVICE]:
+            return SafetyResult(ADVICE, "personal_advice", best[ADVICE], ("classifier",), (ADVICE,))
+        return SafetyResult(NONE, NONE, 0.0, (), ())
+
     def _classifier_scores(self, normalized: str, vetoed_whole: bool) -> dict[str, float]:
         """Returns the highest classifier probability per label over the message's parts.
 
