@@ -45,11 +45,12 @@ def notify_in_background(escalation: Any) -> None:
     Args:
         escalation: The stored escalation.
     """
-    from clinicbot.notify import notify_urgent
+    from clinicbot.notify import alert_staff
 
     async def _notify() -> None:
         try:
-            result = await notify_urgent(escalation, load_settings())
+            # Retried with backoff; the outcome is recorded on the escalation (console).
+            result = await alert_staff(escalation, load_settings(), escalation_store())
             if not getattr(result, "ok", True):
                 logger.error("Urgent notification incomplete for %s", escalation.id)
         except Exception:  # noqa: BLE001 - logged; the escalation is in the queue anyway

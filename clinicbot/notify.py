@@ -3,7 +3,10 @@
 A notification carries the escalation id, priority, reason codes, channel, time and a link to
 the staff console, and nothing else: no patient message text, no contact details (those are
 health data and stay behind the console's sign-in). :func:`notify_urgent` never raises and every
-network step has a timeout, so the action server can await it while answering a patient.
+network step has a timeout. A failed attempt (network error, timeout, HTTP 5xx/429/408, SMTP
+connection error or 4xx reply) is retried with exponential backoff (:class:`AlertRetry`; the
+webhook through ``aiohttp-retry``); :func:`alert_staff` then records the outcome on the
+escalation, so that a failed alert shows in the staff console's queue.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import aiohttp
+from aiohttp_retry import ExponentialRetry, RetryClient
 
 from clinicbot.settings import Settings
 
@@ -27,6 +31,37 @@ logger = logging.getLogger(__name__)
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,63}$")
 _ID = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 DEFAULT_TIMEOUT_SECONDS = 4.0
+#: HTTP statuses of the webhook that are retried (besides every 5xx).
+RETRY_STATUSES = frozenset({408, 429})
+
+
+@dataclass(frozen=True)
+class AlertRetry:
+    """How often and how soon a failed alert is tried again.
+
+    Attributes:
+        attempts: Tries per channel, the first included.
+        first_delay: Seconds before the second try; each further wait is ``factor`` times
+            longer, at most ``max_delay``.
+        factor: Growth of the wait.
+        max_delay: Longest wait.
+    """
+
+    attempts: int = 4
+    first_delay: float = 1.0
+    factor: float = 2.0
+    max_delay: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after a failed try.
+
+        Args:
+            attempt: The try that failed (1 for the first).
+
+        Returns:
+            The wait, at most ``max_delay``.
+        """
+        return float(min(self.max_delay, self.first_delay * self.factor ** max(0, attempt - 1)))
 
 
 @dataclass
@@ -38,6 +73,8 @@ class NotifyResult:
         webhook_ok: The webhook answered 2xx.
         email_attempted: SMTP was configured and a message was tried.
         email_ok: The SMTP server accepted the message.
+        webhook_tries: HTTP requests made to the webhook (retries included).
+        email_tries: SMTP deliveries tried (retries included).
         errors: Short error descriptions (exception class names and HTTP statuses only).
     """
 
@@ -45,6 +82,8 @@ class NotifyResult:
     webhook_ok: bool = False
     email_attempted: bool = False
     email_ok: bool = False
+    webhook_tries: int = 0
+    email_tries: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -56,6 +95,18 @@ class NotifyResult:
     def ok(self) -> bool:
         """True if at least one channel delivered the alert."""
         return self.webhook_ok or self.email_ok
+
+    @property
+    def status(self) -> str | None:
+        """``sent`` (every tried channel), ``partial``, ``failed``; ``None`` if nothing tried."""
+        if not self.attempted:
+            return None
+        failed = (self.webhook_attempted and not self.webhook_ok) or (
+            self.email_attempted and not self.email_ok
+        )
+        if not failed:
+            return "sent"
+        return "partial" if self.ok else "failed"
 
 
 def _code(value: Any) -> str:
@@ -142,10 +193,45 @@ def _send_email(msg: EmailMessage, settings: Settings, timeout: float) -> None:
         smtp.send_message(msg)
 
 
-async def _post_webhook(url: str, content: dict[str, Any], timeout: float) -> str | None:
-    client_timeout = aiohttp.ClientTimeout(total=timeout)
-    async with aiohttp.ClientSession(timeout=client_timeout) as session:
-        async with session.post(
+def _smtp_transient(exc: BaseException) -> bool:
+    """Whether an SMTP failure is worth another try (network trouble or a 4xx reply)."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)):
+        return True
+    if isinstance(exc, smtplib.SMTPException):  # refused recipients/sender, unsupported, ...
+        return False
+    return isinstance(exc, (OSError, asyncio.TimeoutError))
+
+
+async def _post_webhook(
+    url: str,
+    content: dict[str, Any],
+    timeout: float,
+    retry: AlertRetry,
+    result: NotifyResult,
+) -> str | None:
+    """POSTs the alert, retrying network errors, timeouts, 5xx, 408 and 429."""
+
+    async def count(*_: Any) -> None:
+        result.webhook_tries += 1
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(count)
+    options = ExponentialRetry(
+        attempts=max(1, retry.attempts),
+        # aiohttp-retry waits start_timeout * factor ** attempt after try ``attempt``.
+        start_timeout=retry.first_delay / retry.factor,
+        max_timeout=retry.max_delay,
+        factor=retry.factor,
+        statuses=set(RETRY_STATUSES),
+        exceptions={aiohttp.ClientError, asyncio.TimeoutError},
+    )
+    session = aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=timeout), trace_configs=[trace]
+    )
+    async with RetryClient(client_session=session, retry_options=options) as client:
+        async with client.post(
             url,
             data=json.dumps(content),
             headers={"Content-Type": "application/json"},
@@ -156,31 +242,69 @@ async def _post_webhook(url: str, content: dict[str, Any], timeout: float) -> st
             return f"webhook: HTTP {resp.status}"
 
 
+async def _send_email_retrying(
+    msg: EmailMessage,
+    settings: Settings,
+    timeout: float,
+    retry: AlertRetry,
+    result: NotifyResult,
+    sleep: Callable[[float], Awaitable[Any]],
+) -> None:
+    """Sends the e-mail, retrying transient failures; raises the last error."""
+    attempts = max(1, retry.attempts)
+    for attempt in range(1, attempts + 1):
+        result.email_tries += 1
+        try:
+            await asyncio.wait_for(
+                asyncio.to_thread(_send_email, msg, settings, timeout), timeout + 1
+            )
+            return
+        except Exception as exc:  # noqa: BLE001 - classified below
+            if attempt == attempts or not _smtp_transient(exc):
+                raise
+            logger.warning(
+                "urgent notification e-mail: %s (try %d/%d)",
+                exc.__class__.__name__,
+                attempt,
+                attempts,
+            )
+        await sleep(retry.delay(attempt))
+
+
 async def notify_urgent(
     escalation: Any,
     settings: Settings,
     *,
     base_url: str | None = None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    retry: AlertRetry | None = None,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
 ) -> NotifyResult:
     """Alerts the team about an urgent escalation by webhook and/or e-mail.
 
     The webhook (``settings.notify_webhook_url``) receives a JSON POST of
     :func:`notification_content`; the e-mail goes through ``settings.smtp_host:smtp_port``
-    from ``notify_email_from`` to ``notify_email_to``. Both run concurrently; the call
-    returns within about ``timeout + 1`` seconds whatever the servers do. Nothing is sent for
-    a channel that is not configured. Never raises.
+    from ``notify_email_from`` to ``notify_email_to``. Both run concurrently, each retried
+    with backoff (``retry``); with the defaults the call returns within about a minute
+    whatever the servers do (run it in the background). Nothing is sent for a channel that
+    is not configured. Never raises.
 
     Args:
         escalation: The escalation (id, priority, reasons, channel, created_at are used).
         settings: Process settings.
         base_url: Console base URL for the link (defaults to :func:`console_base_url`).
-        timeout: Seconds allowed for each channel.
+        timeout: Seconds allowed for each try of each channel.
+        retry: Retry policy (default :class:`AlertRetry`).
+        sleep: Waits between e-mail tries (tests record the delays).
 
     Returns:
         What was attempted and what succeeded.
     """
     result = NotifyResult()
+    policy = retry or AlertRetry()
+    budget = max(1, policy.attempts) * (timeout + 1.5) + sum(
+        policy.delay(a) for a in range(1, max(1, policy.attempts))
+    )
     try:
         content = notification_content(escalation, base_url or console_base_url(settings))
         esc_id = content["escalation_id"]
@@ -189,7 +313,8 @@ async def notify_urgent(
             result.webhook_attempted = True
             try:
                 error = await asyncio.wait_for(
-                    _post_webhook(settings.notify_webhook_url, content, timeout), timeout + 0.5
+                    _post_webhook(settings.notify_webhook_url, content, timeout, policy, result),
+                    budget,
                 )
             except Exception as exc:  # noqa: BLE001 - never let an alert break a reply
                 error = f"webhook: {exc.__class__.__name__}"
@@ -202,7 +327,7 @@ async def notify_urgent(
             try:
                 msg = _email(content, settings)
                 await asyncio.wait_for(
-                    asyncio.to_thread(_send_email, msg, settings, timeout), timeout + 1
+                    _send_email_retrying(msg, settings, timeout, policy, result, sleep), budget
                 )
                 result.email_ok = True
             except Exception as exc:  # noqa: BLE001
@@ -222,4 +347,40 @@ async def notify_urgent(
     except Exception as exc:  # noqa: BLE001
         result.errors.append(f"notify: {exc.__class__.__name__}")
         logger.warning("urgent notification failed: %s", exc.__class__.__name__)
+    return result
+
+
+async def alert_staff(
+    escalation: Any,
+    settings: Settings,
+    store: Any | None = None,
+    **kwargs: Any,
+) -> NotifyResult:
+    """Alerts the team (:func:`notify_urgent`) and records the outcome on the escalation.
+
+    The outcome (``sent``, ``partial`` or ``failed`` with short error codes) is stored with
+    ``store.record_alert`` off the event loop; the console's queue and escalation page show a
+    failed alert. Never raises.
+
+    Args:
+        escalation: The escalation.
+        settings: Process settings.
+        store: An :class:`clinicbot.store.escalations.EscalationStore` (``None``: not recorded).
+        **kwargs: Passed to :func:`notify_urgent` (``timeout``, ``retry``, ...).
+
+    Returns:
+        What was attempted and what succeeded.
+    """
+    result = await notify_urgent(escalation, settings, **kwargs)
+    status = result.status
+    if store is None or status is None:
+        return result
+    try:
+        await asyncio.to_thread(
+            store.record_alert, str(escalation.id), status, "; ".join(result.errors)
+        )
+    except Exception as exc:  # noqa: BLE001 - the alert itself is over; just say so
+        logger.warning("could not record the alert outcome: %s", exc.__class__.__name__)
+    if status == "failed":
+        logger.error("urgent alert for %s failed on every channel after retries", escalation.id)
     return result

@@ -110,6 +110,13 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+#: What the console says about an urgent alert that did not reach staff (see clinicbot.notify).
+ALERT_LABELS = {
+    "failed": "Staff alert FAILED",
+    "partial": "Staff alert partly failed",
+}
+
+
 def _summary(esc: Escalation) -> dict[str, Any]:
     return {
         "id": esc.id,
@@ -125,6 +132,10 @@ def _summary(esc: Escalation) -> dict[str, Any]:
         "resolved_at": _iso(esc.resolved_at),
         "resolved_by": esc.resolved_by,
         "url": f"/console/escalations/{esc.id}",
+        "alert_status": esc.alert_status,
+        "alert_detail": esc.alert_detail,
+        "alert_at": _iso(esc.alert_at),
+        "alert": ALERT_LABELS.get(esc.alert_status or "", ""),
     }
 
 

@@ -45,6 +45,13 @@ PRIORITIES = (URGENT, NORMAL)
 NOTE = "note"
 REPLY = "reply"
 
+#: Outcomes of the urgent staff alert (``Escalation.alert_status``).
+ALERT_SENT = "sent"
+ALERT_PARTIAL = "partial"
+ALERT_FAILED = "failed"
+ALERT_STATUSES = (ALERT_SENT, ALERT_PARTIAL, ALERT_FAILED)
+MAX_ALERT_DETAIL = 300
+
 #: Characters of escalation ids: digits and capitals without the look-alikes 0/O, 1/I/L, U.
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 ID_LENGTH = 6
@@ -147,6 +154,11 @@ class Escalation:
         claimed_at: When it was claimed.
         resolved_at: When it left the queue (resolved or returned to the assistant).
         resolved_by: Who closed it.
+        alert_status: How the latest urgent staff alert went: ``sent`` (every configured
+            channel), ``partial`` (some), ``failed`` (none, after retries); ``None`` when no
+            alert was attempted.
+        alert_detail: Short error codes of the failed channels (never patient data).
+        alert_at: When the alert outcome was recorded.
         created: True when the call that returned it created it (not stored).
         priority_raised: True when the call that returned it raised a joined escalation to
             urgent (not stored).
@@ -167,6 +179,9 @@ class Escalation:
     claimed_at: datetime | None = None
     resolved_at: datetime | None = None
     resolved_by: str | None = None
+    alert_status: str | None = None
+    alert_detail: str = ""
+    alert_at: datetime | None = None
     created: bool = field(default=False, compare=False)
     priority_raised: bool = field(default=False, compare=False)
 
@@ -239,6 +254,9 @@ class EscalationStore:
             claimed_at=m["claimed_at"],
             resolved_at=m["resolved_at"],
             resolved_by=m["resolved_by"],
+            alert_status=m["alert_status"],
+            alert_detail=m["alert_detail"] or "",
+            alert_at=m["alert_at"],
         )
 
     def _load(self, conn: Connection, rows: Iterable[Row]) -> list[Escalation]:
@@ -643,6 +661,31 @@ class EscalationStore:
                 escalation_notes.update()
                 .where(escalation_notes.c.id == note_id)
                 .values(delivered=delivered)
+            )
+
+    def record_alert(self, escalation_id: str, status: str, detail: str = "") -> None:
+        """Stores how the urgent staff alert of an escalation went (the console shows it).
+
+        Args:
+            escalation_id: The escalation.
+            status: ``sent``, ``partial`` or ``failed``.
+            detail: Short error codes (channel, exception class, HTTP status), cut to 300
+                characters.
+
+        Raises:
+            ValueError: For an unknown status.
+        """
+        if status not in ALERT_STATUSES:
+            raise ValueError(f"alert status must be one of {ALERT_STATUSES}, got {status!r}")
+        with self.engine.begin() as conn:
+            conn.execute(
+                escalations.update()
+                .where(escalations.c.id == escalation_id)
+                .values(
+                    alert_status=status,
+                    alert_detail=detail[:MAX_ALERT_DETAIL],
+                    alert_at=utcnow(),
+                )
             )
 
     def notes(self, escalation_id: str, kinds: Iterable[str] = (NOTE, REPLY)) -> list[Note]:

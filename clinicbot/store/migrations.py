@@ -166,6 +166,24 @@ def registered(modules: Iterable[str] = ()) -> list[Migration]:
     return [_REGISTRY[v] for v in sorted(_REGISTRY)]
 
 
+def add_column(conn: Connection, table: str, column: Column) -> None:  # type: ignore[type-arg]
+    """Adds a nullable column to an existing table (SQLite and PostgreSQL alike).
+
+    For use inside migrations: the column's type is written in the connection's dialect.
+
+    Args:
+        conn: The migration's connection.
+        table: Table name (a constant of the migration, never user input).
+        column: The column (name and type; nullable, or with a string ``server_default``).
+    """
+    coltype = column.type.compile(dialect=conn.dialect)
+    default = ""
+    if column.server_default is not None:
+        value = str(column.server_default.arg).replace("'", "''")  # type: ignore[attr-defined]
+        default = f" DEFAULT '{value}'" + ("" if column.nullable else " NOT NULL")
+    conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column.name} {coltype}{default}"))
+
+
 def _lock(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
@@ -374,3 +392,13 @@ def _v1_core_tables(conn: Connection) -> None:
     Index("ix_audit_log_ts", audit.c.ts)
     Index("ix_audit_log_escalation", audit.c.escalation_id)
     md.create_all(conn)
+
+
+@register(2, "escalations: outcome of the urgent staff alert (sent, partial, failed)")
+def _v2_escalation_alert(conn: Connection) -> None:
+    for column in (
+        Column("alert_status", String(16)),
+        Column("alert_detail", String(300)),
+        Column("alert_at", DateTime),
+    ):
+        add_column(conn, "escalations", column)

@@ -95,6 +95,10 @@ escalations = Table(
     Column("claimed_at", UTCDateTime),
     Column("resolved_at", UTCDateTime),
     Column("resolved_by", String(64)),
+    # Migration 2: how the urgent staff alert went (None: none was attempted).
+    Column("alert_status", String(16)),
+    Column("alert_detail", String(300)),
+    Column("alert_at", UTCDateTime),
 )
 
 escalation_reasons = Table(

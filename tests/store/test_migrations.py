@@ -162,3 +162,31 @@ def test_concurrent_migrate_calls_apply_each_version_once(raw_engine: Engine) ->
     assert not errors
     assert sorted(v for r in results for v in r) == all_versions()
     assert applied_versions(raw_engine) == all_versions()
+
+
+def test_v2_adds_the_alert_outcome_to_existing_escalations(raw_engine: Engine) -> None:
+    from clinicbot.store.escalations import EscalationStore
+
+    migrate(raw_engine, target=1)
+    with raw_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO escalations (id, conversation_id, channel, reason, priority, status,"
+                " transcript, kb_topics, details, created_at, updated_at) VALUES ('E-2345AB',"
+                " 'c1', 'rest', 'crisis', 'urgent', 'open', '[]', '[]', '{}',"
+                " '2026-12-01 10:00:00.000000', '2026-12-01 10:00:00.000000')"
+            )
+        )
+    assert 2 in migrate(raw_engine)
+    columns = {c["name"] for c in inspect(raw_engine).get_columns("escalations")}
+    assert {"alert_status", "alert_detail", "alert_at"} <= columns
+    store = EscalationStore(raw_engine)
+    before = store.get("E-2345AB")
+    assert before is not None and before.alert_status is None and before.alert_detail == ""
+    store.record_alert("E-2345AB", "failed", "webhook: HTTP 500; email: TimeoutError")
+    after = store.get("E-2345AB")
+    assert after is not None and after.alert_status == "failed"
+    assert after.alert_detail == "webhook: HTTP 500; email: TimeoutError"
+    assert after.alert_at is not None and after.reason == "crisis"
+    with pytest.raises(ValueError):
+        store.record_alert("E-2345AB", "maybe")

@@ -78,6 +78,12 @@
       tr.appendChild(idCell);
       var prio = el("td");
       prio.appendChild(el("span", "badge badge-" + e.priority, e.priority));
+      if (e.alert) {
+        var alert = el("span", "badge badge-alert-" + e.alert_status, e.alert);
+        alert.title = e.alert_detail || "";
+        prio.appendChild(document.createTextNode(" "));
+        prio.appendChild(alert);
+      }
       tr.appendChild(prio);
       tr.appendChild(el("td", null, e.status));
       tr.appendChild(el("td", null, (e.reasons || []).join(", ")));
