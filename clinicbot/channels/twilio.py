@@ -21,8 +21,12 @@ How a message flows:
 
 1. The webhook checks the signature (403 when missing, wrong, or no auth token is set), the
    content type (415), the size (413) and the fields (400); then it records the ``MessageSid``
-   (a Twilio retry of a message already seen is answered with empty TwiML and nothing else),
-   and answers ``<Response/>`` at once. The rest runs in the background.
+   as *claimed*, with the message text (a Twilio retry of a message already seen is answered
+   with empty TwiML and nothing else), and answers ``<Response/>`` at once. The rest runs in
+   the background and ends by marking the message *processed* (which clears the stored text).
+   At least once: a message still claimed when the server starts (a crash between the 200 and
+   the end of processing) is processed then, unless it is older than ``redrive_max_age``
+   (24 h); the same sweep repeats every minute for claims other processes left behind.
 2. The conversation id is a pseudonym (``sms-<hmac>``/``wa-<hmac>``), never the phone number.
 3. Carrier keywords: STOP & co. record the opt-out (no reply on SMS, Twilio confirms; one short
    confirmation on WhatsApp); while opted out, only START/UNSTOP/YES is acted on (everything
@@ -47,6 +51,7 @@ import os
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -105,6 +110,11 @@ class TwilioConfig:
         pseudonym_key: HMAC key for pseudonyms; empty means generated and stored in the DB.
         max_retries: Retries of a failed send (5xx, 429, network) after the first attempt.
         retry_backoff: First retry delay in seconds; doubled for each further retry.
+        redrive_max_age: Seconds after which a message claimed but never processed is no
+            longer processed (it expires).
+        redrive_min_age: Seconds a claim of another process is left alone (it may still be
+            processing it).
+        redrive_interval: Seconds between sweeps for claims left behind.
     """
 
     account_sid: str = ""
@@ -117,6 +127,9 @@ class TwilioConfig:
     pseudonym_key: str = ""
     max_retries: int = 3
     retry_backoff: float = 0.5
+    redrive_max_age: float = 24 * 3600.0
+    redrive_min_age: float = 30.0
+    redrive_interval: float = 60.0
 
     @classmethod
     def load(
@@ -413,6 +426,9 @@ class TwilioService:
         self.locks = KeyedLocks()
         self._tasks: set[asyncio.Task[None]] = set()
         self._fallback_key = ""
+        #: Marks this process's claims (a restarted process takes over the old ones).
+        self.instance_id = secrets.token_hex(8)
+        self._sweeper: asyncio.Task[None] | None = None
 
     @property
     def store(self) -> TwilioStore:
@@ -456,6 +472,36 @@ class TwilioService:
         """Waits for all background work (tests; server shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def start_sweeper(self, sweep: Callable[[], Awaitable[int]]) -> None:
+        """Runs ``sweep`` now and then every ``redrive_interval`` seconds until stopped.
+
+        Args:
+            sweep: Takes over and schedules unprocessed messages; returns how many.
+        """
+        if self._sweeper is not None and not self._sweeper.done():
+            return
+
+        async def loop() -> None:
+            while True:
+                try:
+                    await sweep()
+                except SQLAlchemyError:
+                    logger.error("twilio: clinic database unavailable; unprocessed messages wait")
+                except Exception as exc:  # noqa: BLE001 - the sweeper must keep running
+                    logger.error(
+                        "twilio: sweep for unprocessed messages failed: %s", type(exc).__name__
+                    )
+                await asyncio.sleep(self.config.redrive_interval)
+
+        self._sweeper = asyncio.get_running_loop().create_task(loop())
+
+    async def stop_sweeper(self) -> None:
+        """Stops the sweeper (server shutdown)."""
+        task, self._sweeper = self._sweeper, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     def _sender(self, channel: str) -> str:
         if channel == WHATSAPP:
@@ -734,8 +780,13 @@ class TwilioMessagingInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @bp.listener("after_server_start")
+        async def process_left_over_messages(*_: Any) -> None:
+            self.service.start_sweeper(lambda: self.redrive(on_new_message))
+
         @bp.listener("before_server_stop")
         async def finish_background_work(*_: Any) -> None:
+            await self.service.stop_sweeper()
             await self.service.drain()
 
         @bp.route("/webhook", methods=["POST"])
@@ -761,19 +812,85 @@ class TwilioMessagingInput(InputChannel):
                 return response.text("From has no number", status=400)
             pseudonym = self.service.pseudonym(channel, address)
             contact = Contact(pseudonym, channel, address, None)
+            sid = sid[:64]
             try:
-                if not self.service.store.claim_message(sid[:64], pseudonym):
+                claimed = self.service.store.claim_message(
+                    sid, pseudonym, text[:MAX_INBOUND_CHARS], self.service.instance_id
+                )
+                if not claimed:
                     logger.info("twilio: retry of a message already handled (%s)", pseudonym)
                     return _twiml()
                 contact = self.service.store.record_inbound(pseudonym, channel, address)
             except SQLAlchemyError:
                 logger.error("twilio: clinic database unavailable; answering %s anyway", pseudonym)
             self.service.spawn(
-                self.service.locks.run(pseudonym, self._handle(contact, text, sid, on_new_message))
+                self.service.locks.run(pseudonym, self._process(contact, text, sid, on_new_message))
             )
             return _twiml()
 
         return bp
+
+    async def redrive(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> int:
+        """Processes messages that were claimed but never processed (a crash in between).
+
+        Args:
+            on_new_message: Rasa's handler of a user message.
+
+        Returns:
+            How many messages were scheduled.
+        """
+        service = self.service
+        cfg = self.config
+        pending, expired = await asyncio.to_thread(
+            service.store.take_over_unprocessed,
+            service.instance_id,
+            timedelta(seconds=cfg.redrive_min_age),
+            timedelta(seconds=cfg.redrive_max_age),
+        )
+        if expired:
+            logger.warning(
+                "twilio: %d inbound message(s) never processed and now too old; not answered",
+                expired,
+            )
+        scheduled = 0
+        for message in pending:
+            contact = await asyncio.to_thread(service.store.contact, message.pseudonym)
+            if contact is None or message.body is None:
+                await asyncio.to_thread(service.store.mark_processed, message.message_sid)
+                continue
+            logger.warning(
+                "twilio: processing a message of %s that was received but never processed",
+                message.pseudonym,
+            )
+            service.spawn(
+                service.locks.run(
+                    message.pseudonym,
+                    self._process(contact, message.body, message.message_sid, on_new_message),
+                )
+            )
+            scheduled += 1
+        return scheduled
+
+    async def _process(
+        self,
+        contact: Contact,
+        text: str,
+        message_sid: str,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        """Handles a claimed message, then marks it processed (not when cancelled)."""
+        try:
+            await self._handle(contact, text, message_sid, on_new_message)
+        except asyncio.CancelledError:
+            raise  # Shutting down mid-turn: it stays claimed and is processed at the next start.
+        except Exception as exc:  # noqa: BLE001 - a message that breaks the handler is not retried
+            logger.error(
+                "twilio: handling a message of %s failed: %s", contact.pseudonym, type(exc).__name__
+            )
+        try:
+            await asyncio.to_thread(self.service.store.mark_processed, message_sid)
+        except SQLAlchemyError:
+            logger.error("twilio: could not mark a message of %s processed", contact.pseudonym)
 
     async def _handle(
         self,

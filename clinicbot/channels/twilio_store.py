@@ -13,7 +13,11 @@ Tables (created by migration 100, registered below with :mod:`clinicbot.store.mi
     Every opt-out and opt-in, with its time and keyword (the carrier-compliance record).
 ``sms_inbound_messages``
     One row per Twilio ``MessageSid`` (primary key): inserting it first is how a retried
-    webhook is recognised and answered only once.
+    webhook is recognised and answered only once. Since migration 101 the row also records
+    the processing state (``claimed`` until the bot's turn was handled, then ``processed``)
+    and, while claimed, the message body, so that a message whose processing was cut short by
+    a crash is processed at the next start (:meth:`TwilioStore.take_over_unprocessed`). The
+    body is cleared as soon as the message is processed (or expires).
 ``sms_options``
     The numbered options most recently offered in a conversation (latest only), so that a reply
     of "2" can be turned into that button's payload.
@@ -27,7 +31,7 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import (
     Column,
@@ -46,12 +50,16 @@ from sqlalchemy.exc import IntegrityError
 
 from clinicbot.channels.sms_format import Option
 from clinicbot.store.db import get_engine, write_transaction
-from clinicbot.store.migrations import migrate, register
+from clinicbot.store.migrations import add_column, migrate, register
 from clinicbot.store.schema import UTCDateTime, utcnow
 
 #: Name of this module for :func:`clinicbot.store.migrations.migrate` (``modules=``).
 MIGRATIONS_MODULE = __name__
 PSEUDONYM_KEY_SETTING = "pseudonym_key"
+#: Processing states of an inbound message.
+CLAIMED = "claimed"
+PROCESSED = "processed"
+EXPIRED = "expired"
 
 
 # --------------------------------------------------------------------------- migrations (frozen)
@@ -110,6 +118,26 @@ def _v100_sms_channel(conn: Connection) -> None:
     md.create_all(conn)
 
 
+@register(101, "sms inbound messages: claim state and body until processed (at-least-once)")
+def _v101_inbound_processing_state(conn: Connection) -> None:
+    # Rows from before were answered already: they become "processed".
+    table = "sms_inbound_messages"
+    add_column(conn, table, Column("state", String(16), nullable=False, server_default="processed"))
+    add_column(conn, table, Column("body", Text))
+    add_column(conn, table, Column("owner", String(32)))
+    add_column(conn, table, Column("claimed_at", DateTime))
+    add_column(conn, table, Column("processed_at", DateTime))
+    md = MetaData()
+    inbound = Table(
+        table,
+        md,
+        Column("message_sid", String(64), primary_key=True),
+        Column("state", String(16)),
+        Column("received_at", DateTime),
+    )
+    Index("ix_sms_inbound_messages_state", inbound.c.state, inbound.c.received_at).create(conn)
+
+
 # --------------------------------------------------------------------------- current shape
 
 metadata = MetaData()
@@ -150,6 +178,11 @@ sms_inbound_messages = Table(
     Column("message_sid", String(64), primary_key=True),
     Column("pseudonym", String(40), nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("body", Text),
+    Column("owner", String(32)),
+    Column("claimed_at", UTCDateTime),
+    Column("processed_at", UTCDateTime),
 )
 sms_options = Table(
     "sms_options",
@@ -193,6 +226,27 @@ class Contact:
     def __repr__(self) -> str:
         """Leaves the phone number out of reprs (and so out of logs and tracebacks)."""
         return f"Contact({self.pseudonym!r}, {self.channel!r}, opted_out={self.opted_out})"
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    """An inbound message that was claimed but never processed.
+
+    Attributes:
+        message_sid: Twilio's ``MessageSid``.
+        pseudonym: The conversation.
+        body: The message text as received (``None`` if it was not stored).
+        received_at: When the webhook received it.
+    """
+
+    message_sid: str
+    pseudonym: str
+    body: str | None
+    received_at: datetime
+
+    def __repr__(self) -> str:
+        """Leaves the message text out of reprs (and so out of logs and tracebacks)."""
+        return f"PendingMessage({self.message_sid!r}, {self.pseudonym!r})"
 
 
 class TwilioStore:
@@ -257,26 +311,127 @@ class TwilioStore:
 
     # ------------------------------------------------------------------ inbound dedup
 
-    def claim_message(self, message_sid: str, pseudonym: str) -> bool:
-        """Records an inbound message; tells whether it is new.
+    def claim_message(
+        self, message_sid: str, pseudonym: str, body: str | None = None, owner: str = ""
+    ) -> bool:
+        """Records an inbound message as claimed (not yet processed); tells whether it is new.
 
         Args:
             message_sid: Twilio's ``MessageSid``.
             pseudonym: The conversation it belongs to.
+            body: The message text, kept until :meth:`mark_processed` so that a crash before
+                then does not lose it.
+            owner: Id of the process handling it (see :meth:`take_over_unprocessed`).
 
         Returns:
             True the first time a ``MessageSid`` is seen, False for a retry of it.
         """
+        now = utcnow()
         try:
             with self.engine.begin() as conn:
                 conn.execute(
                     sms_inbound_messages.insert().values(
-                        message_sid=message_sid, pseudonym=pseudonym, received_at=utcnow()
+                        message_sid=message_sid,
+                        pseudonym=pseudonym,
+                        received_at=now,
+                        state=CLAIMED,
+                        body=body,
+                        owner=owner[:32] or None,
+                        claimed_at=now,
                     )
                 )
         except IntegrityError:
             return False
         return True
+
+    def mark_processed(self, message_sid: str) -> None:
+        """Records that a claimed message was handled, and forgets its text.
+
+        Args:
+            message_sid: Twilio's ``MessageSid``.
+        """
+        with self.engine.begin() as conn:
+            conn.execute(
+                sms_inbound_messages.update()
+                .where(sms_inbound_messages.c.message_sid == message_sid)
+                .where(sms_inbound_messages.c.state == CLAIMED)
+                .values(state=PROCESSED, body=None, processed_at=utcnow())
+            )
+
+    def message_state(self, message_sid: str) -> tuple[str, str | None] | None:
+        """The processing state of an inbound message and its stored body (tests, support).
+
+        Args:
+            message_sid: Twilio's ``MessageSid``.
+
+        Returns:
+            ``(state, body)``, or ``None`` for an unknown message.
+        """
+        query = select(sms_inbound_messages.c.state, sms_inbound_messages.c.body).where(
+            sms_inbound_messages.c.message_sid == message_sid
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else (row.state, row.body)
+
+    def take_over_unprocessed(
+        self, owner: str, min_age: timedelta, max_age: timedelta, limit: int = 100
+    ) -> tuple[list[PendingMessage], int]:
+        """Takes over messages another (crashed) process claimed but never processed.
+
+        Claims older than ``max_age`` are expired instead (their text is cleared): answering
+        them that late would confuse more than help. A claim younger than ``min_age`` may still
+        be in the hands of a live process and is left alone. Each message is taken by one
+        caller only, even when several processes start at once.
+
+        Args:
+            owner: Id of the calling process; its own claims are never returned.
+            min_age: Leave claims younger than this.
+            max_age: Expire claims older than this.
+            limit: Most messages returned per call (oldest first).
+
+        Returns:
+            The messages now owned by ``owner``, and how many expired.
+        """
+        now = utcnow()
+        inbound = sms_inbound_messages
+        owner = owner[:32]
+        with self.engine.begin() as conn:
+            expired = conn.execute(
+                inbound.update()
+                .where(inbound.c.state == CLAIMED)
+                .where(inbound.c.received_at < now - max_age)
+                .values(state=EXPIRED, body=None, processed_at=now)
+            ).rowcount
+        query = (
+            select(inbound)
+            .where(inbound.c.state == CLAIMED)
+            .where(inbound.c.received_at >= now - max_age)
+            .where(inbound.c.claimed_at <= now - min_age)
+            .where((inbound.c.owner.is_(None)) | (inbound.c.owner != owner))
+            .order_by(inbound.c.received_at)
+            .limit(limit)
+        )
+        taken: list[PendingMessage] = []
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        for row in rows:
+            same_owner = (
+                inbound.c.owner.is_(None) if row.owner is None else inbound.c.owner == row.owner
+            )
+            with self.engine.begin() as conn:
+                won = conn.execute(
+                    inbound.update()
+                    .where(inbound.c.message_sid == row.message_sid)
+                    .where(inbound.c.state == CLAIMED)
+                    .where(same_owner)
+                    .values(owner=owner, claimed_at=now)
+                ).rowcount
+            if won:
+                taken.append(
+                    PendingMessage(row.message_sid, row.pseudonym, row.body, row.received_at)
+                )
+        return taken, int(expired or 0)
 
     # ------------------------------------------------------------------ contacts & consent
 

@@ -7,9 +7,11 @@ Rasa's ``on_new_message``; replies go to a local Twilio API stand-in (``twilio_s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import secrets
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,7 @@ import aiohttp
 import pytest
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
+from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
 from clinicbot.channels import twilio as tw
@@ -374,6 +377,121 @@ async def test_dedup_survives_a_restart(harness: Harness, monkeypatch: pytest.Mo
     finally:
         await server.before_stop()
         await server.close()
+
+
+# --------------------------------------------------------------------------- at least once
+
+
+async def until(condition: Any, timeout: float = 10.0) -> None:
+    """Waits (without blocking the loop) until ``condition()`` is true."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+async def restarted(harness: Harness, **config: Any) -> tuple[Harness, Any]:
+    """A new channel instance (a restarted Rasa) on the same database and stand-in."""
+    channel = TwilioMessagingInput(make_config(harness.standin, harness.db_url, **config))
+    bot = FakeBot()
+    server, port = await serve(channel, bot)
+    h = Harness(
+        channel,
+        f"http://127.0.0.1:{port}/webhooks/twilio/webhook",
+        bot,
+        harness.standin,
+        harness.session,
+        harness.db_url,
+    )
+    return h, server
+
+
+async def stop(server: Any) -> None:
+    await server.before_stop()
+    await server.close()
+
+
+def crash_after_the_200(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process dies after answering Twilio and before the background work ran."""
+
+    def dropped(coro: Any) -> None:
+        coro.close()
+
+    monkeypatch.setattr(harness.channel.service, "spawn", dropped)
+
+
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited")
+async def test_a_message_lost_to_a_crash_is_processed_at_the_next_start(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash_after_the_200(harness, monkeypatch)
+    status, body = await harness.text("i want to end my life", sid="SMcrash1")
+    assert status == 200 and "<Response/>" in body
+    assert harness.bot.received == [] and harness.standin.messages == []  # lost, today
+    store = TwilioStore.from_url(harness.db_url)
+    assert store.message_state("SMcrash1") == ("claimed", "i want to end my life")
+
+    h, server = await restarted(harness, redrive_min_age=0)
+    try:
+        await until(lambda: len(h.bot.received) == 1)
+        await h.channel.service.drain()
+        message = h.bot.received[0]
+        assert message.text == "i want to end my life" and message.message_id == "SMcrash1"
+        assert message.sender_id == harness.pseudonym
+        assert "".join(harness.standin.bodies()).replace("\n", " ").count("988") >= 30
+        assert store.message_state("SMcrash1") == ("processed", None)
+        # A Twilio retry of it now is still answered once only.
+        assert (await h.text("i want to end my life", sid="SMcrash1"))[0] == 200
+        assert len(h.bot.received) == 1
+    finally:
+        await stop(server)
+    # Yet another start does not process it again.
+    again, server = await restarted(harness, redrive_min_age=0)
+    try:
+        await asyncio.sleep(0.2)
+        await again.channel.service.drain()
+        assert again.bot.received == []
+    finally:
+        await stop(server)
+
+
+async def test_processed_messages_are_not_redriven(harness: Harness) -> None:
+    await harness.text("hello", sid="SMdone")
+    assert TwilioStore.from_url(harness.db_url).message_state("SMdone") == ("processed", None)
+    h, server = await restarted(harness, redrive_min_age=0)
+    try:
+        await asyncio.sleep(0.2)
+        await h.channel.service.drain()
+        assert h.bot.received == []
+        assert harness.standin.bodies() == ["You said: hello"]
+    finally:
+        await stop(server)
+
+
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited")
+async def test_a_claim_of_a_live_process_is_left_alone_until_it_is_old(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash_after_the_200(harness, monkeypatch)
+    await harness.text("hello", sid="SMyoung")
+    h, server = await restarted(harness)  # default: claims younger than 30 s are left alone
+    try:
+        await asyncio.sleep(0.2)
+        assert h.bot.received == []
+        assert await h.channel.redrive(h.bot) == 0
+        # Once the claim is older than that, the sweep takes it over.
+        with TwilioStore.from_url(harness.db_url).engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE sms_inbound_messages SET claimed_at = '2020-01-01 00:00:00.000000'"
+                    " WHERE message_sid = 'SMyoung'"
+                )
+            )
+        assert await h.channel.redrive(h.bot) == 1
+        await h.channel.service.drain()
+        assert [m.text for m in h.bot.received] == ["hello"]
+    finally:
+        await stop(server)
 
 
 # --------------------------------------------------------------------------- keywords

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from clinicbot.channels.sms_format import Option
 from clinicbot.channels.twilio_store import TwilioStore, ensure_schema
 from clinicbot.store.db import dispose_engine, get_engine
-from clinicbot.store.migrations import applied_versions, registered
+from clinicbot.store.migrations import applied_versions, migrate, registered
 
 
 @pytest.fixture
@@ -47,6 +48,65 @@ def test_claim_message_is_true_once(store: TwilioStore, db_url: str) -> None:
     assert not store.claim_message("SM1", "sms-a")
     assert not TwilioStore.from_url(db_url).claim_message("SM1", "sms-a")  # durable
     assert store.claim_message("SM2", "sms-a")
+
+
+NOW = timedelta(0)
+DAY = timedelta(days=1)
+
+
+def test_a_claim_stays_pending_until_processed(store: TwilioStore) -> None:
+    assert store.claim_message("SM1", "sms-a", "i feel unsafe", owner="dead")
+    assert store.message_state("SM1") == ("claimed", "i feel unsafe")
+    # Another process (a restart) takes it over once, with its text.
+    taken, expired = store.take_over_unprocessed("new", NOW, DAY)
+    assert [(m.message_sid, m.pseudonym, m.body) for m in taken] == [
+        ("SM1", "sms-a", "i feel unsafe")
+    ]
+    assert expired == 0 and "i feel unsafe" not in repr(taken)
+    assert store.take_over_unprocessed("new", NOW, DAY)[0] == []  # its own claim now
+    assert store.take_over_unprocessed("third", NOW, DAY)[0] != []  # new owned it, not done
+    store.mark_processed("SM1")
+    assert store.message_state("SM1") == ("processed", None)  # the text is gone
+    assert store.take_over_unprocessed("fourth", NOW, DAY) == ([], 0)
+
+
+def test_young_claims_are_left_to_their_owner(store: TwilioStore) -> None:
+    store.claim_message("SM1", "sms-a", "hello", owner="live")
+    assert store.take_over_unprocessed("other", timedelta(seconds=60), DAY) == ([], 0)
+    assert store.message_state("SM1") == ("claimed", "hello")
+
+
+def test_old_claims_expire_instead_of_being_answered(store: TwilioStore) -> None:
+    store.claim_message("SMold", "sms-a", "from yesterday", owner="dead")
+    store.claim_message("SMnew", "sms-a", "just now", owner="dead")
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE sms_inbound_messages SET received_at = '2020-01-01 00:00:00.000000'"
+                " WHERE message_sid = 'SMold'"
+            )
+        )
+    taken, expired = store.take_over_unprocessed("new", NOW, DAY)
+    assert [m.message_sid for m in taken] == ["SMnew"] and expired == 1
+    assert store.message_state("SMold") == ("expired", None)
+
+
+def test_migration_101_keeps_earlier_messages_as_processed(db_url: str) -> None:
+    engine = get_engine(db_url)
+    migrate(engine, modules=["clinicbot.channels.twilio_store"], target=100)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sms_inbound_messages (message_sid, pseudonym, received_at)"
+                " VALUES ('SMbefore', 'sms-a', '2026-12-01 10:00:00.000000')"
+            )
+        )
+    ensure_schema(engine)
+    assert 101 in applied_versions(engine)
+    store = TwilioStore(engine)
+    assert store.message_state("SMbefore") == ("processed", None)
+    assert store.take_over_unprocessed("new", NOW, DAY * 3650) == ([], 0)
+    assert not store.claim_message("SMbefore", "sms-a")  # still deduplicated
 
 
 def test_pseudonym_key_is_generated_once_and_persisted(store: TwilioStore, db_url: str) -> None:
