@@ -9,9 +9,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ClinicAction
-from clinicbot.knowledge import Entry, KnowledgeBase
+from clinicbot.knowledge import ENTITY_LABELS, Entry, KnowledgeBase
 from clinicbot.payload import ANSWER, CLARIFY, make_payload
-from clinicbot.spacy_build import canonical_names
 
 #: Follow-up intents, the aspect they ask about, and where they lead without context.
 FOLLOWUPS = {
@@ -22,13 +21,6 @@ FOLLOWUPS = {
 #: Area after whose answers the eligibility pre-screening is offered (issue: "offered ...
 #: after eligibility answers; never forced").
 SCREENING_OFFER_AREA = "eligibility"
-
-
-def join_names(names: List[str]) -> str:
-    """Joins names as ``a``, ``a and b`` or ``a, b and c``."""
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def resolve_followup(kb: KnowledgeBase, intent: str, last_topic: str | None) -> Entry | None:
@@ -119,20 +111,11 @@ class ActionAnswerTopic(ClinicAction):
         return events
 
     def _entity_sentences(self, kb: KnowledgeBase, entry: Entry, tracker: Tracker) -> List[str]:
-        sentences = []
-        names = canonical_names()
-        for template_key, entity in (("medicine", "MEDICINE"), ("condition", "CONDITION")):
-            template = entry.entity_templates.get(template_key)
-            if not template:
-                continue
-            found: List[str] = []
-            for value in self.entity_values(tracker, entity):
-                canonical = names.get(value.lower(), value)
-                if canonical not in found:
-                    found.append(canonical)
-            if found:
-                sentences.append(kb.fill(template, **{template_key: join_names(found)}))
-        return sentences
+        found = {
+            entity_type: self.entity_values(tracker, label)
+            for entity_type, label in ENTITY_LABELS.items()
+        }
+        return kb.entity_sentences(entry, found)
 
     @staticmethod
     def _buttons(kb: KnowledgeBase, entry: Entry) -> List[Dict[str, str]]:

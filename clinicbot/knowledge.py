@@ -24,6 +24,21 @@ AREAS = ("mechanism", "safety", "eligibility", "process", "logistics")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SMS_MAX_CHARS = 320
 
+#: Entity types the lexicon knows, with the NLU entity label the spaCy ruler gives them.
+ENTITY_LABELS = {"medicine": "MEDICINE", "substance": "SUBSTANCE", "condition": "CONDITION"}
+#: Lexicon section holding each entity type.
+LEXICON_SECTIONS = {"medicines": "medicine", "substances": "substance", "conditions": "condition"}
+#: The kinds of each entity type. Each kind has its own reviewed sentence, because the right
+#: thing to say differs: "keep taking your sertraline" would be wrong for cannabis, and what
+#: fits depression (a possible use) is wrong for psychosis (a reason for caution or exclusion).
+ENTITY_KINDS: dict[str, tuple[str, ...]] = {
+    "medicine": ("medicine",),
+    "substance": ("alcohol", "recreational"),
+    "condition": ("possible_indication", "caution", "exclusion"),
+}
+#: An entry's ``entity_templates`` value that means "use the lexicon's reviewed sentences".
+USE_LEXICON = "lexicon"
+
 
 class KnowledgeError(ValueError):
     """Raised when a knowledge-base file is missing or malformed."""
@@ -40,6 +55,13 @@ def intent_for(topic_id: str) -> str:
 
     """
     return "kb_" + topic_id.replace(".", "_")
+
+
+def join_names(names: list[str]) -> str:
+    """Joins names as ``a``, ``a and b`` or ``a, b and c``."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _read_yaml(path: Path) -> Any:
@@ -66,8 +88,11 @@ class Entry:
         last_reviewed: Date of the last review.
         related: Related topic ids.
         followups: Where follow-up questions lead (``duration``, ``risks``, ``more``).
-        entity_templates: Reviewed sentences that name a recognised entity.
+        entity_templates: Reviewed sentences that name a recognised entity, by entity type:
+            ``"lexicon"`` (the lexicon's sentence for the entity's kind), one sentence (only
+            for types with a single kind) or a mapping of kind to sentence.
         clinic_specific: Whether the facts come from the clinic configuration.
+        review_notes: Notes for the medical director's review (shown on the review sheet).
 
     """
 
@@ -80,8 +105,9 @@ class Entry:
     last_reviewed: dt.date | None
     related: tuple[str, ...] = ()
     followups: Mapping[str, str] = field(default_factory=dict)
-    entity_templates: Mapping[str, str] = field(default_factory=dict)
+    entity_templates: Mapping[str, str | Mapping[str, str]] = field(default_factory=dict)
     clinic_specific: bool = False
+    review_notes: tuple[str, ...] = ()
 
     @property
     def area(self) -> str:
@@ -129,11 +155,141 @@ class Entry:
             last_reviewed=reviewed,
             related=tuple(str(s) for s in raw.get("related") or ()),
             followups={str(k): str(v) for k, v in (raw.get("followups") or {}).items()},
-            entity_templates={
-                str(k): str(v) for k, v in (raw.get("entity_templates") or {}).items()
-            },
+            entity_templates=_entity_templates(raw.get("entity_templates"), origin, raw["id"]),
             clinic_specific=bool(raw.get("clinic_specific", False)),
+            review_notes=_notes(raw.get("review_notes")),
         )
+
+
+def _notes(raw: Any) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return (raw.strip(),)
+    return tuple(" ".join(str(n).split()) for n in raw)
+
+
+def _entity_templates(raw: Any, origin: str, topic: Any) -> dict[str, str | Mapping[str, str]]:
+    if not raw:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise KnowledgeError(f"{origin}: {topic}: entity_templates must be a mapping")
+    out: dict[str, str | Mapping[str, str]] = {}
+    for key, value in raw.items():
+        if isinstance(value, Mapping):
+            out[str(key)] = {str(k): " ".join(str(v).split()) for k, v in value.items()}
+        else:
+            out[str(key)] = " ".join(str(value).split())
+    return out
+
+
+@dataclass(frozen=True)
+class Term:
+    """A medicine, substance or condition the entity ruler recognises.
+
+    Attributes:
+        name: What the assistant says back.
+        type: ``medicine``, ``substance`` or ``condition``.
+        kind: One of :data:`ENTITY_KINDS` for the type (empty when the lexicon gives none).
+        aliases: Other spellings, brand names and common misspellings.
+    """
+
+    name: str
+    type: str
+    kind: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The entity lexicon (``knowledge/lexicon.yml``): terms plus reviewed sentences per kind.
+
+    Attributes:
+        terms: Every term, in file order.
+        sentences: Reviewed sentence templates by entity type and kind.
+        reviewed_by: Who reviewed the sentences.
+        last_reviewed: Date of their last review.
+    """
+
+    terms: tuple[Term, ...] = ()
+    sentences: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    reviewed_by: str = ""
+    last_reviewed: dt.date | None = None
+
+    @classmethod
+    def load(cls, path: Path) -> Lexicon:
+        """Reads a lexicon file.
+
+        Args:
+            path: The YAML file.
+
+        Returns:
+            The lexicon.
+
+        Raises:
+            KnowledgeError: On a missing file, bad YAML or a term without a name.
+        """
+        raw = _read_yaml(path) or {}
+        terms = []
+        for section, entity_type in LEXICON_SECTIONS.items():
+            for item in raw.get(section) or []:
+                if not isinstance(item, Mapping) or not item.get("name"):
+                    raise KnowledgeError(f"{path.name}: every {section} item needs a name")
+                kinds = ENTITY_KINDS[entity_type]
+                default_kind = kinds[0] if len(kinds) == 1 else ""
+                terms.append(
+                    Term(
+                        name=str(item["name"]),
+                        type=entity_type,
+                        kind=str(item.get("kind") or default_kind),
+                        aliases=tuple(str(a) for a in item.get("aliases") or ()),
+                    )
+                )
+        block = raw.get("sentences") or {}
+        sentences: dict[str, dict[str, str]] = {}
+        for entity_type in ENTITY_KINDS:
+            value = block.get(entity_type)
+            if isinstance(value, Mapping):
+                sentences[entity_type] = {
+                    str(k): " ".join(str(v).split()) for k, v in value.items()
+                }
+            elif value:
+                kinds = ENTITY_KINDS[entity_type]
+                sentences[entity_type] = {k: " ".join(str(value).split()) for k in kinds}
+        reviewed = block.get("last_reviewed")
+        if isinstance(reviewed, str):
+            try:
+                reviewed = dt.date.fromisoformat(reviewed)
+            except ValueError as exc:
+                raise KnowledgeError(f"{path.name}: bad sentences.last_reviewed") from exc
+        return cls(
+            terms=tuple(terms),
+            sentences=sentences,
+            reviewed_by=str(block.get("reviewed_by") or ""),
+            last_reviewed=reviewed if isinstance(reviewed, dt.date) else None,
+        )
+
+    def of_type(self, entity_type: str) -> list[Term]:
+        """Returns the terms of one entity type, in file order."""
+        return [t for t in self.terms if t.type == entity_type]
+
+    def lookup(self, text: str, entity_type: str | None = None) -> Term | None:
+        """Finds the term a name or alias stands for (case-insensitive).
+
+        Args:
+            text: What the entity extractor found.
+            entity_type: Restrict the search to one type.
+
+        Returns:
+            The term, or None.
+        """
+        wanted = text.strip().lower()
+        for term in self.terms:
+            if entity_type and term.type != entity_type:
+                continue
+            if wanted == term.name.lower() or wanted in (a.lower() for a in term.aliases):
+                return term
+        return None
 
 
 def _time_label(hhmm: str) -> str:
@@ -273,6 +429,10 @@ class ClinicConfig:
             "routes_offered": str(self.raw.get("routes_offered", "")),
             "providers": providers,
             "medical_director": str(self.raw.get("medical_director", "")),
+            "iv_observation": str(self.raw.get("iv_observation", "")),
+            "progress_review": str(self.raw.get("progress_review", "")),
+            "unused_sessions": str(self.raw.get("unused_sessions", "")).strip(),
+            "after_hours": str(self.raw.get("after_hours", "")).strip(),
         }
 
 
@@ -317,6 +477,7 @@ class KnowledgeBase:
         clinic: Clinic configuration.
         files: The area files the entries came from (for messages).
         messages: Operational message templates (``messages.yml``).
+        lexicon: Entity lexicon with its reviewed sentences (``lexicon.yml``).
     """
 
     def __init__(
@@ -326,9 +487,11 @@ class KnowledgeBase:
         clinic: ClinicConfig,
         files: tuple[Path, ...] = (),
         messages: dict[str, str] | None = None,
+        lexicon: Lexicon | None = None,
     ) -> None:
         """Holds already-parsed knowledge."""
         self.messages = dict(messages or {})
+        self.lexicon = lexicon or Lexicon()
         self.entries = entries
         self.references = references
         self.clinic = clinic
@@ -367,7 +530,8 @@ class KnowledgeBase:
         clinic = ClinicConfig(_read_yaml(directory / "clinic.yml") or {})
         messages = load_messages(directory)
         references = {str(k): str(v) for k, v in refs.items()}
-        return cls(entries, references, clinic, tuple(files), messages)
+        lexicon = Lexicon.load(directory / "lexicon.yml")
+        return cls(entries, references, clinic, tuple(files), messages, lexicon)
 
     def get(self, topic_id: str) -> Entry | None:
         """Returns the entry with an id, if any."""
@@ -421,6 +585,56 @@ class KnowledgeBase:
 
         """
         return self.fill(entry.sms if sms else entry.answer)
+
+    def entity_template(self, entry: Entry, entity_type: str, kind: str) -> str | None:
+        """Returns the reviewed sentence an entry uses for one kind of entity.
+
+        Args:
+            entry: The entry answered.
+            entity_type: ``medicine``, ``substance`` or ``condition``.
+            kind: The term's kind.
+
+        Returns:
+            The template (with a ``{medicine}``/``{substance}``/``{condition}`` placeholder),
+            or None when the entry says nothing about that type or kind.
+        """
+        spec = entry.entity_templates.get(entity_type)
+        if spec is None:
+            return None
+        if spec == USE_LEXICON:
+            return self.lexicon.sentences.get(entity_type, {}).get(kind)
+        if isinstance(spec, str):
+            return spec if len(ENTITY_KINDS.get(entity_type, ())) == 1 else None
+        return spec.get(kind)
+
+    def entity_sentences(self, entry: Entry, found: Mapping[str, list[str]]) -> list[str]:
+        """Renders the reviewed sentences for the entities a patient named.
+
+        Terms of the same type and kind share one sentence ("alcohol and cannabis"); each
+        kind gets its own, so a possible use and a reason for caution are never mixed up.
+
+        Args:
+            entry: The entry answered.
+            found: Entity values the NLU found, by entity type (``medicine``, ...).
+
+        Returns:
+            The sentences, in type order (medicine, substance, condition).
+        """
+        sentences = []
+        for entity_type in ENTITY_KINDS:
+            by_kind: dict[str, list[str]] = {}
+            for value in found.get(entity_type) or []:
+                term = self.lexicon.lookup(value, entity_type)
+                kinds = ENTITY_KINDS[entity_type]
+                name = term.name if term else value
+                kind = term.kind if term else (kinds[0] if len(kinds) == 1 else "")
+                if name not in by_kind.setdefault(kind, []):
+                    by_kind[kind].append(name)
+            for kind, names in by_kind.items():
+                template = self.entity_template(entry, entity_type, kind)
+                if template:
+                    sentences.append(self.fill(template, **{entity_type: join_names(names)}))
+        return sentences
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,9 +1,10 @@
 """Builds the project's spaCy pipeline from files in the repository (no model downloads).
 
 The pipeline is ``spacy.blank("en")`` + a lookup lemmatizer (tables from the locally
-installed ``spacy-lookups-data`` package) + an entity ruler for medicines and conditions
-listed in ``knowledge/lexicon.yml``. Rasa's ``SpacyNLP`` loads it from
-``build/spacy/en_ketamine_clinic``. Run ``python -m clinicbot.spacy_build``.
+installed ``spacy-lookups-data`` package) + an entity ruler for the medicines, substances
+(alcohol, cannabis, recreational drugs) and conditions listed in ``knowledge/lexicon.yml``.
+Rasa's ``SpacyNLP`` loads it from ``build/spacy/en_ketamine_clinic``. Run
+``python -m clinicbot.spacy_build``.
 """
 
 from __future__ import annotations
@@ -16,28 +17,34 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from clinicbot.knowledge import ENTITY_LABELS, LEXICON_SECTIONS, Lexicon
 from clinicbot.paths import KNOWLEDGE_DIR, SPACY_MODEL_DIR
 
 LEXICON_FILE = KNOWLEDGE_DIR / "lexicon.yml"
 STAMP_FILE = "clinic_build.json"
-LABELS = {"medicines": "MEDICINE", "conditions": "CONDITION"}
+#: Lexicon section -> entity label (MEDICINE, SUBSTANCE, CONDITION).
+LABELS = {section: ENTITY_LABELS[kind] for section, kind in LEXICON_SECTIONS.items()}
 
 
 def load_lexicon(path: Path = LEXICON_FILE) -> dict[str, list[dict[str, Any]]]:
-    """Reads the lexicon of medicines and conditions.
+    """Reads the lexicon of medicines, substances and conditions.
 
     Args:
         path: The lexicon YAML file.
 
     Returns:
-        ``{"medicines": [...], "conditions": [...]}`` with ``name`` and ``aliases``.
+        ``{"medicines": [...], "substances": [...], "conditions": [...]}``, items with
+        ``name``, ``kind`` and ``aliases``.
 
     """
-    with path.open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh) or {}
-    return {key: list(raw.get(key) or []) for key in LABELS}
+    lexicon = Lexicon.load(path)
+    return {
+        section: [
+            {"name": t.name, "kind": t.kind, "aliases": list(t.aliases)}
+            for t in lexicon.of_type(entity_type)
+        ]
+        for section, entity_type in LEXICON_SECTIONS.items()
+    }
 
 
 @functools.lru_cache(maxsize=1)
@@ -99,7 +106,9 @@ def build(output: Path = SPACY_MODEL_DIR) -> Path:
     ruler.add_patterns(ruler_patterns(load_lexicon()))  # type: ignore[attr-defined]
     nlp.meta["name"] = "ketamine_clinic"
     nlp.meta["version"] = "1.0.0"
-    nlp.meta["description"] = "Blank English + lookup lemmatizer + medicine/condition ruler"
+    nlp.meta["description"] = (
+        "Blank English + lookup lemmatizer + medicine/substance/condition ruler"
+    )
     output.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(output)
     (output / STAMP_FILE).write_text(json.dumps({"digest": inputs_digest()}))
