@@ -171,3 +171,133 @@ def test_opening_hours() -> None:
     opening = clinic.next_opening(sunday)
     assert opening is not None and opening.weekday() == 0 and opening.hour == 8
     assert clinic.hours_text().startswith("Mon 8 AM-6 PM; Tue-Sun closed")
+
+
+# --------------------------------------------------------------------------- issue 12 content
+
+
+def _text(kb: KnowledgeBase, topic: str) -> str:
+    entry = kb.get(topic)
+    assert entry is not None, topic
+    return kb.render(entry) + "\n" + kb.render(entry, sms=True)
+
+
+def test_no_answer_implies_iv_ketamine_is_approved_for_depression(kb: KnowledgeBase) -> None:
+    for entry in kb.entries.values():
+        text = (entry.answer + " " + entry.sms).lower()
+        assert "apart from depression" not in text, entry.id
+        assert "other than depression is off-label" not in text, entry.id
+    for topic in ("safety.fda_status", "eligibility.who_is_candidate"):
+        assert "off-label" in _text(kb, topic)
+    assert "depression included" in _text(kb, "eligibility.who_is_candidate")
+
+
+def test_contraindications_follow_the_ketamine_injection_label(kb: KnowledgeBase) -> None:
+    text = _text(kb, "eligibility.contraindications")
+    assert "rather than official US rules" not in text
+    assert "ketamine injection" in text and "not under control rules it out" in text
+    entry = kb.get("eligibility.contraindications")
+    assert entry is not None and "R31" in entry.sources
+    rules = (KNOWLEDGE_DIR / "screening_rules.yml").read_text()
+    assert "not a formal US contraindication" not in rules
+
+
+def test_efficacy_is_framed_with_comparisons_and_honest_limits(kb: KnowledgeBase) -> None:
+    onset = _text(kb, "mechanism.onset_and_duration")
+    assert "midazolam" in onset and "salt water" in onset
+    assert "about half responded" not in onset
+    assert "people who had responded" in onset or "In people who responded" in onset
+    evidence = _text(kb, "mechanism.evidence_depression")
+    assert "most carefully blinded" not in evidence.lower()
+    assert "could tell which treatment" in evidence  # blinding failed
+    assert "not worse than ECT" in evidence and "ECT worked better" in evidence
+
+
+def test_suicidal_thoughts_entry_follows_the_spravato_limitations(kb: KnowledgeBase) -> None:
+    text = _text(kb, "mechanism.suicidal_thoughts_evidence")
+    assert "has not been shown to prevent suicide" in text
+    assert "reduce suicidal thoughts" in text
+    assert "988" in text and "911" in text
+
+
+def test_relapse_topic_gives_988_911_and_the_clinic(kb: KnowledgeBase) -> None:
+    entry = kb.get("safety.relapse_support")
+    assert entry is not None and entry.intent == "kb_safety_relapse_support"
+    for text in (kb.render(entry), kb.render(entry, sms=True)):
+        assert "988" in text and "911" in text
+        assert kb.clinic.placeholders()["clinic_phone"] in text
+
+
+def test_monitoring_names_breathing_oximeter_prescriber_and_the_iv_period(
+    kb: KnowledgeBase,
+) -> None:
+    text = _text(kb, "safety.monitoring")
+    for needle in ("breathing", "pulse oximeter", "prescriber", "at least two hours"):
+        assert needle in text, needle
+    assert kb.clinic.placeholders()["iv_observation"] in text
+
+
+def test_blood_pressure_time_course_is_attributed_to_spravato(kb: KnowledgeBase) -> None:
+    for entry in kb.entries.values():
+        for paragraph in kb.render(entry).split("\n"):
+            for sentence in paragraph.split(". "):
+                if "40 minutes after" in sentence and "blood pressure" in sentence.lower():
+                    assert "Spravato" in sentence, (entry.id, sentence)
+    assert "8 to 19 in 100" in _text(kb, "safety.side_effects")
+
+
+def test_long_term_risks_include_liver_and_dependence(kb: KnowledgeBase) -> None:
+    text = _text(kb, "safety.long_term_risks")
+    assert "liver" in text and "depend" in text and "yellow skin or eyes" in text
+    assert "R31" in kb.entries["safety.long_term_risks"].sources
+
+
+def test_bipolar_depression_has_content(kb: KnowledgeBase) -> None:
+    text = _text(kb, "mechanism.evidence_other_conditions")
+    assert "Bipolar depression" in text and "mania" in text
+    assert {"R51", "R52"} <= set(kb.entries["mechanism.evidence_other_conditions"].sources)
+
+
+def test_series_answer_states_progress_review_and_unused_sessions(kb: KnowledgeBase) -> None:
+    values = kb.clinic.placeholders()
+    text = _text(kb, "process.number_of_sessions")
+    assert values["progress_review"] in text and values["unused_sessions"] in text
+    assert values["after_hours"] in _text(kb, "safety.recovery_after_session")
+
+
+def test_preparation_has_no_blanket_keep_taking_advice(kb: KnowledgeBase) -> None:
+    text = _text(kb, "process.preparation")
+    assert "Keep taking your medicines" not in text
+    assert "which of your medicines to take on the day" in text
+    assert "2 hours" in text and "30 minutes" in text
+
+
+def test_minor_items_drug_tests_pregnancy_and_therapy(kb: KnowledgeBase) -> None:
+    assert "Medical Review Officer" in _text(kb, "safety.drug_tests_and_detection")
+    assert "birth control" in _text(kb, "safety.pregnancy_breastfeeding")
+    therapy = _text(kb, "process.integration_therapy")
+    assert "ketamine-assisted psychotherapy (KAP)" in therapy and "integration" in therapy
+
+
+def test_citations_are_complete(kb: KnowledgeBase) -> None:
+    refs = kb.references
+    assert "25(5):339-349" in refs["R9"] and "Neuropsychopharmacology" in refs["R9"]
+    assert "21 January 2025" in refs["R12"]
+    assert "2023" in refs["R29"] and "Tran K, MacDougall D" in refs["R29"]
+    assert refs["R30"].startswith("Ionescu DF") and "24(1):22-31" in refs["R30"]
+    assert "revised 10/2024" in refs["R31"]
+
+
+def test_patient_texts_use_us_spelling(kb: KnowledgeBase) -> None:
+    british = ("behaviour", "anaesthe", "hospitalis", "itemis", "authoris", "judgement", "favour")
+    texts = [kb.render(e) + kb.render(e, sms=True) for e in kb.entries.values()]
+    texts += [str(v) for v in kb.clinic.placeholders().values()]
+    texts += [(KNOWLEDGE_DIR / f).read_text() for f in ("screening_rules.yml", "clinic.yml")]
+    for text in texts:
+        for word in british:
+            assert word not in text.lower(), word
+
+
+def test_every_entry_has_review_notes(kb: KnowledgeBase) -> None:
+    for entry in kb.entries.values():
+        assert entry.review_notes, entry.id

@@ -1,0 +1,206 @@
+"""The knowledge-base validator's readability and lexicon rules (issue 12)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from clinicbot.kb_validate import (
+    check_lexicon,
+    check_readability,
+    domain_intents,
+    main,
+    nlu_intents,
+    readability,
+    readability_summary,
+    reading_grade,
+    required_topics,
+    validate,
+)
+from clinicbot.knowledge import KnowledgeBase
+from clinicbot.paths import KNOWLEDGE_DIR
+
+#: About 60 words of long sentences and long words: far above grade 10.
+HARD_ANSWER = (
+    "Notwithstanding considerable methodological heterogeneity, contemporaneous randomized "
+    "investigations characterizing intravenous racemic ketamine administration demonstrated "
+    "statistically significant antidepressant efficacy relative to pharmacologically active "
+    "comparators, although generalizability remains questionable considering inconsistent "
+    "blinding, heterogeneous inclusion criteria, comparatively abbreviated observational "
+    "follow-up intervals and substantial interindividual variability concerning "
+    "dissociative phenomenology and hemodynamic perturbations experienced intraoperatively "
+    "and postoperatively by participants."
+)
+
+
+def _copy_kb(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    target.mkdir()
+    for path in KNOWLEDGE_DIR.glob("*.yml"):
+        (target / path.name).write_text(path.read_text())
+    return target
+
+
+def _edit_entry(folder: Path, topic: str, **changes: object) -> None:
+    path = folder / f"{topic.split('.')[0]}.yml"
+    doc = yaml.safe_load(path.read_text())
+    for entry in doc["entries"]:
+        if entry["id"] == topic:
+            entry.update(changes)
+    path.write_text(yaml.safe_dump(doc))
+
+
+def _edit_lexicon(folder: Path, change: Any) -> None:
+    path = folder / "lexicon.yml"
+    doc = yaml.safe_load(path.read_text())
+    change(doc)
+    path.write_text(yaml.safe_dump(doc))
+
+
+def _errors(folder: Path) -> list[str]:
+    kb = KnowledgeBase.load(folder)
+    intents = nlu_intents() | domain_intents()
+    return validate(kb, required_topics(), intents, today=dt.date(2026, 12, 3)).errors
+
+
+# --------------------------------------------------------------------------- readability
+
+
+def test_reading_grade_tells_plain_from_dense_text() -> None:
+    plain = "Ketamine can make you feel sleepy. Staff watch you. You go home with a friend."
+    assert reading_grade(plain) < 6
+    assert reading_grade(HARD_ANSWER) > 14
+
+
+def test_shipped_answers_meet_the_readability_goals() -> None:
+    grades = readability(KnowledgeBase.load())
+    assert max(grades.values()) <= 10
+    assert sum(grades.values()) / len(grades) <= 8
+    assert check_readability(grades) == []
+
+
+def test_validator_reports_an_answer_above_grade_10(tmp_path: Path) -> None:
+    folder = _copy_kb(tmp_path)
+    _edit_entry(folder, "safety.driving_after", answer=HARD_ANSWER)
+    errors = _errors(folder)
+    assert any(e.startswith("safety.driving_after: answer reads at grade") for e in errors)
+
+
+def test_check_readability_reports_a_mean_above_8() -> None:
+    errors = check_readability({"a": 9.0, "b": 8.6, "c": 7.0})
+    assert len(errors) == 1 and "mean grade of 8.20" in errors[0]
+    assert check_readability({"a": 9.0, "b": 7.0}) == []  # mean 8.0 is allowed
+    assert check_readability({"a": 10.5})[0].startswith("a: answer reads at grade 10.5")
+
+
+def test_cli_fails_when_the_mean_limit_is_tighter_than_the_content(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--max-mean-grade", "3"]) == 1
+    out = capsys.readouterr().out
+    assert "mean grade of" in out and "Readability (Flesch-Kincaid grade" in out
+
+
+def test_readability_summary_names_the_hardest_answer() -> None:
+    line = readability_summary({"x.a": 6.0, "x.b": 9.5, "x.c": 8.5})
+    assert "mean 8.00" in line and "hardest 9.5 (x.b)" in line and "2 above grade 8" in line
+
+
+# --------------------------------------------------------------------------- lexicon
+
+
+def test_shipped_lexicon_is_complete() -> None:
+    kb = KnowledgeBase.load()
+    assert check_lexicon(kb) == []
+    kinds = {(t.type, t.kind) for t in kb.lexicon.terms}
+    assert ("substance", "alcohol") in kinds and ("substance", "recreational") in kinds
+    for kind in ("possible_indication", "caution", "exclusion"):
+        assert ("condition", kind) in kinds
+    assert kb.lexicon.lookup("cannabis", "medicine") is None
+    assert kb.lexicon.lookup("alcohol", "medicine") is None
+
+
+def test_validator_reports_a_condition_without_kind(tmp_path: Path) -> None:
+    folder = _copy_kb(tmp_path)
+
+    def drop_kind(doc: dict) -> None:
+        for item in doc["conditions"]:
+            if item["name"] == "schizophrenia":
+                del item["kind"]
+
+    _edit_lexicon(folder, drop_kind)
+    assert any("condition 'schizophrenia' needs a kind" in e for e in _errors(folder))
+
+
+def test_validator_reports_a_substance_with_an_unknown_kind(tmp_path: Path) -> None:
+    folder = _copy_kb(tmp_path)
+
+    def medicine_kind(doc: dict) -> None:
+        doc["substances"][1]["kind"] = "medicine"
+
+    _edit_lexicon(folder, medicine_kind)
+    assert any("substance 'cannabis' needs a kind" in e for e in _errors(folder))
+
+
+def test_validator_reports_a_kind_without_reviewed_sentence(tmp_path: Path) -> None:
+    folder = _copy_kb(tmp_path)
+    _edit_lexicon(folder, lambda doc: doc["sentences"]["condition"].pop("exclusion"))
+    errors = _errors(folder)
+    assert any("no reviewed condition sentence for kind 'exclusion'" in e for e in errors)
+
+
+def test_validator_reports_one_sentence_for_every_condition_kind(tmp_path: Path) -> None:
+    folder = _copy_kb(tmp_path)
+    _edit_entry(
+        folder,
+        "eligibility.who_is_candidate",
+        entity_templates={"condition": "You mentioned {condition}. A clinician can tell you."},
+    )
+    errors = _errors(folder)
+    assert any(
+        "eligibility.who_is_candidate: entity_templates.condition: one sentence for every kind"
+        in e
+        for e in errors
+    )
+
+
+def test_validator_reports_an_entry_missing_a_kind(tmp_path: Path) -> None:
+    folder = _copy_kb(tmp_path)
+    _edit_entry(
+        folder,
+        "mechanism.evidence_other_conditions",
+        entity_templates={"condition": {"possible_indication": "You mentioned {condition}."}},
+    )
+    errors = _errors(folder)
+    assert any("no sentence for kind 'exclusion'" in e for e in errors)
+    assert any("no sentence for kind 'caution'" in e for e in errors)
+
+
+def test_validator_reports_an_alias_naming_two_terms(tmp_path: Path) -> None:
+    folder = _copy_kb(tmp_path)
+
+    def clash(doc: dict) -> None:
+        doc["medicines"].append({"name": "weedkiller", "aliases": ["weed"]})
+
+    _edit_lexicon(folder, clash)
+    assert any("'weed' names both" in e for e in _errors(folder))
+
+
+def test_validator_reports_a_sentence_that_does_not_name_the_entity(tmp_path: Path) -> None:
+    folder = _copy_kb(tmp_path)
+
+    def nameless(doc: dict) -> None:
+        doc["sentences"]["substance"]["alcohol"] = "Please avoid it around sessions."
+
+    _edit_lexicon(folder, nameless)
+    assert any("does not name the substance" in e for e in _errors(folder))
+
+
+def test_validator_reports_lexicon_sentences_without_review(tmp_path: Path) -> None:
+    folder = _copy_kb(tmp_path)
+    _edit_lexicon(folder, lambda doc: doc["sentences"].pop("reviewed_by"))
+    assert any("sentences need reviewed_by and last_reviewed" in e for e in _errors(folder))
