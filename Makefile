@@ -18,7 +18,7 @@ export TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
 PY_SOURCES := actions clinicbot tests scripts
 
-.PHONY: help install spacy validate-kb validate train run test lint typecheck unit \
+.PHONY: help install spacy validate-kb review-sheet validate train run test lint typecheck unit \
         conversation-tests evaluate evaluate-nlu evaluate-safety compare-nlu bench e2e \
         create-staff clean
 
@@ -51,8 +51,11 @@ install: $(VENV)/.installed ## Set up everything on a fresh machine (venv, packa
 spacy: ## Build the project's spaCy pipeline from knowledge/lexicon.yml (offline)
 	@$(PY) -m clinicbot.spacy_build
 
-validate-kb: ## Check the knowledge base (topics, sources, review dates, intents)
+validate-kb: ## Check the knowledge base (topics, sources, reviews, intents, readability, lexicon kinds)
 	$(PY) -m clinicbot.kb_validate
+
+review-sheet: ## Write the medical director's review sheet: one HTML page per entry in results/review/
+	$(PY) -m clinicbot.review_sheet --out results/review
 
 validate: validate-kb ## Validate the knowledge base and the Rasa training data
 	$(RASA) data validate --fail-on-warnings --max-history 5
