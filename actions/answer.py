@@ -88,10 +88,10 @@ class ActionAnswerTopic(ClinicAction):
             SlotSet("fallback_count", 0.0),
         ]
         if not tracker.get_slot("disclaimer_shown"):
-            parts.append(kb.message("disclaimer"))
+            parts.append(kb.message("disclaimer_sms" if sms else "disclaimer"))
             events.append(SlotSet("disclaimer_shown", True))
         parts.append(kb.render(entry, sms=sms))
-        parts.extend(self._entity_sentences(kb, entry, tracker))
+        parts.extend(self._entity_sentences(kb, entry, tracker, sms))
         uncertain = (tracker.latest_message.get("safety") or {}).get("uncertain")
         if self.in_safe_mode(tracker) or self.safety_category(tracker) == "mention" or uncertain:
             parts.append(kb.message("safety_reminder"))
@@ -110,12 +110,14 @@ class ActionAnswerTopic(ClinicAction):
         )
         return events
 
-    def _entity_sentences(self, kb: KnowledgeBase, entry: Entry, tracker: Tracker) -> List[str]:
+    def _entity_sentences(
+        self, kb: KnowledgeBase, entry: Entry, tracker: Tracker, sms: bool = False
+    ) -> List[str]:
         found = {
             entity_type: self.entity_values(tracker, label)
             for entity_type, label in ENTITY_LABELS.items()
         }
-        return kb.entity_sentences(entry, found)
+        return kb.entity_sentences(entry, found, sms=sms)
 
     @staticmethod
     def _buttons(kb: KnowledgeBase, entry: Entry) -> List[Dict[str, str]]:

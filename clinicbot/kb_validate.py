@@ -41,6 +41,8 @@ MIN_WORDS, MAX_WORDS = 40, 150
 #: Readability limits (Flesch-Kincaid grade): patient material aims at grade 6-8.
 MAX_GRADE = 10.0
 MAX_MEAN_GRADE = 8.0
+#: Longest SMS entity sentence (one SMS segment), filled with the longest term name.
+SMS_SENTENCE_MAX = 160
 
 
 @dataclass
@@ -199,6 +201,19 @@ def check_lexicon(kb: KnowledgeBase) -> List[str]:
         for kind, template in by_kind.items():
             where = f"lexicon.yml: sentences.{entity_type}.{kind}"
             errors.extend(_template_errors(where, template, values, entity_type))
+            short = lexicon.sms_sentences.get(entity_type, {}).get(kind)
+            where = f"lexicon.yml: sms_sentences.{entity_type}.{kind}"
+            if not short:
+                errors.append(f"{where}: missing (SMS answers need the short sentence)")
+                continue
+            problems = _template_errors(where, short, values, entity_type)
+            errors.extend(problems)
+            names = [t.name for t in lexicon.of_type(entity_type) if t.kind == kind] or ["x"]
+            longest = max(names, key=len)
+            if not problems and len(kb.fill(short, **{entity_type: longest})) > SMS_SENTENCE_MAX:
+                errors.append(
+                    f"{where}: longer than {SMS_SENTENCE_MAX} characters with {longest!r}"
+                )
     for entry in kb.entries.values():
         for entity_type, spec in entry.entity_templates.items():
             where = f"{entry.id}: entity_templates.{entity_type}"

@@ -183,6 +183,17 @@ def _entity_templates(raw: Any, origin: str, topic: Any) -> dict[str, str | Mapp
     return out
 
 
+def _sentences_by_kind(block: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    sentences: dict[str, dict[str, str]] = {}
+    for entity_type, kinds in ENTITY_KINDS.items():
+        value = block.get(entity_type)
+        if isinstance(value, Mapping):
+            sentences[entity_type] = {str(k): " ".join(str(v).split()) for k, v in value.items()}
+        elif value:
+            sentences[entity_type] = {k: " ".join(str(value).split()) for k in kinds}
+    return sentences
+
+
 @dataclass(frozen=True)
 class Term:
     """A medicine, substance or condition the entity ruler recognises.
@@ -207,12 +218,14 @@ class Lexicon:
     Attributes:
         terms: Every term, in file order.
         sentences: Reviewed sentence templates by entity type and kind.
+        sms_sentences: Short versions of the same, by entity type and kind, for SMS.
         reviewed_by: Who reviewed the sentences.
         last_reviewed: Date of their last review.
     """
 
     terms: tuple[Term, ...] = ()
     sentences: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    sms_sentences: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     reviewed_by: str = ""
     last_reviewed: dt.date | None = None
 
@@ -246,16 +259,8 @@ class Lexicon:
                     )
                 )
         block = raw.get("sentences") or {}
-        sentences: dict[str, dict[str, str]] = {}
-        for entity_type in ENTITY_KINDS:
-            value = block.get(entity_type)
-            if isinstance(value, Mapping):
-                sentences[entity_type] = {
-                    str(k): " ".join(str(v).split()) for k, v in value.items()
-                }
-            elif value:
-                kinds = ENTITY_KINDS[entity_type]
-                sentences[entity_type] = {k: " ".join(str(value).split()) for k in kinds}
+        sentences = _sentences_by_kind(block)
+        sms_sentences = _sentences_by_kind(raw.get("sms_sentences") or {})
         reviewed = block.get("last_reviewed")
         if isinstance(reviewed, str):
             try:
@@ -265,6 +270,7 @@ class Lexicon:
         return cls(
             terms=tuple(terms),
             sentences=sentences,
+            sms_sentences=sms_sentences,
             reviewed_by=str(block.get("reviewed_by") or ""),
             last_reviewed=reviewed if isinstance(reviewed, dt.date) else None,
         )
@@ -586,13 +592,17 @@ class KnowledgeBase:
         """
         return self.fill(entry.sms if sms else entry.answer)
 
-    def entity_template(self, entry: Entry, entity_type: str, kind: str) -> str | None:
+    def entity_template(
+        self, entry: Entry, entity_type: str, kind: str, sms: bool = False
+    ) -> str | None:
         """Returns the reviewed sentence an entry uses for one kind of entity.
 
         Args:
             entry: The entry answered.
             entity_type: ``medicine``, ``substance`` or ``condition``.
             kind: The term's kind.
+            sms: Whether the answer goes out by SMS: the lexicon's short sentence for the
+                kind is used then, if it has one (it fits the SMS segment budget).
 
         Returns:
             The template (with a ``{medicine}``/``{substance}``/``{condition}`` placeholder),
@@ -601,13 +611,18 @@ class KnowledgeBase:
         spec = entry.entity_templates.get(entity_type)
         if spec is None:
             return None
+        short = self.lexicon.sms_sentences.get(entity_type, {}).get(kind)
+        if sms and short:
+            return short
         if spec == USE_LEXICON:
             return self.lexicon.sentences.get(entity_type, {}).get(kind)
         if isinstance(spec, str):
             return spec if len(ENTITY_KINDS.get(entity_type, ())) == 1 else None
         return spec.get(kind)
 
-    def entity_sentences(self, entry: Entry, found: Mapping[str, list[str]]) -> list[str]:
+    def entity_sentences(
+        self, entry: Entry, found: Mapping[str, list[str]], sms: bool = False
+    ) -> list[str]:
         """Renders the reviewed sentences for the entities a patient named.
 
         Terms of the same type and kind share one sentence ("alcohol and cannabis"); each
@@ -616,6 +631,7 @@ class KnowledgeBase:
         Args:
             entry: The entry answered.
             found: Entity values the NLU found, by entity type (``medicine``, ...).
+            sms: Whether the answer goes out by SMS (short sentences).
 
         Returns:
             The sentences, in type order (medicine, substance, condition).
@@ -631,7 +647,7 @@ class KnowledgeBase:
                 if name not in by_kind.setdefault(kind, []):
                     by_kind[kind].append(name)
             for kind, names in by_kind.items():
-                template = self.entity_template(entry, entity_type, kind)
+                template = self.entity_template(entry, entity_type, kind, sms=sms)
                 if template:
                     sentences.append(self.fill(template, **{entity_type: join_names(names)}))
         return sentences

@@ -96,8 +96,9 @@ _LEXICON = _ENV.from_string(
 <h1>Entity sentences (knowledge/lexicon.yml)</h1>
 <p class="meta">Added to answers that use the lexicon's sentences when a patient names a term
 of that kind. {{ reviewed_by }} &middot; last reviewed {{ last_reviewed }}</p>
-<table class="fields">{% for type, kind, text, terms in rows %}
+<table class="fields">{% for type, kind, text, sms, terms in rows %}
 <tr><td class="label">{{ type }} ({{ kind|replace("_", " ") }})</td><td>{{ text }}
+<p class="sms">SMS: {{ sms }}</p>
 <p class="meta">Terms: {{ terms|join(", ") }}</p></td></tr>{% endfor %}</table>
 {{ fields|safe }}
 </section>"""
@@ -206,7 +207,9 @@ def lexicon_section(kb: KnowledgeBase) -> str:
         for kind, template in by_kind.items():
             terms = [t.name for t in kb.lexicon.of_type(entity_type) if t.kind == kind]
             text = kb.fill(template, **{entity_type: f"[{entity_type}]"})
-            rows.append((entity_type, kind, text, terms))
+            short = kb.lexicon.sms_sentences.get(entity_type, {}).get(kind, "(none)")
+            sms = kb.fill(short, **{entity_type: f"[{entity_type}]"})
+            rows.append((entity_type, kind, text, sms, terms))
     return _LEXICON.render(
         rows=rows,
         reviewed_by=kb.fill(kb.lexicon.reviewed_by),

@@ -317,6 +317,34 @@ def truncate_text(text: str, fits: Callable[[str], bool]) -> str:
     return words.strip() + " ..." if words.strip() else ""
 
 
+def truncate_paragraphs(text: str, fits: Callable[[str], bool]) -> str:
+    """Shortens a text of paragraphs to pass ``fits`` without cutting a paragraph in half.
+
+    A bot turn's parts (disclaimer, answer, entity sentences, safety reminder) are separate
+    paragraphs; half of one can change its meaning, so whole paragraphs are dropped instead,
+    the first ones kept in order, and a later paragraph that still fits (such as a short safety
+    reminder) is kept after a dropped long one. Only when not even the first paragraph fits is
+    it cut, by :func:`truncate_text`.
+
+    Args:
+        text: Paragraphs separated by blank lines.
+        fits: Length test.
+
+    Returns:
+        The text itself when it fits; otherwise the paragraphs that fit, in order.
+    """
+    text = text.strip()
+    if fits(text):
+        return text
+    kept: list[str] = []
+    for paragraph in (p.strip() for p in re.split(r"\n\s*\n", text)):
+        if paragraph and fits("\n\n".join([*kept, paragraph])):
+            kept.append(paragraph)
+        elif not kept:
+            return truncate_text(text, fits)
+    return "\n\n".join(kept)
+
+
 # --------------------------------------------------------------------------- sources & options
 
 
@@ -475,7 +503,7 @@ def format_turn(
     fits = fits_budget(channel, max_segments)
     if not fits(tail):  # Options must survive; sources are the first thing to go.
         tail = sms_friendly(options_line(options)) if channel == SMS else options_line(options)
-    short = truncate_text(body, lambda s: fits(_join([s, tail]))) if body else ""
+    short = truncate_paragraphs(body, lambda s: fits(_join([s, tail]))) if body else ""
     if body and not short:  # The options alone fill the budget: the text goes on its own.
         messages = [truncate_text(body, fits) or body, tail]
     else:

@@ -204,3 +204,16 @@ def test_validator_reports_lexicon_sentences_without_review(tmp_path: Path) -> N
     folder = _copy_kb(tmp_path)
     _edit_lexicon(folder, lambda doc: doc["sentences"].pop("reviewed_by"))
     assert any("sentences need reviewed_by and last_reviewed" in e for e in _errors(folder))
+
+
+def test_validator_reports_a_missing_or_long_sms_sentence(tmp_path: Path) -> None:
+    folder = _copy_kb(tmp_path)
+
+    def change(doc: dict) -> None:
+        doc["sms_sentences"]["condition"].pop("caution")
+        doc["sms_sentences"]["substance"]["alcohol"] = "You mentioned {substance}. " + "x" * 150
+
+    _edit_lexicon(folder, change)
+    errors = _errors(folder)
+    assert any("sms_sentences.condition.caution: missing" in e for e in errors)
+    assert any("sms_sentences.substance.alcohol: longer than 160" in e for e in errors)

@@ -58,6 +58,7 @@ def test_entity_sentences_are_on_the_sheet(tmp_path: Path) -> None:
     lexicon = html.unescape((out / "lexicon.html").read_text())
     assert "substance (alcohol)" in lexicon and "cannabis" in lexicon
     assert "condition (exclusion)" in lexicon and "schizophrenia" in lexicon
+    assert "SMS: You mentioned [substance]: avoid it" in lexicon
 
 
 def test_patient_text_is_escaped(tmp_path: Path) -> None:
