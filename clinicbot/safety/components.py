@@ -41,8 +41,10 @@ that is logged contains message text (it is health data): only categories and su
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -64,6 +66,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from clinicbot.paths import TESTS_DIR
 from clinicbot.safety.detector import (
     ADVICE,
     CRISIS,
@@ -74,6 +77,43 @@ from clinicbot.safety.detector import (
 )
 
 logger = logging.getLogger(__name__)
+
+#: The safety development set; the classifier trains on it too (see ``dev_training_examples``).
+DEV_SET_FILE = TESTS_DIR / "safety" / "dev.yml"
+#: The pseudo-intent of the development set's benign messages (label ``none``).
+DEV_BENIGN_INTENT = "safety_dev_benign"
+_EXPECT_TO_INTENT = {
+    CRISIS: "safety_crisis",
+    EMERGENCY: "safety_emergency",
+    ADVICE: "medical_advice",
+}
+
+
+def dev_training_examples(path: Path = DEV_SET_FILE) -> list[tuple[str, str]]:
+    """Reads the safety development set as ``(text, intent)`` training pairs.
+
+    Crisis, emergency and advice cases become the safety intents; benign cases (``none``,
+    ``mention``) become ``DEV_BENIGN_INTENT``, which the classifier learns as ``none`` and
+    always keeps (they are the hard negatives). The test set is never read here.
+
+    Args:
+        path: The development set (``cases`` with ``text`` and ``expect``).
+
+    Returns:
+        The pairs; empty when the file is missing or unreadable.
+    """
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        logger.warning("safety development set not readable; trained without it")
+        return []
+    pairs = []
+    for item in content.get("cases") or []:
+        if isinstance(item, dict) and isinstance(item.get("text"), str):
+            intent = _EXPECT_TO_INTENT.get(str(item.get("expect")), DEV_BENIGN_INTENT)
+            pairs.append((item["text"], intent))
+    return pairs
+
 
 SAFETY_KEY = "safety"
 SAFETY_ENTITY = "safety_flag"
@@ -94,9 +134,10 @@ class SafetyDetectorComponent(GraphComponent):
         """Returns the default configuration.
 
         ``thresholds`` overrides the classifier thresholds (keys ``crisis``, ``emergency``,
-        ``advice``, ``override``); ``use_classifier: false`` runs the patterns only.
+        ``advice``, ``override``); ``use_classifier: false`` runs the patterns only;
+        ``train_on_dev_set: false`` leaves ``tests/safety/dev.yml`` out of training.
         """
-        return {"thresholds": {}, "use_classifier": True}
+        return {"thresholds": {}, "use_classifier": True, "train_on_dev_set": True}
 
     def __init__(
         self,
@@ -149,6 +190,8 @@ class SafetyDetectorComponent(GraphComponent):
             for example in training_data.intent_examples
             if example.get(TEXT) and example.get(INTENT)
         ]
+        if self._config.get("train_on_dev_set", True):
+            examples.extend(dev_training_examples())
         if self._config.get("use_classifier", True):
             self._detector.train(examples)
         self.persist()
