@@ -15,6 +15,8 @@ export ACTION_PORT ?= 5055
 export WEB_PORT ?= 8080
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 export TRACKER_DB ?= $(CURDIR)/var/tracker.db
+# endpoints.yml sends it to the action server; empty here, `make run` generates one per run.
+export ACTION_SERVER_TOKEN ?=
 
 PY_SOURCES := actions clinicbot tests scripts
 

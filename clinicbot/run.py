@@ -44,6 +44,7 @@ MODEL_INPUTS = (
     DATA_DIR,
     KNOWLEDGE_DIR / "lexicon.yml",
     PACKAGE_DIR / "safety",
+    REPO_ROOT / "tests" / "safety" / "dev.yml",  # the safety classifier trains on it
     PACKAGE_DIR / "nlu_classifier.py",
     PACKAGE_DIR / "nlu_gate.py",
     PACKAGE_DIR / "policies.py",
@@ -94,8 +95,37 @@ def service_env(base: Dict[str, str] | None = None) -> Dict[str, str]:
     env.setdefault("RASA_ENDPOINTS", str(REPO_ROOT / "endpoints.yml"))
     if not env.get("RASA_TOKEN"):
         env["RASA_TOKEN"] = secrets.token_urlsafe(32)
+    # Shared secret Rasa sends to the action server (endpoints.yml); it refuses calls without.
+    if not env.get("ACTION_SERVER_TOKEN"):
+        env["ACTION_SERVER_TOKEN"] = secrets.token_urlsafe(32)
+    env.setdefault("ACTION_HOST", "127.0.0.1")
+    # No usage data leaves the clinic's machine unless the operator opts in.
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("PYTHONPATH", str(REPO_ROOT))
     return env
+
+
+def restrict_file_permissions(env: Dict[str, str]) -> None:
+    """Makes what the services write readable by this user only.
+
+    Sets ``umask 077`` for this process and its children (new SQLite databases, logs, models
+    are ``rw-------``), creates ``var/`` as ``rwx------`` and tightens the SQLite files that
+    already exist (the clinic database and Rasa's tracker store hold patient conversations).
+
+    Args:
+        env: The services' environment (``CLINIC_DB_URL``, ``TRACKER_DB``).
+    """
+    os.umask(0o077)
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    VAR_DIR.chmod(0o700)
+    files = [env.get("TRACKER_DB", "")]
+    db_url = load_settings(env).db_url
+    if db_url.startswith("sqlite:///"):
+        files.append(db_url[len("sqlite:///") :])
+    for name in files:
+        for path in (Path(name), Path(f"{name}-journal"), Path(f"{name}-wal")):
+            if name and path.is_file():
+                path.chmod(0o600)
 
 
 def _bin(name: str) -> str:
@@ -148,10 +178,11 @@ def service_commands(model: Path, env: Dict[str, str]) -> Dict[str, List[str]]:
     """
     s = load_settings(env)
     return {
+        # Bound to ACTION_HOST (loopback) and requiring ACTION_SERVER_TOKEN (from the env).
         "actions": [
-            _bin("rasa"),
-            "run",
-            "actions",
+            sys.executable,
+            "-m",
+            "clinicbot.action_server",
             "--actions",
             "actions",
             "--port",
@@ -323,7 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     env = service_env()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    restrict_file_permissions(env)
     model = ensure_model(env)
     if args.train_only:
         return 0

@@ -172,6 +172,47 @@ def test_killing_the_action_server_keeps_crisis_replies_and_it_comes_back(make_r
     assert client.payload(answer)["kind"] == "answer"
 
 
+def test_the_action_server_is_loopback_only_and_needs_the_secret(make_run) -> None:
+    import json
+    import socket
+    import stat
+
+    from clinicbot.store.db import get_engine
+    from clinicbot.store.escalations import EscalationStore
+
+    run = make_run
+    port = int(run.env["ACTION_PORT"])
+    wait_for(lambda: run.healthy("actions"), 120, "the action server is not up", run)
+    # Bound to 127.0.0.1 only: another loopback address (reachable on 0.0.0.0) is refused.
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.2", port), timeout=2).close()
+    # A call without the secret runs nothing.
+    call = json.dumps({"next_action": "action_escalate_urgent", "sender_id": "intruder"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/webhook",
+        data=call.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)  # noqa: S310
+    assert refused.value.code == 401
+    # Rasa sends the secret: a crisis opens its urgent escalation through the action server.
+    client = run.client
+    sender = client.new_sender()
+    assert client.payload(client.rest(sender, CRISIS))["kind"] == "crisis"
+    store = EscalationStore(get_engine(run.env["CLINIC_DB_URL"]))
+    wait_for(
+        lambda: store.find_open_for_conversation(sender) is not None,
+        30,
+        "no escalation: did Rasa's call reach the action server?",
+        run,
+    )
+    assert store.find_open_for_conversation("intruder") is None
+    # The databases make run created are private to its user (umask 077).
+    for path in (Path(run.env["TRACKER_DB"]), Path(run.env["CLINIC_DB_URL"][10:])):
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
 def test_sigterm_stops_every_service(make_run) -> None:
     run = make_run
     pids = [run.pid(name) for name in ("rasa", "web", "actions")]

@@ -1,0 +1,122 @@
+"""The action server: rasa-sdk's app, bound to loopback, answering only callers with the secret.
+
+rasa-sdk 3.6 has no authentication of its own (its maintainers point to a proxy), and
+``rasa run actions`` binds to ``0.0.0.0``. Anyone reaching the port could then run
+``action_escalate_urgent`` or ``action_screening_submit`` on a made-up tracker. This entry
+point serves the same app (:func:`rasa_sdk.endpoint.create_app`) with two differences:
+
+* it binds to ``ACTION_HOST`` (default ``127.0.0.1``: only Rasa on this machine calls it);
+* every request except ``GET /health`` must carry ``Authorization: Bearer <secret>`` with the
+  shared secret ``ACTION_SERVER_TOKEN``, which Rasa sends from ``endpoints.yml``
+  (``action_endpoint.headers``). Calls without it get 401 and run nothing. Without a secret
+  the server refuses to start (``make run`` generates one per run).
+
+Run it with ``python -m clinicbot.action_server [--port N]`` (``make run`` does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import logging
+import sys
+from collections.abc import Sequence
+
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from clinicbot.settings import load_settings
+
+logger = logging.getLogger(__name__)
+
+#: The only path answered without the secret (the supervisor's health check).
+OPEN_PATHS = frozenset({"/health"})
+
+
+def authorized(request: Request, token: str) -> bool:
+    """Tells whether a request carries the shared secret.
+
+    Args:
+        request: The incoming request.
+        token: The shared secret.
+
+    Returns:
+        True for ``Authorization: Bearer <token>`` (compared in constant time).
+    """
+    scheme, _, value = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not value:
+        return False
+    return hmac.compare_digest(value.strip().encode(), token.encode())
+
+
+def create_app(token: str, actions_package: str = "actions") -> Sanic:
+    """Builds rasa-sdk's action server app with the secret check in front of it.
+
+    Args:
+        token: The shared secret (must not be empty).
+        actions_package: The package holding the actions.
+
+    Returns:
+        The Sanic app.
+
+    Raises:
+        ValueError: If the secret is empty.
+    """
+    if not token:
+        raise ValueError("the action server needs a shared secret (ACTION_SERVER_TOKEN)")
+    from rasa_sdk.endpoint import create_app as sdk_create_app
+
+    # No CORS: browsers never call the action server.
+    app = sdk_create_app(actions_package, cors_origins=None)
+
+    @app.middleware("request")
+    async def require_secret(request: Request) -> HTTPResponse | None:
+        if request.path in OPEN_PATHS and request.method in ("GET", "HEAD"):
+            return None
+        if authorized(request, token):
+            return None
+        logger.warning(
+            "action server: %s %s refused (no valid secret)", request.method, request.path
+        )
+        return response.json({"error": "unauthorized"}, status=401)
+
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serves the actions until stopped.
+
+    Args:
+        argv: Arguments (``--port``, ``--actions``).
+
+    Returns:
+        Exit code (2 when no secret is configured).
+    """
+    settings = load_settings()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=settings.action_port)
+    parser.add_argument("--actions", default="actions")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if not settings.action_token:
+        print(
+            "ACTION_SERVER_TOKEN is not set: refusing to serve actions without a shared secret "
+            "(make run sets one; endpoints.yml sends it).",
+            file=sys.stderr,
+        )
+        return 2
+    app = create_app(settings.action_token, args.actions)
+    logger.info("Action server on http://%s:%d (secret required)", settings.action_host, args.port)
+    app.run(
+        host=settings.action_host,
+        port=args.port,
+        workers=1,
+        access_log=False,
+        motd=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
