@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from clinicbot.safety.features import with_markers
 from clinicbot.safety.normalize import normalize
 
 MODEL_FILE = "safety_classifier.json"
@@ -76,6 +77,9 @@ _REGRESSION_PARAMS: dict[str, Any] = {
 }
 
 
+_T = TypeVar("_T", bound="TfidfTextClassifier")
+
+
 class ClassifierFormatError(ValueError):
     """Raised when a persisted classifier file is missing, malformed or inconsistent."""
 
@@ -125,7 +129,7 @@ class TfidfTextClassifier:
             return []
         return [str(c) for c in self._model.classes_]
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TfidfTextClassifier:
+    def fit(self: _T, texts: Sequence[str], labels: Sequence[str]) -> _T:
         """Trains the classifier.
 
         Args:
@@ -147,16 +151,26 @@ class TfidfTextClassifier:
             name: _make_vectorizer(params) for name, params in self.vectorizer_params.items()
         }
         features = hstack(
-            [self._vectorizers[name].fit_transform(normalized) for name in ("char", "word")]
+            [
+                self._vectorizers[name].fit_transform(self._inputs(name, normalized))
+                for name in ("char", "word")
+            ]
         ).tocsr()
         self._model = LogisticRegression(**self.regression_params)
         self._model.fit(features, list(labels))
         return self
 
+    def _inputs(self, vectorizer: str, normalized: Sequence[str]) -> Sequence[str]:
+        """The texts one vectoriser reads (subclasses may add derived tokens)."""
+        return normalized
+
     def _features(self, normalized: Sequence[str]) -> csr_matrix:
         """Vectorises already normalised texts."""
         return hstack(
-            [self._vectorizers[name].transform(normalized) for name in ("char", "word")]
+            [
+                self._vectorizers[name].transform(self._inputs(name, normalized))
+                for name in ("char", "word")
+            ]
         ).tocsr()
 
     def predict_proba_normalized(self, normalized: Sequence[str]) -> list[dict[str, float]]:
@@ -235,7 +249,7 @@ class TfidfTextClassifier:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TfidfTextClassifier:
+    def from_dict(cls: type[_T], data: dict[str, Any]) -> _T:
         """Rebuilds a classifier from ``to_dict`` data, validating it.
 
         Args:
@@ -313,7 +327,7 @@ class TfidfTextClassifier:
         return file
 
     @classmethod
-    def from_dir(cls, path: str | Path) -> TfidfTextClassifier:
+    def from_dir(cls: type[_T], path: str | Path) -> _T:
         """Loads a classifier written by ``to_dir``.
 
         Args:
@@ -341,5 +355,18 @@ def _reject_constant(name: str) -> float:
     raise ClassifierFormatError(f"invalid number {name} in classifier file")
 
 
-#: The safety layer's name for the classifier.
-SafetyClassifier = TfidfTextClassifier
+class SafetyClassifier(TfidfTextClassifier):
+    """The safety classifier: the TF-IDF model plus meaning markers for the word vectoriser.
+
+    The word vectoriser reads the normalised text followed by the marker tokens of
+    ``clinicbot.safety.features`` (first person + absence or future, farewells, negation,
+    safety now, a past time, general framing, a personal decision), so the regression learns
+    how much each of them weighs next to the words. The character vectoriser reads the text
+    alone.
+    """
+
+    def _inputs(self, vectorizer: str, normalized: Sequence[str]) -> Sequence[str]:
+        """Adds the marker tokens to what the word vectoriser reads."""
+        if vectorizer != "word":
+            return normalized
+        return [with_markers(text) for text in normalized]

@@ -15,16 +15,24 @@
 
 Decision order (first that applies):
 
+0. the message tells of something long past with present safety stated and nothing current
+   ("framing" ``past`` + ``safe_now`` without ``risk_now`` in ``patterns.yml``): crisis and
+   emergency hits other than plans, method seeking and threats become ``mention``, and the
+   classifier cannot raise an alarm; a general medication question (``general_medication``
+   framing, no named medicine, dose or personal timing) drops advice hits;
 1. an emergency pattern hit -> ``emergency`` (``overdose_intentional`` when a crisis pattern
    also hit);
 2. a crisis pattern hit -> ``crisis``. Method seeking and plans are never negatable, so
    "I'm not suicidal but which bridge is tallest" is still crisis;
-3. the classifier gives crisis or emergency at least its threshold, in the whole message or in
-   one of its sentences, that part holds one of the category's cue words
-   (``classifier_cues`` in ``patterns.yml``) and no benign/mention/negated pattern vetoes it
+3. the classifier (TF-IDF n-grams plus the meaning markers of ``clinicbot.safety.features``)
+   gives crisis or emergency at least its threshold, in the whole message or in one of its
+   sentences of four words or more, no benign/mention/negated pattern vetoes that part, and
+   the part is supported: a probability of at least ``confident``, a cue word of the category
+   (``classifier_cues`` in ``patterns.yml``) or, for crisis, a marker of absence or farewell
    (an advice pattern hit needs the higher ``override`` threshold to be overruled);
-4. an advice pattern hit, or the classifier's advice probability at least its threshold (not
-   vetoed) -> ``advice``;
+4. an advice pattern hit, or the classifier's advice probability at least its threshold
+   (``advice_personal`` when the writer asks about a decision of their own) with a cue word
+   -> ``advice``;
 5. a mention pattern or a negated crisis pattern -> ``mention``;
 6. otherwise ``none``.
 
@@ -42,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from clinicbot.safety.features import markers
 from clinicbot.safety.normalize import fallback_normalize, normalize
 from clinicbot.safety.resources import load_resources
 
@@ -66,10 +75,17 @@ INTENT_TO_LABEL = {
 
 DEFAULT_THRESHOLDS: dict[str, float] = {
     CRISIS: 0.45,
-    EMERGENCY: 0.5,
+    EMERGENCY: 0.4,
     ADVICE: 0.6,
     "override": 0.85,
+    # At or above this probability a classifier verdict needs no cue word.
+    "confident": 0.8,
+    # The advice threshold when the writer asks about a decision of their own ("should i").
+    "advice_personal": 0.45,
 }
+#: Meaning markers that support a classifier crisis verdict without a cue word.
+_CRISIS_MARKERS = frozenset({"__fp_absence__", "__finality__"})
+PERSONAL_DECISION = "__personal_decision__"
 
 # Crisis subcategories, most urgent first (used to pick one when several patterns hit).
 _CRISIS_PRIORITY = (
@@ -116,8 +132,16 @@ _CORE = re.compile(
     r"injur\w*|punish\w*|deserve|make myself|it|this|everything|the pain|out|to be done|"
     r"self harm\w*|self injur\w*|i deserve)\b"
 )
+#: Words for medicines in general (not a named medicine).
+_GENERIC_MEDICINE = re.compile(
+    r"\b(?:(?:other|current|regular|usual|daily|psychiatric|psych) )?(?:medications?|meds|"
+    r"medicines?|prescriptions?|antidepressants?|anti depressants?|pills?|tablets?)\b"
+)
+#: Crisis and emergency kinds that a stated past never explains away.
+_NEVER_RESOLVED = frozenset({"method_seeking", "plan", "harm_others"})
 _SENTENCES = re.compile(r" ?[.?](?: |$)")
 _SEGMENT_CHARS = 600
+_MIN_SEGMENT_WORDS = 4
 _MAX_SEGMENTS = 120
 _FULL_TEXT_LIMIT = 5000
 _MAX_MATCHES_PER_PATTERN = 25
@@ -233,10 +257,38 @@ class PatternSet:
             (str(item["id"]), re.compile(_expand_macros(str(item["regex"]), macros)))
             for item in data.get("benign") or []
         ]
+        framing = data.get("framing") or {}
+        self._framing: dict[str, re.Pattern[str] | None] = {
+            key: _compile_optional(framing.get(key), macros)
+            for key in ("past", "safe_now", "risk_now", "general_medication", "personal_specific")
+        }
         self.cues: dict[str, re.Pattern[str]] = {
             str(label): re.compile(_expand_macros(str(regex), macros))
             for label, regex in (data.get("classifier_cues") or {}).items()
         }
+
+    def _framed(self, key: str, text: str) -> bool:
+        """Whether the framing regex ``key`` of ``patterns.yml`` matches."""
+        regex = self._framing.get(key)
+        return bool(regex and regex.search(text))
+
+    def resolved_past(self, text: str) -> bool:
+        """Whether the message tells of something long past with present safety stated.
+
+        True when a past-time phrase and a present-safety phrase are both there and nothing
+        says it is happening now ("again", "tonight", "coming back" ...).
+        """
+        return (
+            self._framed("past", text)
+            and self._framed("safe_now", text)
+            and not self._framed("risk_now", text)
+        )
+
+    def general_medication(self, text: str) -> bool:
+        """Whether a medicine question is general (no named medicine, dose or personal timing)."""
+        if not self._framed("general_medication", text):
+            return False
+        return not self._framed("personal_specific", _GENERIC_MEDICINE.sub(" ", text))
 
     def has_cue(self, label: str, text: str) -> bool:
         """Whether ``text`` holds a cue word that a classifier-only ``label`` verdict needs."""
@@ -408,6 +460,7 @@ class SafetyDetector:
     #: learns that border.
     ADVICE_NEIGHBOURS = frozenset(
         {
+            "safety_dev_benign",
             "kb_safety_drug_interactions",
             "kb_eligibility_current_medications",
             "kb_safety_at_home_ketamine",
@@ -514,20 +567,33 @@ class SafetyDetector:
         if not vetoed_whole and len(normalized) <= _FULL_TEXT_LIMIT:
             parts.append(normalized)
         for segment in _segments(normalized):
-            if not self._segment_vetoed(segment):
+            # a few words out of context ("kinda scared tbh") say too little on their own
+            if len(segment.split()) >= _MIN_SEGMENT_WORDS and not self._segment_vetoed(segment):
                 parts.append(segment)
         if len(normalized) > _FULL_TEXT_LIMIT and not parts and not vetoed_whole:
             parts.append(normalized[:_FULL_TEXT_LIMIT])
         if not parts:
             return {}
         best: dict[str, float] = {}
-        patterns = self.patterns
         probabilities_per_part = self.classifier.predict_proba_normalized(parts)
         for part, probabilities in zip(parts, probabilities_per_part, strict=True):
             for label, value in probabilities.items():
-                if value > best.get(label, 0.0) and patterns.has_cue(label, part):
+                if value > best.get(label, 0.0) and self._supported(label, value, part):
                     best[label] = value
         return best
+
+    def _supported(self, label: str, value: float, part: str) -> bool:
+        """Whether a classifier probability may count for this part of the message.
+
+        A crisis or emergency probability at or above ``confident`` counts on its own; below
+        it the part needs a cue word of the label or, for crisis, a meaning marker of absence
+        or farewell (``clinicbot.safety.features``). An advice probability needs a cue word.
+        """
+        if label in (CRISIS, EMERGENCY) and value >= self.thresholds["confident"]:
+            return True
+        if self.patterns.has_cue(label, part):
+            return True
+        return label == CRISIS and bool(_CRISIS_MARKERS & set(markers(part)))
 
     def _segment_vetoed(self, segment: str) -> bool:
         """Whether a benign, mention or negated pattern covers this segment."""
@@ -547,6 +613,19 @@ class SafetyDetector:
         crisis = sorted(found.of(CRISIS), key=_crisis_rank)
         advice = found.of(ADVICE)
         mention = found.of(MENTION)
+        resolved = self.patterns.resolved_past(normalized) and not any(
+            p.sub in _NEVER_RESOLVED for p in crisis + emergency
+        )
+        if resolved and (crisis or emergency):
+            # Something long past, with present safety stated and no sign of it now
+            # ("i self harmed in high school but i have been fine for a decade").
+            reasons = tuple(p.id for p in emergency + crisis) + ("resolved_past",)
+            return SafetyResult(MENTION, "resolved_past", 1.0, reasons, (MENTION,))
+        if advice and self.patterns.general_medication(normalized):
+            # A general question about medicines ("do i have to stop my medications to be a
+            # candidate?") gets the knowledge-base answer, not a refusal.
+            found.benign.append("general_medication")
+            advice = []
         if emergency:
             sub = emergency[0].sub
             if crisis and sub == "overdose":
@@ -561,11 +640,14 @@ class SafetyDetector:
             vetoed = bool(found.benign or found.negated or mention)
             scores = self._classifier_scores(normalized, vetoed)
         urgent = self._urgent_from_classifier(scores, has_advice_pattern=bool(advice))
-        if urgent is not None:
+        if urgent is not None and not resolved:
             return urgent
         if advice:
             return SafetyResult(ADVICE, advice[0].sub, 1.0, tuple(p.id for p in advice), (ADVICE,))
-        if scores.get(ADVICE, 0.0) >= self.thresholds[ADVICE]:
+        advice_threshold = self.thresholds[ADVICE]
+        if PERSONAL_DECISION in markers(normalized):
+            advice_threshold = self.thresholds["advice_personal"]
+        if scores.get(ADVICE, 0.0) >= advice_threshold:
             return SafetyResult(
                 ADVICE, "personal_advice", scores[ADVICE], ("classifier",), (ADVICE,)
             )
