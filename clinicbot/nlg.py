@@ -19,6 +19,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from clinicbot.knowledge import ClinicConfig, _read_yaml, load_messages
 from clinicbot.paths import KNOWLEDGE_DIR
+from clinicbot.safety.replies import CRISIS_RESPONSE, crisis_response
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +88,11 @@ class ClinicNLG(TemplatedNaturalLanguageGenerator):
         """
         values = {**clinic_values(), **kwargs}
         slots = tracker.current_slot_values()
-        response = self.generate_from_slots(utter_action, slots, output_channel, **values)
+        name = utter_action
+        if utter_action == CRISIS_RESPONSE:
+            graded = crisis_response(getattr(tracker.latest_message, "parse_data", None))
+            name = graded if graded in self.responses else utter_action
+        response = self.generate_from_slots(name, slots, output_channel, **values)
         if response is None:
             return None
         if slots.get(SAFE_MODE_SLOT) and utter_action not in NO_REMINDER:
