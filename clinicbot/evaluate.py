@@ -1,14 +1,31 @@
-"""NLU evaluation on the held-out set (``make evaluate-nlu``) and the design comparison.
+"""NLU evaluation (``make evaluate-nlu``) and the design comparison (``make compare-nlu``).
 
-``nlu``: parses every held-out example with the trained model, exactly as the server would
-(safety router and fallback included), and prints accuracy, per-intent precision/recall/F1,
-the confusion pairs, and how often a wrong topic would have been *answered* (as opposed to
-falling back to a clarification). Exits 1 below ``--min-accuracy`` (0.90).
+``nlu`` scores the trained model the way a patient meets it. The headline set is
+``../shared/data/real-faq-dev.yml``: real questions from other clinics' public FAQ pages plus
+everyday requests that have nothing to do with the clinic, labelled with a topic id (``also`` =
+a second topic that is equally right). Every question is parsed by the trained Rasa model (safety
+router, fallback, vocabulary gate included) and then sent through the project's own rules,
+domain responses and actions (``action_answer_topic``, ``action_clarify``), so the figures
+describe the reply: an answered topic (and any "did you mean" buttons), a clarification with
+which buttons, the out-of-scope reply, or something else. It prints
 
-``compare``: trains three NLU-only models on the same data and prints the same figures for
-each, so the design choice is measured, not guessed: one intent per topic with this project's
-TF-IDF classifier (``config.yml``), one intent per topic with DIET, and one retrieval intent
-``faq/<topic>`` with DIET + ResponseSelector.
+* **right topic**: the answer's topic is the labelled topic or its ``also`` (an everyday
+  request counts when it gets the out-of-scope reply);
+* **confident wrong answers**: a knowledge-base answer to another topic with no button for the
+  right one (a wrong answer that offers the right topic as "did you mean" is counted apart);
+* **clarify rate** and, for the in-scope questions that were clarified, how often the right topic
+  was one of the buttons;
+* per-topic recall and a confusion-matrix picture (``results/nlu-real-confusion.png``).
+
+The second figure is intent accuracy on ``tests/nlu/heldout.yml``. The command exits 1 when a
+figure misses its goal (``GOALS``). Nothing here chooses a threshold: they are chosen by
+cross-validation on the training data (``clinicbot.nlu_gate``), never on these sets.
+
+``compare`` trains the candidate designs on the same data and scores each on the real set at a
+matched clarify rate (see ``run_compare``).
+
+``model_parser`` and ``model_predictor`` are the public loaders of a trained model (used by the
+tests and by other evaluations): text in, Rasa parse result or (intent, confidence) out.
 """
 
 from __future__ import annotations
@@ -16,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,11 +46,24 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import yaml
 
-from clinicbot.paths import CONFIG_FILE, DATA_DIR, REPO_ROOT, TESTS_DIR
+from clinicbot.paths import CONFIG_FILE, DATA_DIR, DOMAIN_FILE, REPO_ROOT, TESTS_DIR
 
 HELDOUT_FILE = TESTS_DIR / "nlu" / "heldout.yml"
+#: Real questions from other clinics' FAQ pages (kept outside the project, never trained on).
+REAL_DEV_FILE = REPO_ROOT.parent / "shared" / "data" / "real-faq-dev.yml"
+RESULTS_DIR = REPO_ROOT / "results"
+RULES_FILE = DATA_DIR / "rules.yml"
 FALLBACK = "nlu_fallback"
+OUT_OF_SCOPE = "out_of_scope"
 SAFETY_INTENTS = frozenset({"safety_crisis", "safety_emergency", "medical_advice"})
+
+#: The goals of issue 11 (``make evaluate-nlu`` fails below them).
+GOALS: Dict[str, float] = {
+    "min_right": 0.90,
+    "max_confident_wrong": 0.05,
+    "min_offered": 0.50,
+    "min_heldout": 0.904,
+}
 
 
 def load_examples(path: Path) -> List[Tuple[str, str]]:
@@ -164,8 +195,36 @@ def print_report(title: str, s: Scores, max_misses: int = 40) -> None:
     )
 
 
+def model_parser(model_path: Path) -> Callable[[str], Dict[str, Any]]:
+    """Loads a trained Rasa model and returns its parse function.
+
+    Args:
+        model_path: Model archive.
+
+    Returns:
+        Function mapping a text to Rasa's parse result (``intent``, ``intent_ranking``,
+        ``entities``, ``safety`` ...), exactly what the server would hand to the dialogue.
+    """
+    import logging
+
+    from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    # Rasa's debug logs hold the message text: keep them off.
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+    agent = Agent.load(str(model_path))
+    loop = asyncio.new_event_loop()
+
+    def parse(text: str) -> Dict[str, Any]:
+        return dict(loop.run_until_complete(agent.parse_message(text)))
+
+    return parse
+
+
 def model_predictor(model_path: Path) -> Callable[[str], Tuple[str, float]]:
-    """Loads a trained Rasa model and returns a parse function.
+    """Loads a trained Rasa model and returns a predict function (stable public API).
 
     Args:
         model_path: Model archive.
@@ -174,13 +233,10 @@ def model_predictor(model_path: Path) -> Callable[[str], Tuple[str, float]]:
         Function mapping text to (intent, confidence); for retrieval-intent models the
         ResponseSelector's ``faq/<topic>`` choice is mapped back to ``kb_<topic>``.
     """
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(str(model_path))
-    loop = asyncio.new_event_loop()
+    parse = model_parser(model_path)
 
     def predict(text: str) -> Tuple[str, float]:
-        result: Dict[str, Any] = loop.run_until_complete(agent.parse_message(text))
+        result = parse(text)
         intent = result.get("intent") or {}
         name = intent.get("name") or FALLBACK
         confidence = float(intent.get("confidence") or 0.0)
@@ -195,15 +251,488 @@ def model_predictor(model_path: Path) -> Callable[[str], Tuple[str, float]]:
     return predict
 
 
-def run_nlu(min_accuracy: float, heldout: Path) -> int:
-    """Evaluates the current model on the held-out file.
+# --- the real set ------------------------------------------------------------------------------
+
+
+def topic_intent(topic_id: str) -> str:
+    """The intent that answers a knowledge-base topic id (``out_of_scope`` stays itself)."""
+    if topic_id == OUT_OF_SCOPE:
+        return OUT_OF_SCOPE
+    return "kb_" + topic_id.replace(".", "_")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One labelled real question.
+
+    Attributes:
+        text: The question.
+        labels: Intents that are right answers, the main topic first (then ``also``).
+    """
+
+    text: str
+    labels: Tuple[str, ...]
+
+    @property
+    def primary(self) -> str:
+        """The main label."""
+        return self.labels[0]
+
+    @property
+    def in_scope(self) -> bool:
+        """Whether the question has a knowledge-base topic (not an everyday request)."""
+        return self.primary != OUT_OF_SCOPE
+
+
+def load_cases(path: Path) -> List[Case]:
+    """Reads a ``cases:`` file (``text``, ``topic``, optional ``also``) as in real-faq-dev.yml.
 
     Args:
-        min_accuracy: Failing threshold.
-        heldout: Held-out NLU file.
+        path: The file.
 
     Returns:
-        Exit code.
+        The cases, in file order.
+
+    Raises:
+        ValueError: If the file does not hold a list of cases with a text and a topic each.
+    """
+    with path.open(encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh) or {}
+    items = doc.get("cases") if isinstance(doc, dict) else None
+    if not isinstance(items, list):
+        raise ValueError(f"{path}: expected a top-level 'cases' list")
+    cases = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not item.get("text") or not item.get("topic"):
+            raise ValueError(f"{path}: case {index} needs a text and a topic")
+        labels = [topic_intent(str(item["topic"]))]
+        also = item.get("also")
+        for extra in also if isinstance(also, list) else [also] if also else []:
+            labels.append(topic_intent(str(extra)))
+        cases.append(Case(str(item["text"]), tuple(labels)))
+    return cases
+
+
+# --- leakage -----------------------------------------------------------------------------------
+
+#: Training examples at least this similar to an evaluation example count as leaked.
+LEAK_SIMILARITY = 0.75
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def normalise_for_leaks(text: str) -> str:
+    """Lower case, every run of other characters one space (for the similarity check)."""
+    return _NON_WORD.sub(" ", text.lower()).strip()
+
+
+def near_duplicates(
+    training: Sequence[str], evaluation: Sequence[str], threshold: float = LEAK_SIMILARITY
+) -> List[Tuple[str, str, float]]:
+    """Training texts within ``threshold`` similarity of an evaluation text.
+
+    Similarity is ``difflib.SequenceMatcher.ratio`` on normalised text. RapidFuzz's
+    ``fuzz.ratio`` (twice the longest common subsequence over the total length) is never below
+    difflib's ratio, so it picks the candidate pairs for all pairs at once in C, and only those
+    are compared with difflib.
+
+    Args:
+        training: Training texts.
+        evaluation: Evaluation texts.
+        threshold: Similarity at or above which a pair is reported.
+
+    Returns:
+        (training text, evaluation text, similarity) triples, most similar first.
+    """
+    import difflib
+
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    train_norm = [normalise_for_leaks(t) for t in training]
+    eval_norm = [normalise_for_leaks(t) for t in evaluation]
+    if not train_norm or not eval_norm:
+        return []
+    bound = process.cdist(
+        train_norm, eval_norm, scorer=fuzz.ratio, score_cutoff=threshold * 100 - 1e-6, workers=1
+    )
+    found: List[Tuple[str, str, float]] = []
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    for i, j in zip(*np.nonzero(bound), strict=True):
+        matcher.set_seqs(train_norm[i], eval_norm[j])
+        ratio = matcher.ratio()
+        if ratio >= threshold:
+            found.append((training[i], evaluation[j], ratio))
+    return sorted(found, key=lambda item: -item[2])
+
+
+def training_texts(data_dir: Path = DATA_DIR) -> List[Tuple[str, str]]:
+    """Every (text, intent) training example under ``data/``."""
+    pairs: List[Tuple[str, str]] = []
+    for path in sorted(data_dir.rglob("*.yml")):
+        pairs.extend(load_examples(path))
+    return pairs
+
+
+# --- what the patient sees -------------------------------------------------------------------
+
+#: Reply kinds of the custom actions the evaluation does not run.
+OTHER_ACTION_KINDS = {
+    "action_escalate": "handoff",
+    "action_escalate_urgent": "handoff",
+    "action_screening_start": "screening",
+}
+
+
+@dataclass(frozen=True)
+class PatientView:
+    """What the patient would see for one message.
+
+    Attributes:
+        kind: The reply kind of the reply contract (``answer``, ``clarify``, ``out_of_scope``,
+            ``refusal`` ...).
+        topic: Intent of the answered knowledge-base topic (answers only).
+        offered: Intents offered as choices: a clarification's topic buttons, or the
+            "did you mean" buttons of an answer given with a close runner-up.
+    """
+
+    kind: str
+    topic: str | None = None
+    offered: Tuple[str, ...] = ()
+
+
+def rule_actions(rules_file: Path = RULES_FILE) -> Dict[str, str]:
+    """The first action the unconditional rules run for each intent.
+
+    Args:
+        rules_file: ``data/rules.yml``.
+
+    Returns:
+        Intent name to action name.
+    """
+    with rules_file.open(encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh) or {}
+    mapping: Dict[str, str] = {}
+    for rule in doc.get("rules") or []:
+        steps = rule.get("steps") or []
+        if rule.get("condition") or len(steps) < 2 or "action" not in steps[1]:
+            continue
+        first = steps[0]
+        if "intent" in first:
+            intents = [first["intent"]]
+        else:
+            intents = [s["intent"] for s in first.get("or") or [] if "intent" in s]
+        for intent in intents:
+            mapping.setdefault(str(intent), str(steps[1]["action"]))
+    return mapping
+
+
+class PatientSimulator:
+    """Turns a parse result into the reply, with the project's rules, responses and actions.
+
+    The knowledge-base answer and the clarification are produced by running the real
+    ``action_answer_topic`` and ``action_clarify`` on a fresh conversation; domain responses
+    give their kind from their ``custom`` payload.
+    """
+
+    def __init__(self) -> None:
+        """Loads the rules and the domain and creates the two actions."""
+        if str(REPO_ROOT) not in sys.path:
+            sys.path.insert(0, str(REPO_ROOT))
+        from actions.answer import ActionAnswerTopic
+        from actions.clarify import ActionClarify
+
+        with DOMAIN_FILE.open(encoding="utf-8") as fh:
+            self.domain: Dict[str, Any] = yaml.safe_load(fh) or {}
+        self.intent_action = rule_actions()
+        self.actions = {a.name(): a for a in (ActionAnswerTopic(), ActionClarify())}
+        self._loop = asyncio.new_event_loop()
+
+    def _response_kind(self, name: str) -> str:
+        variants = (self.domain.get("responses") or {}).get(name) or [{}]
+        custom = variants[0].get("custom") or {}
+        return str(custom.get("kind") or "other")
+
+    def view(self, parse: Dict[str, Any]) -> PatientView:
+        """The reply to a parsed message in a new conversation.
+
+        Args:
+            parse: Rasa's parse result.
+
+        Returns:
+            What the patient would see.
+        """
+        from rasa_sdk import Tracker
+        from rasa_sdk.executor import CollectingDispatcher
+
+        from clinicbot.payload import CLARIFY, merge_payloads
+
+        intent = (parse.get("intent") or {}).get("name") or FALLBACK
+        action_name = self.intent_action.get(intent)
+        if action_name is None:
+            return PatientView("other")
+        if action_name.startswith("utter_"):
+            return PatientView(self._response_kind(action_name))
+        action = self.actions.get(action_name)
+        if action is None:
+            return PatientView(OTHER_ACTION_KINDS.get(action_name, "other"))
+        latest = {**parse, "text": parse.get("text") or ""}
+        tracker = Tracker(
+            sender_id="evaluation",
+            slots={},
+            latest_message=latest,
+            events=[{"event": "user", "text": latest["text"], "parse_data": latest}],
+            paused=False,
+            followup_action=None,
+            active_loop={},
+            latest_action_name="action_listen",
+        )
+        dispatcher = CollectingDispatcher()
+        self._loop.run_until_complete(action.run(dispatcher, tracker, self.domain))
+        payload = merge_payloads([m["custom"] for m in dispatcher.messages if m.get("custom")])
+        if payload is None:
+            return PatientView("other")
+        kind = str(payload.get("kind"))
+        topic = topic_intent(str(payload["kb_id"])) if payload.get("kb_id") else None
+        if "alternatives" in payload:
+            offered = tuple(topic_intent(str(t)) for t in payload.get("alternatives") or [])
+        elif kind == CLARIFY:
+            offered = tuple(
+                str(b.get("payload", ""))[1:]
+                for m in dispatcher.messages
+                for b in m.get("buttons") or []
+                if str(b.get("payload", "")).startswith("/kb_")
+            )
+        else:
+            offered = ()
+        return PatientView(kind, topic, offered)
+
+
+@dataclass
+class RealScores:
+    """Figures on the real set (see the module docstring for the definitions)."""
+
+    rows: List[Tuple[Case, PatientView]] = field(default_factory=list)
+
+    def _count(self, predicate: Callable[[Case, PatientView], bool]) -> int:
+        return sum(1 for case, view in self.rows if predicate(case, view))
+
+    @property
+    def total(self) -> int:
+        """Number of cases."""
+        return len(self.rows)
+
+    @staticmethod
+    def is_right(case: Case, view: PatientView) -> bool:
+        """Right topic answered, or an everyday request sent to the out-of-scope reply."""
+        if not case.in_scope:
+            return view.kind == OUT_OF_SCOPE
+        return view.kind == "answer" and view.topic in case.labels
+
+    @staticmethod
+    def is_wrong_answer(case: Case, view: PatientView) -> bool:
+        """A knowledge-base answer to a topic that is not a right one."""
+        return view.kind == "answer" and view.topic not in case.labels
+
+    @classmethod
+    def is_confident_wrong(cls, case: Case, view: PatientView) -> bool:
+        """A wrong answer that does not even offer the right topic as a button."""
+        return cls.is_wrong_answer(case, view) and not set(view.offered) & set(case.labels)
+
+    @property
+    def right(self) -> int:
+        """Cases answered right."""
+        return self._count(self.is_right)
+
+    @property
+    def wrong_answers(self) -> int:
+        """Cases answered with a wrong topic (hedged or not)."""
+        return self._count(self.is_wrong_answer)
+
+    @property
+    def confident_wrong(self) -> int:
+        """Cases answered with a wrong topic and no button for the right one."""
+        return self._count(self.is_confident_wrong)
+
+    @property
+    def clarified(self) -> int:
+        """Cases that got a clarification."""
+        return self._count(lambda c, v: v.kind == "clarify")
+
+    @property
+    def clarified_in_scope(self) -> int:
+        """In-scope cases that got a clarification."""
+        return self._count(lambda c, v: v.kind == "clarify" and c.in_scope)
+
+    @property
+    def offered_right(self) -> int:
+        """In-scope clarifications whose buttons include a right topic."""
+        return self._count(
+            lambda c, v: v.kind == "clarify" and c.in_scope and bool(set(v.offered) & set(c.labels))
+        )
+
+    @property
+    def turned_away(self) -> int:
+        """In-scope questions that got the out-of-scope reply."""
+        return self._count(lambda c, v: c.in_scope and v.kind == OUT_OF_SCOPE)
+
+    @property
+    def accuracy(self) -> float:
+        """Share answered right."""
+        return self.right / self.total if self.total else 0.0
+
+    @property
+    def confident_wrong_rate(self) -> float:
+        """Share answered confidently wrong."""
+        return self.confident_wrong / self.total if self.total else 0.0
+
+    @property
+    def clarify_rate(self) -> float:
+        """Share clarified."""
+        return self.clarified / self.total if self.total else 0.0
+
+    @property
+    def offered_rate(self) -> float:
+        """Share of in-scope clarifications offering a right topic (1.0 without any)."""
+        n = self.clarified_in_scope
+        return self.offered_right / n if n else 1.0
+
+    def per_topic(self) -> Dict[str, Tuple[int, int]]:
+        """Main label to (right, total)."""
+        out: Dict[str, List[int]] = {}
+        for case, view in self.rows:
+            counts = out.setdefault(case.primary, [0, 0])
+            counts[0] += int(self.is_right(case, view))
+            counts[1] += 1
+        return {k: (v[0], v[1]) for k, v in sorted(out.items())}
+
+
+def score_real(
+    cases: Sequence[Case],
+    parse: Callable[[str], Dict[str, Any]],
+    simulator: PatientSimulator | None = None,
+) -> RealScores:
+    """Scores a parser on real cases by what the patient would see.
+
+    Args:
+        cases: Labelled cases.
+        parse: Text to Rasa parse result.
+        simulator: Reply simulator (a new one by default).
+
+    Returns:
+        The scores.
+    """
+    simulator = simulator or PatientSimulator()
+    scores = RealScores()
+    for case in cases:
+        scores.rows.append((case, simulator.view(parse(case.text))))
+    return scores
+
+
+def _seen(case: Case, view: PatientView) -> str:
+    if RealScores.is_right(case, view):
+        return case.primary
+    if view.kind == "answer" and view.topic:
+        return view.topic
+    return view.kind
+
+
+def print_real_report(title: str, s: RealScores, max_rows: int = 60) -> None:
+    """Prints the real-set report.
+
+    Args:
+        title: Heading.
+        s: Scores.
+        max_rows: How many wrong answers and clarifications to list.
+    """
+    print(f"\n=== {title} ===")
+    print(f"{'topic':45s} {'recall':>6s} {'n':>4s}")
+    for label, (right, n) in s.per_topic().items():
+        print(f"{label:45s} {right / n:6.2f} {n:4d}")
+    print(f"\nConfident wrong answers (first {max_rows}):")
+    shown = 0
+    for case, view in s.rows:
+        if s.is_confident_wrong(case, view) and shown < max_rows:
+            shown += 1
+            print(f"  [{case.primary} -> {view.topic} +{list(view.offered)}] {case.text}")
+    print(f"\nClarifications without a right button (first {max_rows}):")
+    shown = 0
+    for case, view in s.rows:
+        if view.kind == "clarify" and case.in_scope and not set(view.offered) & set(case.labels):
+            if shown < max_rows:
+                shown += 1
+                print(f"  [{case.primary} -> {list(view.offered)}] {case.text}")
+    print(f"\nOther replies to in-scope questions (first {max_rows}):")
+    shown = 0
+    for case, view in s.rows:
+        if case.in_scope and view.kind not in ("answer", "clarify") and shown < max_rows:
+            shown += 1
+            print(f"  [{case.primary} -> {view.kind}] {case.text}")
+    print(
+        f"\nCases: {s.total}  right topic: {s.accuracy:.3f} ({s.right})  "
+        f"confident wrong answers: {s.confident_wrong_rate:.3f} ({s.confident_wrong})  "
+        f"wrong answers incl. hedged: {s.wrong_answers}\n"
+        f"clarify rate: {s.clarify_rate:.3f} ({s.clarified})  right topic offered in "
+        f"{s.offered_right} of {s.clarified_in_scope} in-scope clarifications "
+        f"({s.offered_rate:.2f})  in-scope questions sent to out-of-scope: {s.turned_away}"
+    )
+
+
+def save_confusion_png(s: RealScores, path: Path) -> Path:
+    """Draws what the patient saw against the label, as a PNG.
+
+    Rows are the main labels; columns are the answered topics plus ``clarify``,
+    ``out_of_scope`` and any other reply kind (a right answer through ``also`` is drawn on the
+    diagonal).
+
+    Args:
+        s: Scores.
+        path: Output file (its folder is created).
+
+    Returns:
+        The path written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    rows = sorted({case.primary for case, _ in s.rows})
+    seen = {_seen(case, view) for case, view in s.rows}
+    cols = rows + sorted(seen - set(rows))
+    grid = np.zeros((len(rows), len(cols)), dtype=int)
+    for case, view in s.rows:
+        grid[rows.index(case.primary), cols.index(_seen(case, view))] += 1
+    fig, ax = plt.subplots(figsize=(0.32 * len(cols) + 4, 0.32 * len(rows) + 3))
+    ax.imshow(grid, cmap="Blues")
+    short = [c.replace("kb_", "") for c in cols]
+    ax.set_xticks(range(len(cols)), short, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(rows)), [r.replace("kb_", "") for r in rows], fontsize=7)
+    for i in range(len(rows)):
+        for j in range(len(cols)):
+            if grid[i, j]:
+                color = "white" if grid[i, j] > grid.max() / 2 else "black"
+                ax.text(j, i, str(grid[i, j]), ha="center", va="center", fontsize=6, color=color)
+    ax.set_xlabel("what the patient saw")
+    ax.set_ylabel("labelled topic")
+    ax.set_title(f"Real FAQ questions: right topic {s.accuracy:.3f} of {s.total}")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def run_nlu(real: Path, heldout: Path, goals: Dict[str, float]) -> int:
+    """Evaluates the current model on the real set (headline) and the held-out set.
+
+    Args:
+        real: The real-questions file (``cases:`` format).
+        heldout: Held-out NLU file.
+        goals: Thresholds (see ``GOALS``).
+
+    Returns:
+        Exit code: 0 when every goal is met, 1 otherwise.
     """
     from clinicbot.run import current_model
 
@@ -211,16 +740,48 @@ def run_nlu(min_accuracy: float, heldout: Path) -> int:
     if model is None:
         print("No current model: run `make train` first.")
         return 1
-    examples = load_examples(heldout)
-    s = score(examples, model_predictor(model))
-    print_report(
-        f"Held-out NLU evaluation ({heldout.relative_to(REPO_ROOT)}, model {model.name})", s
-    )
-    if s.accuracy < min_accuracy:
-        print(f"FAIL: intent accuracy {s.accuracy:.3f} is below {min_accuracy:.2f}")
+    if not real.is_file():
+        print(f"Real-question set not found: {real} (pass --real PATH).")
         return 1
-    print(f"OK: intent accuracy {s.accuracy:.3f} >= {min_accuracy:.2f}")
-    return 0
+    parse = model_parser(model)
+    failures: List[str] = []
+
+    real_scores = score_real(load_cases(real), parse)
+    print_real_report(f"Real FAQ questions ({real.name}, model {model.name})", real_scores)
+    png = save_confusion_png(real_scores, RESULTS_DIR / "nlu-real-confusion.png")
+    print(f"Confusion matrix: {png.relative_to(REPO_ROOT)}")
+
+    def predict(text: str) -> Tuple[str, float]:
+        intent = parse(text).get("intent") or {}
+        return str(intent.get("name") or FALLBACK), float(intent.get("confidence") or 0.0)
+
+    held = score(load_examples(heldout), predict)
+    print_report(f"Held-out NLU set ({heldout.name})", held, max_misses=25)
+
+    print("\n=== Summary ===")
+    checks = [
+        ("real: right topic", real_scores.accuracy, ">=", goals["min_right"]),
+        (
+            "real: confident wrong answers",
+            real_scores.confident_wrong_rate,
+            "<=",
+            goals["max_confident_wrong"],
+        ),
+        (
+            "real: right topic offered in clarifications",
+            real_scores.offered_rate,
+            ">=",
+            goals["min_offered"],
+        ),
+        ("held-out: intent accuracy", held.accuracy, ">=", goals["min_heldout"]),
+    ]
+    print(f"real: clarify rate {real_scores.clarify_rate:.3f}")
+    for name, value, op, goal in checks:
+        ok = value >= goal if op == ">=" else value <= goal
+        print(f"{'OK  ' if ok else 'FAIL'} {name}: {value:.3f} (goal {op} {goal:.3f})")
+        if not ok:
+            failures.append(name)
+    return 1 if failures else 0
 
 
 #: Epochs for the DIET and ResponseSelector variants (training accuracy plateaus well before).
@@ -397,11 +958,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("mode", choices=["nlu", "compare"])
+    parser.add_argument("--real", type=Path, default=REAL_DEV_FILE)
     parser.add_argument("--heldout", type=Path, default=HELDOUT_FILE)
-    parser.add_argument("--min-accuracy", type=float, default=0.90)
+    parser.add_argument("--min-right", type=float, default=GOALS["min_right"])
+    parser.add_argument("--max-confident-wrong", type=float, default=GOALS["max_confident_wrong"])
+    parser.add_argument("--min-offered", type=float, default=GOALS["min_offered"])
+    parser.add_argument("--min-heldout", type=float, default=GOALS["min_heldout"])
     args = parser.parse_args(argv)
     if args.mode == "nlu":
-        return run_nlu(args.min_accuracy, args.heldout)
+        goals = {
+            "min_right": args.min_right,
+            "max_confident_wrong": args.max_confident_wrong,
+            "min_offered": args.min_offered,
+            "min_heldout": args.min_heldout,
+        }
+        return run_nlu(args.real, args.heldout, goals)
     return run_compare(args.heldout)
 
 

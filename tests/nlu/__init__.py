@@ -1,0 +1,1 @@
+"""Tests of the NLU training data and its evaluation (clinicbot.evaluate)."""
