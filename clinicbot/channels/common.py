@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+import uuid
 from typing import Any, Dict
 
 from clinicbot.payload import CLARIFY, make_payload
@@ -13,6 +15,18 @@ MAX_MESSAGE_CHARS = 5000
 #: Conversation ids are opaque tokens chosen by the client (UUIDs in the widget).
 SENDER_RE = re.compile(r"^[A-Za-z0-9_.:@\-]{1,128}$")
 _CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+#: Conversation-id namespaces: each channel files its conversations under its own prefix, and
+#: no channel accepts an id from another's namespace (REST cannot write into an SMS or widget
+#: conversation; a socket cannot name an SMS pseudonym).
+WIDGET_PREFIX = "widget-"
+SMS_PREFIX = "sms-"
+WHATSAPP_PREFIX = "wa-"
+RESERVED_PREFIXES = (WIDGET_PREFIX, SMS_PREFIX, WHATSAPP_PREFIX)
+#: A widget session id: a UUID, with or without dashes (``crypto.randomUUID()``).
+WIDGET_SESSION_RE = re.compile(
+    r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+)
 
 
 class BadInput(ValueError):
@@ -67,6 +81,73 @@ def clean_sender(value: Any) -> str:
     if not isinstance(value, str) or not SENDER_RE.match(value):
         raise BadInput(400, "'sender' must be 1-128 characters of letters, digits and _.:@-")
     return value
+
+
+def clean_rest_sender(value: Any) -> str:
+    """Validates a REST conversation id: present, short, and not another channel's.
+
+    Args:
+        value: The raw ``sender`` field.
+
+    Returns:
+        The id.
+
+    Raises:
+        BadInput: If it is missing, malformed or in another channel's namespace.
+    """
+    sender = clean_sender(value)
+    if sender.lower().startswith(RESERVED_PREFIXES):
+        raise BadInput(
+            400,
+            "'sender' must not start with "
+            + ", ".join(RESERVED_PREFIXES)
+            + " (conversation ids of another channel)",
+        )
+    return sender
+
+
+def is_widget_session(value: Any) -> bool:
+    """Tells whether a value is a widget session id (a UUID, dashes optional).
+
+    Args:
+        value: Anything.
+
+    Returns:
+        True for a UUID string.
+    """
+    return isinstance(value, str) and WIDGET_SESSION_RE.fullmatch(value) is not None
+
+
+def widget_conversation_id(session_id: str) -> str:
+    """The Rasa conversation id of a widget session.
+
+    Args:
+        session_id: The widget's session id (a UUID).
+
+    Returns:
+        ``widget-<32 lower-case hex digits>`` (one id whatever the UUID's spelling).
+
+    Raises:
+        BadInput: If ``session_id`` is not a UUID.
+    """
+    if not is_widget_session(session_id):
+        raise BadInput(400, "session_id must be the widget's session id (a UUID)")
+    return WIDGET_PREFIX + uuid.UUID(session_id).hex
+
+
+def log_id(conversation_id: str) -> str:
+    """A short, stable tag of a conversation id (or pseudonym) for log lines.
+
+    Logs never carry the id itself: with it anyone reading logs could write into the
+    conversation (widget) or link it to a phone number's pseudonym (SMS).
+
+    Args:
+        conversation_id: The id.
+
+    Returns:
+        ``c:`` plus 8 hex digits of its SHA-256.
+    """
+    return "c:" + hashlib.sha256(conversation_id.encode("utf-8")).hexdigest()[:8]
 
 
 def clean_metadata(value: Any) -> Dict[str, Any] | None:

@@ -19,7 +19,7 @@ from sanic.response import HTTPResponse
 from clinicbot.channels.common import (
     BadInput,
     clean_metadata,
-    clean_sender,
+    clean_rest_sender,
     clean_text,
     failure_message,
 )
@@ -84,7 +84,8 @@ class ClinicRestInput(InputChannel):
             if not isinstance(body, dict):
                 return response.json({"error": "body must be a JSON object"}, status=400)
             try:
-                sender = clean_sender(body.get("sender", "default"))
+                # No shared "default" conversation: every client names its own.
+                sender = clean_rest_sender(body.get("sender"))
                 text = clean_text(body.get("message"))
             except BadInput as exc:
                 return response.json({"error": exc.message}, status=exc.status)

@@ -7,7 +7,11 @@ Differs from Rasa's own ``SocketIOInput`` where that one breaks or leaks:
   python-socketio 5.x; Rasa 3.6 never awaits it, so staff replies sent to the conversation's
   room would reach nobody);
 - cross-origin pages are allowed from ``WIDGET_ORIGINS`` (comma-separated; default: the web
-  server's own origins), input is validated and message text is never logged.
+  server's own origins), input is validated and message text is never logged;
+- conversation ids live in the widget's namespace (``widget-<uuid hex>``, see
+  :func:`clinicbot.channels.common.widget_conversation_id`): a session id that is not a UUID
+  (an SMS pseudonym, a REST id) is replaced by a fresh one, and each socket is bound to the one
+  session it was confirmed for; ``session_id`` in later messages is ignored.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import uuid
 from typing import Any, Awaitable, Callable, Dict, List
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -27,9 +32,10 @@ from socketio import AsyncServer
 from clinicbot.channels.common import (
     BadInput,
     clean_metadata,
-    clean_sender,
     clean_text,
     failure_message,
+    is_widget_session,
+    widget_conversation_id,
 )
 from clinicbot.nlg import clinic_values
 from clinicbot.settings import load_settings
@@ -149,6 +155,7 @@ class ClinicSocketIOInput(InputChannel):
         self.session_persistence = session_persistence
         self.socketio_path = socketio_path
         self.sio: AsyncServer | None = None
+        self.bound_sessions: Dict[str, tuple[str, str]] = {}
 
     def get_output_channel(self) -> OutputChannel | None:
         """Output channel for messages pushed later (staff replies via the HTTP API)."""
@@ -174,34 +181,55 @@ class ClinicSocketIOInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        # Socket -> (session id it was confirmed for, conversation id). One entry per connected
+        # socket; removed on disconnect, so it is bounded by the open connections.
+        bound: Dict[str, tuple[str, str]] = {}
+        self.bound_sessions = bound
+
         @sio.on("session_request", namespace=ns)
         async def session_request(sid: str, data: Dict[str, Any] | None) -> None:
+            if sid in bound:
+                # A socket serves one session for its whole life; a new session needs a new
+                # connection (the widget's "start over" reconnects).
+                await sio.emit("session_confirm", bound[sid][0], room=sid, namespace=ns)
+                return
             requested = (data or {}).get("session_id") if isinstance(data, dict) else None
-            try:
-                session_id = clean_sender(requested)
-            except BadInput:
-                import uuid
-
-                session_id = uuid.uuid4().hex
+            session_id = str(requested) if is_widget_session(requested) else str(uuid.uuid4())
+            conversation_id = widget_conversation_id(session_id)
+            bound[sid] = (session_id, conversation_id)
             if self.session_persistence:
-                joined = sio.enter_room(sid, session_id, namespace=ns)
+                joined = sio.enter_room(sid, conversation_id, namespace=ns)
                 if inspect.isawaitable(joined):
                     await joined
             await sio.emit("session_confirm", session_id, room=sid, namespace=ns)
+
+        @sio.on("disconnect", namespace=ns)
+        async def disconnect(sid: str) -> None:
+            bound.pop(sid, None)
 
         @sio.on(self.user_message_evt, namespace=ns)
         async def handle_message(sid: str, data: Any) -> None:
             output = ClinicSocketIOOutput(sio, self.bot_message_evt)
             if not isinstance(data, dict):
-                await sio.emit("error_message", {"error": "bad message"}, room=sid)
+                await sio.emit("error_message", {"error": "bad message"}, room=sid, namespace=ns)
+                return
+            session = bound.get(sid)
+            if session is None:
+                await sio.emit(
+                    "error_message",
+                    {"error": "no session yet: send session_request first"},
+                    room=sid,
+                    namespace=ns,
+                )
                 return
             try:
-                sender = clean_sender(data.get("session_id")) if self.session_persistence else sid
                 text = clean_text(data.get("message"))
             except BadInput as exc:
                 await sio.emit("error_message", {"error": exc.message}, room=sid, namespace=ns)
                 return
-            room = sender if self.session_persistence else sid
+            # The bound conversation, whatever session_id the message names.
+            sender = session[1] if self.session_persistence else sid
+            room = sender
             message = UserMessage(
                 text,
                 output,

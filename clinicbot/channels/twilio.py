@@ -37,8 +37,9 @@ How a message flows:
    (:mod:`clinicbot.channels.sms_format`) and sent through Twilio's REST API, with retries.
    Nothing is ever sent to an opted-out number, crisis texts included (a warning is logged).
 
-Logs carry the pseudonym, never a phone number or message text. Inbound bodies longer than
-Twilio's own 1600-character limit are cut to 1600 characters before they reach the bot.
+Logs carry a short hash of the pseudonym (``log_id``), never the pseudonym, a phone number or
+message text. Inbound bodies longer than Twilio's own 1600-character limit are cut to 1600
+characters before they reach the bot.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
 from clinicbot.channels import sms_format
-from clinicbot.channels.common import BadInput, clean_text, failure_message
+from clinicbot.channels.common import BadInput, clean_text, failure_message, log_id
 from clinicbot.channels.sms_format import SMS, WHATSAPP, Option, TurnPart
 from clinicbot.channels.twilio_store import Contact, TwilioStore
 from clinicbot.nlg import clinic_values
@@ -301,7 +302,8 @@ class TwilioRestClient:
     """Sends messages through ``POST /2010-04-01/Accounts/{sid}/Messages.json``.
 
     Server errors, 429 and network errors are retried with exponential backoff (honouring
-    ``Retry-After``); other 4xx answers are not. Logs carry the pseudonym and status only.
+    ``Retry-After``); other 4xx answers are not. Logs carry a hash of the pseudonym and the
+    status only.
 
     Args:
         config: Channel settings (credentials, API base, retry policy).
@@ -517,7 +519,8 @@ class TwilioService:
             return self.store.contact(pseudonym) or known
         except SQLAlchemyError:
             logger.error(
-                "twilio: clinic database unavailable; opt-out state of %s unknown", pseudonym
+                "twilio: clinic database unavailable; opt-out state of %s unknown",
+                log_id(pseudonym),
             )
             return known
 
@@ -535,7 +538,9 @@ class TwilioService:
         if not bypass_opt_out:
             current = self._current(contact.pseudonym, contact)
             if current is None or current.opted_out:
-                logger.warning("twilio: not messaging opted-out conversation %s", contact.pseudonym)
+                logger.warning(
+                    "twilio: not messaging opted-out conversation %s", log_id(contact.pseudonym)
+                )
                 return False
         to = contact.address
         body = text
@@ -543,7 +548,9 @@ class TwilioService:
             to = WHATSAPP_PREFIX + to
         else:
             body = sms_format.sms_friendly(text)
-        return await self.client.send(to, self._sender(contact.channel), body, contact.pseudonym)
+        return await self.client.send(
+            to, self._sender(contact.channel), body, log_id(contact.pseudonym)
+        )
 
     async def deliver(
         self, pseudonym: str, parts: list[TurnPart], contact: Contact | None = None
@@ -557,7 +564,7 @@ class TwilioService:
         """
         current = self._current(pseudonym, contact)
         if current is None:
-            logger.warning("twilio: no SMS/WhatsApp contact for conversation %s", pseudonym)
+            logger.warning("twilio: no SMS/WhatsApp contact for conversation %s", log_id(pseudonym))
             return
         turn = sms_format.format_turn(parts, current.channel)
         if not turn.messages:
@@ -566,7 +573,7 @@ class TwilioService:
             logger.warning(
                 "twilio: %s turn for opted-out conversation %s not sent",
                 "crisis/emergency" if turn.urgent else "a",
-                pseudonym,
+                log_id(pseudonym),
             )
             return
         for body in turn.messages:
@@ -574,7 +581,7 @@ class TwilioService:
         try:
             self.store.save_options(pseudonym, turn.options)
         except SQLAlchemyError:
-            logger.error("twilio: could not store the options offered to %s", pseudonym)
+            logger.error("twilio: could not store the options offered to %s", log_id(pseudonym))
 
 
 # --------------------------------------------------------------------------- output channel
@@ -818,11 +825,15 @@ class TwilioMessagingInput(InputChannel):
                     sid, pseudonym, text[:MAX_INBOUND_CHARS], self.service.instance_id
                 )
                 if not claimed:
-                    logger.info("twilio: retry of a message already handled (%s)", pseudonym)
+                    logger.info(
+                        "twilio: retry of a message already handled (%s)", log_id(pseudonym)
+                    )
                     return _twiml()
                 contact = self.service.store.record_inbound(pseudonym, channel, address)
             except SQLAlchemyError:
-                logger.error("twilio: clinic database unavailable; answering %s anyway", pseudonym)
+                logger.error(
+                    "twilio: clinic database unavailable; answering %s anyway", log_id(pseudonym)
+                )
             self.service.spawn(
                 self.service.locks.run(pseudonym, self._process(contact, text, sid, on_new_message))
             )
@@ -860,7 +871,7 @@ class TwilioMessagingInput(InputChannel):
                 continue
             logger.warning(
                 "twilio: processing a message of %s that was received but never processed",
-                message.pseudonym,
+                log_id(message.pseudonym),
             )
             service.spawn(
                 service.locks.run(
@@ -885,12 +896,16 @@ class TwilioMessagingInput(InputChannel):
             raise  # Shutting down mid-turn: it stays claimed and is processed at the next start.
         except Exception as exc:  # noqa: BLE001 - a message that breaks the handler is not retried
             logger.error(
-                "twilio: handling a message of %s failed: %s", contact.pseudonym, type(exc).__name__
+                "twilio: handling a message of %s failed: %s",
+                log_id(contact.pseudonym),
+                type(exc).__name__,
             )
         try:
             await asyncio.to_thread(self.service.store.mark_processed, message_sid)
         except SQLAlchemyError:
-            logger.error("twilio: could not mark a message of %s processed", contact.pseudonym)
+            logger.error(
+                "twilio: could not mark a message of %s processed", log_id(contact.pseudonym)
+            )
 
     async def _handle(
         self,
@@ -907,18 +922,19 @@ class TwilioMessagingInput(InputChannel):
             store = service.store
             if keyword == sms_format.STOP:
                 changed = store.set_opted_out(contact.pseudonym, True, word)
-                logger.info("twilio: conversation %s opted out", contact.pseudonym)
+                logger.info("twilio: conversation %s opted out", log_id(contact.pseudonym))
                 if changed and contact.channel == WHATSAPP:
                     await service.send_text(contact, whatsapp_stop_text(), bypass_opt_out=True)
                 return
             if contact.opted_out:
                 if keyword == sms_format.START or word == sms_format.OPT_IN_WHEN_OPTED_OUT:
                     store.set_opted_out(contact.pseudonym, False, word)
-                    logger.info("twilio: conversation %s opted back in", contact.pseudonym)
+                    logger.info("twilio: conversation %s opted back in", log_id(contact.pseudonym))
                     await service.send_text(contact, welcome_text())
                 else:
                     logger.info(
-                        "twilio: message from opted-out conversation %s ignored", contact.pseudonym
+                        "twilio: message from opted-out conversation %s ignored",
+                        log_id(contact.pseudonym),
                     )
                 return
             if keyword == sms_format.START:
@@ -929,7 +945,9 @@ class TwilioMessagingInput(InputChannel):
                 return
             options = store.options(contact.pseudonym)
         except SQLAlchemyError:
-            logger.error("twilio: clinic database unavailable while handling %s", contact.pseudonym)
+            logger.error(
+                "twilio: clinic database unavailable while handling %s", log_id(contact.pseudonym)
+            )
             if keyword is not None:
                 return
             options = []
@@ -958,7 +976,7 @@ class TwilioMessagingInput(InputChannel):
         except Exception as exc:  # noqa: BLE001 - logged; the patient still gets a safe reply
             logger.error(
                 "twilio: the bot failed on a message of %s: %s",
-                contact.pseudonym,
+                log_id(contact.pseudonym),
                 type(exc).__name__,
             )
             if output.empty:

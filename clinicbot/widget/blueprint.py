@@ -30,6 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from clinicbot.channels.common import widget_conversation_id
 from clinicbot.paths import KNOWLEDGE_DIR
 from clinicbot.rasa_client import RasaAPIError, RasaClient
 from clinicbot.settings import Settings, load_settings
@@ -277,7 +278,7 @@ async def history(request: Request) -> HTTPResponse:
         )
     client = _rasa_client(request, settings)
     try:
-        tracker = await client.get_tracker(session_id)
+        tracker = await client.get_tracker(widget_conversation_id(session_id))
     except RasaAPIError:
         return response.json(
             {"error": "The assistant is unavailable right now. Please try again shortly."},

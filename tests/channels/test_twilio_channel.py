@@ -26,6 +26,7 @@ from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
 from clinicbot.channels import twilio as tw
+from clinicbot.channels.common import log_id
 from clinicbot.channels.twilio import (
     TwilioConfig,
     TwilioMessagingInput,
@@ -772,8 +773,9 @@ async def test_phone_numbers_and_texts_never_reach_the_logs(
     logged = "\n".join(
         [r.getMessage() for r in caplog.records] + [str(r.args) for r in caplog.records]
     )
-    assert caplog.records  # the channel does log (pseudonyms and statuses)
-    assert harness.pseudonym in logged
+    assert caplog.records  # the channel does log (hashed pseudonyms and statuses)
+    assert harness.pseudonym not in logged
+    assert log_id(harness.pseudonym) in logged
     for secret in (PATIENT_DIGITS, "my secret question", "staff says hi", "You said"):
         assert secret not in logged
 

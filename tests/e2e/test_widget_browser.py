@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from clinicbot.channels.common import widget_conversation_id
 from tests.widget.browser_helpers import (
     CONTRAST_JS,
     DESKTOP,
@@ -142,7 +143,7 @@ def test_staff_reply_is_marked_as_a_person(
     wp.wait_connected()
     _ask(wp, "I would like to talk to a person")
     text = "Hello, this is the clinic team. How can we help?"
-    live_stack.staff_reply(wp.session_id, text)
+    live_stack.staff_reply(widget_conversation_id(wp.session_id), text)
     staff = wp.loc(".ccw-row-staff").last
     staff.wait_for(timeout=REPLY_TIMEOUT)
     assert text in staff.inner_text()

@@ -23,6 +23,8 @@ from typing import Any
 import socketio
 from aiohttp import web
 
+from clinicbot.channels.common import is_widget_session, widget_conversation_id
+
 SIDE_EFFECTS_TEXT = (
     "Common, short-lived effects during and just after a session include:\n"
     "- feeling detached or dreamlike\n"
@@ -206,7 +208,10 @@ class FakeRasa:
             await sio.emit("bot_uttered", message, room=session_id)
 
     def _conv(self, session_id: str) -> Conversation:
-        return self.conversations.setdefault(session_id, Conversation())
+        # Filed under the real channel's conversation id (``widget-<hex>``), which is what the
+        # history route asks the tracker endpoint for.
+        key = widget_conversation_id(session_id) if is_widget_session(session_id) else session_id
+        return self.conversations.setdefault(key, Conversation())
 
     # ---------------------------------------------------------------------------- scripted bot
 

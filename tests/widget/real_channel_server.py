@@ -18,6 +18,7 @@ from sanic.response import HTTPResponse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from clinicbot.channels.common import widget_conversation_id  # noqa: E402
 from clinicbot.channels.socketio import ClinicSocketIOInput  # noqa: E402
 
 
@@ -56,7 +57,7 @@ def create_app() -> Sanic:
         assert out is not None
         body = request.json or {}
         await out.send_response(
-            body["session_id"],
+            widget_conversation_id(body["session_id"]),
             {
                 "text": body["text"],
                 "custom": {

@@ -22,6 +22,7 @@ import pytest
 import pytest_asyncio
 from sanic import Sanic
 
+from clinicbot.channels.common import widget_conversation_id
 from clinicbot.paths import REPO_ROOT
 from clinicbot.rasa_client import RasaAPIError
 from clinicbot.settings import Settings, load_settings
@@ -335,7 +336,7 @@ async def test_history_returns_patient_visible_transcript(
     monkeypatch.setattr(widget_bp, "RasaClient", fake)
     status, headers, body = await server.get(f"/widget/api/history?session_id={SESSION}")
     assert status == 200
-    assert fake.calls == [SESSION]
+    assert fake.calls == [widget_conversation_id(SESSION)]
     assert headers["cache-control"] == "no-store"
     messages = json.loads(body)["messages"]
     assert [m["role"] for m in messages] == ["patient", "bot", "patient", "staff"]
@@ -358,7 +359,7 @@ async def test_history_accepts_uuid_without_dashes(
     status, _, body = await server.get(f"/widget/api/history?session_id={hex_id}")
     assert status == 200
     assert json.loads(body) == {"messages": []}
-    assert fake.calls == [hex_id]
+    assert fake.calls == [widget_conversation_id(hex_id)]
 
 
 async def test_history_503_when_rasa_fails(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -398,7 +399,7 @@ async def test_history_uses_the_apps_rasa_client() -> None:
     async for srv in _serve(settings, rasa=fake):
         status, _, body = await srv.get(f"/widget/api/history?session_id={SESSION}")
         assert status == 200 and len(json.loads(body)["messages"]) == 4
-    assert fake.calls == [SESSION]
+    assert fake.calls == [widget_conversation_id(SESSION)]
 
 
 def test_public_message_whitelists_fields() -> None:

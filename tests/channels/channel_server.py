@@ -1,0 +1,160 @@
+"""Serves the project's REST and socket.io channels with a recording handler instead of a model.
+
+Usage: ``python tests/channels/channel_server.py PORT``. Channels are registered the way Rasa
+registers them (``rasa.core.channels.channel.register``). The handler records each message's
+conversation id and answers "ok" (or, with ``CHANNEL_TEST_RAISE=1``, raises).
+
+Test routes: ``GET /test/received`` (conversation ids so far), ``POST /test/reset``,
+``POST /test/staff`` with ``{"conversation_id", "text"}`` (a push through the output channel,
+as staff replies arrive through Rasa), ``POST /test/echo-size`` (answers the body's length: a
+stand-in for a Rasa API route that does not check sizes itself).
+
+python-engineio's Sanic driver keeps per-process state, so tests start this in a subprocess
+(one server per test module) rather than one app per test in the pytest process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from rasa.core.channels.channel import UserMessage, register  # noqa: E402
+
+from clinicbot.channels.rest import ClinicRestInput  # noqa: E402
+from clinicbot.channels.socketio import ClinicSocketIOInput  # noqa: E402
+
+
+def create_app() -> Sanic:
+    """Builds the app with both channels and the test routes.
+
+    Returns:
+        The app.
+    """
+    app = Sanic("channel_test_server")
+    socket_channel = ClinicSocketIOInput()
+    received: list[dict[str, Any]] = []
+
+    async def handle(message: UserMessage) -> None:
+        received.append({"sender": message.sender_id, "channel": message.input_channel})
+        await message.output_channel.send_text_message(message.sender_id, "ok")
+
+    class _Agent:
+        handle_message = staticmethod(handle)
+
+    app.ctx.agent = _Agent()
+    register([ClinicRestInput(), socket_channel], app, route="/webhooks/")
+
+    @app.get("/test/received")
+    async def get_received(_: Request) -> HTTPResponse:
+        return response.json(received)
+
+    @app.post("/test/reset")
+    async def reset(_: Request) -> HTTPResponse:
+        received.clear()
+        return response.json({"ok": True})
+
+    @app.post("/test/staff")
+    async def staff(request: Request) -> HTTPResponse:
+        out = socket_channel.get_output_channel()
+        assert out is not None
+        body = request.json or {}
+        await out.send_response(body["conversation_id"], {"text": body["text"]})
+        return response.json({"ok": True})
+
+    @app.post("/test/echo-size")
+    async def echo_size(request: Request) -> HTTPResponse:
+        return response.json({"size": len(request.body or b"")})
+
+    return app
+
+
+class ChannelProcess:
+    """Handle on a channel server running in a subprocess.
+
+    Args:
+        base: Its base URL.
+    """
+
+    def __init__(self, base: str) -> None:
+        """Keeps the URL."""
+        self.base = base
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            self.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read())
+
+    @property
+    def senders(self) -> list[str]:
+        """Conversation ids of the messages received so far."""
+        return [r["sender"] for r in self._call("GET", "/test/received")]
+
+    def reset(self) -> None:
+        """Forgets the received messages."""
+        self._call("POST", "/test/reset", {})
+
+    def staff(self, conversation_id: str, text: str) -> None:
+        """Pushes a message to a conversation through the output channel."""
+        self._call("POST", "/test/staff", {"conversation_id": conversation_id, "text": text})
+
+
+@contextmanager
+def channel_process(env: Mapping[str, str] | None = None) -> Iterator[ChannelProcess]:
+    """Starts the server on a free port and stops it afterwards.
+
+    Args:
+        env: Extra environment variables for the server.
+
+    Yields:
+        The handle.
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, __file__, str(port)],
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/test/received", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("channel test server did not start") from None
+                time.sleep(0.2)
+        yield ChannelProcess(base)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+if __name__ == "__main__":
+    create_app().run(host="127.0.0.1", port=int(sys.argv[1]), access_log=False)
