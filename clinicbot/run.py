@@ -162,7 +162,15 @@ def ensure_model(env: Dict[str, str] | None = None) -> Path:
     )
     model = current_model()
     if model is None:
-        raise RuntimeError("training finished but the model archive is missing")
+        trained = MODELS_DIR / f"{name}.tar.gz"
+        if not trained.exists():
+            raise RuntimeError("training finished but the model archive is missing")
+        # Someone edited the inputs while it trained: serve what was trained, and say so.
+        print(
+            f"Inputs changed during training; using {trained.name} (run make train again).",
+            flush=True,
+        )
+        model = trained
     return model
 
 

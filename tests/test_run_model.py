@@ -1,0 +1,41 @@
+"""``make run``/``make train`` pick the model: trained when stale, kept when inputs move."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clinicbot import run
+
+
+def test_inputs_edited_during_training_still_serve_the_model_just_trained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    digests = iter(["aaa", "aaa", "bbb"])  # before, when naming, after (someone edited data)
+    monkeypatch.setattr(run, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(run, "ensure_spacy", lambda: None)
+    monkeypatch.setattr(run, "model_digest", lambda: next(digests))
+    trained: list[list[str]] = []
+
+    def fake_train(command: list[str], **_: Any) -> None:
+        trained.append(command)
+        (tmp_path / "clinic-aaa.tar.gz").write_bytes(b"model")
+
+    monkeypatch.setattr(run.subprocess, "run", fake_train)
+    model = run.ensure_model({"PATH": ""})
+    assert model == tmp_path / "clinic-aaa.tar.gz"
+    assert len(trained) == 1 and "clinic-aaa" in trained[0]
+    assert "Inputs changed during training" in capsys.readouterr().out
+
+
+def test_a_missing_archive_after_training_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(run, "ensure_spacy", lambda: None)
+    monkeypatch.setattr(run, "model_digest", lambda: "ccc")
+    monkeypatch.setattr(run.subprocess, "run", lambda *a, **k: None)
+    with pytest.raises(RuntimeError, match="archive is missing"):
+        run.ensure_model({"PATH": ""})
