@@ -46,6 +46,12 @@ class Settings:
         smtp_port: SMTP port.
         notify_email_to: Recipient of urgent-escalation e-mails.
         notify_email_from: Sender of urgent-escalation e-mails.
+        trusted_proxies: Reverse proxies in front of the services (``TRUSTED_PROXIES``); the
+            client address is then taken from ``X-Forwarded-For`` (0: the socket's peer).
+        patient_messages_per_minute: Patient messages accepted per client address per minute.
+        conversation_messages_per_minute: Patient messages accepted per conversation per minute.
+        new_conversations_per_hour: New conversations accepted per client address per hour.
+        widget_idle_minutes: A widget conversation idle this long is over (history empty).
         restart_initial_delay: ``make run``: seconds before restarting a service that exited.
         restart_max_delay: ``make run``: longest restart delay (it doubles per quick crash).
         restart_reset_after: ``make run``: a service that ran this many seconds before it
@@ -73,6 +79,11 @@ class Settings:
     smtp_port: int = 25
     notify_email_to: str = ""
     notify_email_from: str = "assistant@localhost"
+    trusted_proxies: int = 0
+    patient_messages_per_minute: int = 20
+    conversation_messages_per_minute: int = 10
+    new_conversations_per_hour: int = 20
+    widget_idle_minutes: int = 30
     restart_initial_delay: float = 1.0
     restart_max_delay: float = 30.0
     restart_reset_after: float = 60.0
@@ -116,6 +127,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_port=int(e.get("SMTP_PORT", "25")),
         notify_email_to=e.get("NOTIFY_EMAIL_TO", ""),
         notify_email_from=e.get("NOTIFY_EMAIL_FROM", "assistant@localhost"),
+        trusted_proxies=int(e.get("TRUSTED_PROXIES", "0")),
+        patient_messages_per_minute=int(e.get("PATIENT_MESSAGES_PER_MINUTE", "20")),
+        conversation_messages_per_minute=int(e.get("CONVERSATION_MESSAGES_PER_MINUTE", "10")),
+        new_conversations_per_hour=int(e.get("NEW_CONVERSATIONS_PER_HOUR", "20")),
+        widget_idle_minutes=int(e.get("WIDGET_IDLE_MINUTES", "30")),
         restart_initial_delay=float(e.get("RESTART_INITIAL_DELAY", "1")),
         restart_max_delay=float(e.get("RESTART_MAX_DELAY", "30")),
         restart_reset_after=float(e.get("RESTART_RESET_AFTER", "60")),

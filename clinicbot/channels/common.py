@@ -12,6 +12,10 @@ from clinicbot.payload import CLARIFY, make_payload
 
 #: Longest patient message accepted (the widget stops at 2,000 characters).
 MAX_MESSAGE_CHARS = 5000
+#: Largest request body the Rasa server accepts (Sanic's default is 100 MB). Patient messages,
+#: Twilio webhooks and the console's events are a few KB; Sanic refuses bigger bodies with 413
+#: while reading them, before any handler buffers them.
+RASA_REQUEST_MAX_SIZE = 64 * 1024
 #: Conversation ids are opaque tokens chosen by the client (UUIDs in the widget).
 SENDER_RE = re.compile(r"^[A-Za-z0-9_.:@\-]{1,128}$")
 _CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
@@ -162,6 +166,45 @@ def clean_metadata(value: Any) -> Dict[str, Any] | None:
     if isinstance(value, dict) and len(str(value)) <= 2000:
         return value
     return None
+
+
+def configure_server(bp: Any) -> None:
+    """Makes the server that serves a channel safe for the public (Rasa's own Sanic app).
+
+    Registers a ``before_server_start`` listener on the channel's blueprint that sets a small
+    ``REQUEST_MAX_SIZE`` (:data:`RASA_REQUEST_MAX_SIZE`), the trusted proxies
+    (``TRUSTED_PROXIES``: the client address then comes from ``X-Forwarded-For``) and one
+    shared :class:`clinicbot.channels.throttle.PatientThrottle` (``app.ctx.patient_throttle``).
+    Every channel calls it; the first one to run does the work.
+
+    Args:
+        bp: The channel's blueprint.
+    """
+    from clinicbot.channels.throttle import PatientThrottle
+    from clinicbot.settings import load_settings
+
+    async def _configure(app: Any, _loop: Any) -> None:
+        if getattr(app.ctx, "patient_throttle", None) is not None:
+            return
+        settings = load_settings()
+        app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, RASA_REQUEST_MAX_SIZE)
+        if settings.trusted_proxies > 0:
+            app.config.PROXIES_COUNT = settings.trusted_proxies
+        app.ctx.patient_throttle = PatientThrottle.from_settings(settings)
+
+    bp.listener("before_server_start")(_configure)
+
+
+def request_ip(request: Any) -> str:
+    """The client's address of a Sanic request (after the trusted proxies, if configured).
+
+    Args:
+        request: The request.
+
+    Returns:
+        The address, or ``unknown``.
+    """
+    return str(getattr(request, "remote_addr", "") or getattr(request, "ip", "") or "unknown")
 
 
 def failure_message(clinic_phone: str = "") -> Dict[str, Any]:

@@ -21,10 +21,13 @@ from clinicbot.channels.common import (
     clean_metadata,
     clean_rest_sender,
     clean_text,
+    configure_server,
     failure_message,
+    request_ip,
 )
+from clinicbot.channels.throttle import throttled_reply
 from clinicbot.nlg import clinic_values
-from clinicbot.payload import merge_payloads
+from clinicbot.payload import CRISIS, EMERGENCY, merge_payloads
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +73,7 @@ class ClinicRestInput(InputChannel):
             The blueprint.
         """
         bp = Blueprint("clinic_rest_webhook", __name__)
+        configure_server(bp)
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -89,6 +93,15 @@ class ClinicRestInput(InputChannel):
                 text = clean_text(body.get("message"))
             except BadInput as exc:
                 return response.json({"error": exc.message}, status=exc.status)
+            throttle = getattr(request.app.ctx, "patient_throttle", None)
+            if throttle is not None and throttle.check(request_ip(request), sender):
+                # Never reaches the assistant (no escalation, no notification); a crisis or
+                # emergency message still gets its full text.
+                reply = throttled_reply(text)
+                turn = shape_turn([{"recipient_id": sender, **reply}], sender)
+                if reply["custom"]["kind"] in (CRISIS, EMERGENCY):
+                    return response.json(turn)
+                return response.json(turn, status=429, headers={"Retry-After": "60"})
             collector = CollectingOutputChannel()
             message = UserMessage(
                 text,

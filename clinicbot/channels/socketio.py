@@ -33,10 +33,13 @@ from clinicbot.channels.common import (
     BadInput,
     clean_metadata,
     clean_text,
+    configure_server,
     failure_message,
     is_widget_session,
+    request_ip,
     widget_conversation_id,
 )
+from clinicbot.channels.throttle import throttled_reply
 from clinicbot.nlg import clinic_values
 from clinicbot.settings import load_settings
 
@@ -176,6 +179,15 @@ class ClinicSocketIOInput(InputChannel):
         bp = SocketBlueprint(sio, self.socketio_path, "clinic_socketio_webhook", __name__)
         self.sio = sio
         ns = self.namespace
+        configure_server(bp)
+        #: Socket -> client address (for the rate limits); removed on disconnect.
+        addresses: Dict[str, str] = {}
+        #: The Rasa app (its ctx holds the shared throttle), known once the server starts.
+        apps: List[Any] = []
+
+        @bp.listener("before_server_start")
+        async def _remember_app(app: Any, _loop: Any) -> None:
+            apps.append(app)
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -203,9 +215,15 @@ class ClinicSocketIOInput(InputChannel):
                     await joined
             await sio.emit("session_confirm", session_id, room=sid, namespace=ns)
 
+        @sio.on("connect", namespace=ns)
+        async def connect(sid: str, environ: Dict[str, Any], *args: Any) -> None:
+            req = environ.get("sanic.request") if isinstance(environ, dict) else None
+            addresses[sid] = request_ip(req) if req is not None else "unknown"
+
         @sio.on("disconnect", namespace=ns)
         async def disconnect(sid: str) -> None:
             bound.pop(sid, None)
+            addresses.pop(sid, None)
 
         @sio.on(self.user_message_evt, namespace=ns)
         async def handle_message(sid: str, data: Any) -> None:
@@ -230,6 +248,11 @@ class ClinicSocketIOInput(InputChannel):
             # The bound conversation, whatever session_id the message names.
             sender = session[1] if self.session_persistence else sid
             room = sender
+            throttle = getattr(apps[0].ctx, "patient_throttle", None) if apps else None
+            if throttle is not None and throttle.check(addresses.get(sid, "unknown"), sender):
+                # Never reaches the assistant; crisis and emergency texts are still sent.
+                await output.send_response(room, throttled_reply(text))
+                return
             message = UserMessage(
                 text,
                 output,

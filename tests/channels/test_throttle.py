@@ -1,0 +1,150 @@
+"""Rate limits on the patient channels, which never hold back the crisis text."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import socketio
+
+from clinicbot.channels.throttle import PatientThrottle, SlidingWindow, throttled_reply
+from tests.channels.channel_server import ChannelProcess, channel_process
+
+LIMITS = {
+    "PATIENT_MESSAGES_PER_MINUTE": "6",
+    "CONVERSATION_MESSAGES_PER_MINUTE": "3",
+    "NEW_CONVERSATIONS_PER_HOUR": "3",
+    "TRUSTED_PROXIES": "1",
+}
+CRISIS = "i want to kill myself tonight"
+_ips = (f"203.0.113.{n}" for n in itertools.count(1))
+
+
+@pytest.fixture(scope="module")
+def _process() -> Iterator[ChannelProcess]:
+    with channel_process(LIMITS) as proc:
+        yield proc
+
+
+@pytest.fixture
+def server(_process: ChannelProcess) -> ChannelProcess:
+    _process.reset()
+    return _process
+
+
+def rest(server: ChannelProcess, sender: str, text: str, ip: str) -> tuple[int, Any, Any]:
+    req = urllib.request.Request(
+        server.base + "/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+        headers={"Content-Type": "application/json", "X-Forwarded-For": ip},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read()), resp.headers
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read()), exc.headers
+
+
+def _text(reply: list[dict[str, Any]]) -> str:
+    return "\n".join(item.get("text", "") for item in reply)
+
+
+def _kind(reply: list[dict[str, Any]]) -> str:
+    return str([i for i in reply if "custom" in i][-1]["custom"]["kind"])
+
+
+def test_messages_per_address_are_limited(server: ChannelProcess) -> None:
+    ip = next(_ips)
+    statuses = [rest(server, f"t-{i // 2}-{ip}", "hello", ip)[0] for i in range(6)]
+    assert statuses == [200] * 6
+    status, reply, headers = rest(server, f"t-2-{ip}", "hello", ip)
+    assert status == 429 and headers["Retry-After"]
+    assert "faster than I can answer" in _text(reply) and "988" in _text(reply)
+    assert len(server.senders) == 6  # the refused message never reached the assistant
+    # Another address is not affected.
+    assert rest(server, f"t-other-{ip}", "hello", next(_ips))[0] == 200
+
+
+def test_messages_per_conversation_are_limited(server: ChannelProcess) -> None:
+    sender = f"conv-{uuid.uuid4().hex}"
+    statuses = [rest(server, sender, "hello", next(_ips))[0] for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_new_conversations_per_address_are_capped(server: ChannelProcess) -> None:
+    ip = next(_ips)
+    senders = [f"new-{uuid.uuid4().hex}" for _ in range(4)]
+    statuses = [rest(server, s, "hello", ip)[0] for s in senders]
+    assert statuses == [200, 200, 200, 429]
+    # An existing conversation goes on.
+    assert rest(server, senders[0], "hello again", ip)[0] == 200
+    assert senders[3] not in server.senders
+
+
+def test_a_throttled_crisis_message_still_gets_the_crisis_text(server: ChannelProcess) -> None:
+    ip = next(_ips)
+    sender = f"crisis-{uuid.uuid4().hex}"
+    for _ in range(3):
+        assert rest(server, sender, "hello", ip)[0] == 200
+    status, reply, _ = rest(server, sender, CRISIS, ip)
+    assert status == 200
+    assert _kind(reply) == "crisis"
+    assert "988" in _text(reply) and "911" in _text(reply)
+    assert "faster than I can answer" not in _text(reply)
+    assert server.senders.count(sender) == 3  # no escalation: it never reached the assistant
+
+
+async def test_socket_messages_are_limited_and_crisis_text_still_sent(
+    server: ChannelProcess,
+) -> None:
+    client = socketio.AsyncClient()
+    inbox: asyncio.Queue[Any] = asyncio.Queue()
+    confirms: asyncio.Queue[Any] = asyncio.Queue()
+    client.on("bot_uttered", lambda d: inbox.put_nowait(d))
+    client.on("session_confirm", lambda d: confirms.put_nowait(d))
+    await client.connect(
+        server.base,
+        socketio_path="/socket.io",
+        transports=["polling"],
+        headers={"X-Forwarded-For": next(_ips)},
+    )
+    try:
+        await client.emit("session_request", {"session_id": str(uuid.uuid4())})
+        await asyncio.wait_for(confirms.get(), 10)
+        for _ in range(3):
+            await client.emit("user_uttered", {"message": "hello"})
+            assert (await asyncio.wait_for(inbox.get(), 10))["text"] == "ok"
+        await client.emit("user_uttered", {"message": "hello"})
+        slow = await asyncio.wait_for(inbox.get(), 10)
+        assert "faster than I can answer" in slow["text"]
+        await client.emit("user_uttered", {"message": CRISIS})
+        crisis = await asyncio.wait_for(inbox.get(), 10)
+        assert crisis["custom"]["kind"] == "crisis" and "988" in crisis["text"]
+    finally:
+        await client.eio.disconnect(abort=True)
+    assert len(server.senders) == 3
+
+
+def test_throttled_reply_for_an_emergency() -> None:
+    reply = throttled_reply("my friend took too many pills and won't wake up")
+    assert reply["custom"]["kind"] == "emergency"
+    assert "911" in reply["text"] and "{" not in reply["text"]
+
+
+def test_limits_remember_a_bounded_number_of_keys() -> None:
+    now = [0.0]
+    window = SlidingWindow(limit=1, window=60, max_keys=100, clock=lambda: now[0])
+    for i in range(1000):
+        assert window.allow(f"ip-{i}")
+    assert len(window) == 100
+    throttle = PatientThrottle(per_ip=10**6, per_conversation=10, new_per_ip=10**6, max_keys=50)
+    for i in range(500):
+        assert throttle.check("1.2.3.4", f"c-{i}") is None
+    assert len(throttle._known) == 50 and len(throttle.conversation) == 50
