@@ -100,8 +100,9 @@ test: install lint typecheck validate unit train ## Everything: lint, types, val
 	$(PY) -m pytest -q -m "slow or e2e"
 	@$(MAKE) --no-print-directory conversation-tests
 
-create-staff: ## Create a staff account: make create-staff USERNAME=alex ROLE=staff
-	$(PY) -m clinicbot.console create-staff --username "$(USERNAME)" --role "$(or $(ROLE),staff)"
+create-staff: ## Create a staff account: make create-staff USERNAME=alex ROLE=staff DISPLAY_NAME="Alex R."
+	$(PY) -m clinicbot.console create-staff --username "$(USERNAME)" --role "$(or $(ROLE),staff)" \
+	  --display-name "$(DISPLAY_NAME)"
 
 clean: ## Remove models, build output, local databases and test results
 	rm -rf models build results var tests/artifacts .rasa

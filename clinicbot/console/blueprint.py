@@ -74,8 +74,8 @@ ERRORS = {
     "too_long": f"Messages are limited to {MAX_NOTE_LENGTH} characters.",
 }
 LOGIN_FAILED = (
-    "Sign-in failed. Check your username and password. After 5 failed attempts an account "
-    "is locked for 15 minutes."
+    "Sign-in failed. Check your username and password. After 3 failed attempts each further "
+    "one makes you wait longer before the next."
 )
 
 
@@ -307,9 +307,18 @@ async def login_submit(request: Request) -> HTTPResponse:
         _audit(request, "csrf_failed", detail={"path": "/console/login"})
         return forbidden(request, "The sign-in form was stale or incomplete. Reload the page.")
     ip = client_ip(request)
-    if not ctx.login_limiter.hit(ip):
-        _audit(request, "login_rate_limited", detail={"ip": ip})
-        wait = ctx.login_limiter.retry_after(ip)
+    username = field(request, "username") or ""
+    password = field(request, "password") or ""
+    guard = ctx.login_guard
+    wait = guard.wait(ip, username)
+    if wait > 0:
+        known = ctx.staff.get(username)
+        _audit(
+            request,
+            "login_delayed",
+            actor=known.username if known else "anonymous",
+            detail={"ip": ip, "wait": wait},
+        )
         return render(
             "error.html",
             status=429,
@@ -317,13 +326,12 @@ async def login_submit(request: Request) -> HTTPResponse:
             user=None,
             csrf_token="",
             title="Too many attempts",
-            message=f"Too many sign-in attempts from this address. Try again in {wait} seconds.",
+            message=f"Too many failed sign-ins. Try again in {wait} seconds.",
         )
-    username = field(request, "username") or ""
-    password = field(request, "password") or ""
     loop = asyncio.get_running_loop()
     result = await loop.run_in_executor(None, ctx.staff.verify, username, password)
     if not result.ok or result.user is None:
+        guard.failed(ip, username)
         known = ctx.staff.get(username)
         _audit(
             request,
@@ -332,6 +340,7 @@ async def login_submit(request: Request) -> HTTPResponse:
             detail={"result": result.status, "ip": ip},
         )
         return _login_form(request, status=401, error=LOGIN_FAILED, token=cookie_token)
+    guard.succeeded(ip, username)
     user = result.user
     ctx.sessions.delete(request.cookies.get(SESSION_COOKIE))
     token, _session = ctx.sessions.create(user.username)
@@ -577,14 +586,35 @@ async def staff_page(request: Request) -> HTTPResponse:
     """GET /console/admin/staff: staff accounts (administrators only)."""
     users = request.app.ctx.staff.list_users()
     _audit(request, "view_staff")
-    return _page(request, "staff.html", title="Staff", users=users)
+    return _page(
+        request,
+        "staff.html",
+        title="Staff",
+        users=users,
+        notice="Sign-in delays lifted." if request.args.get("notice") == "unlocked" else None,
+    )
+
+
+@authorized(ADMIN)
+async def unlock_staff(request: Request, username: str) -> HTTPResponse:
+    """POST /console/admin/staff/<username>/unlock: lift an account's sign-in delays."""
+    ctx = request.app.ctx
+    user = ctx.staff.get(username)
+    if user is None:
+        return _page(
+            request, "error.html", status=404, title="Not found", message="No such account."
+        )
+    ctx.staff.unlock(user.username)
+    ctx.login_guard.unlock(user.username)
+    _audit(request, "unlock_staff", detail={"username": user.username})
+    return redirect("/console/admin/staff?notice=unlocked", status=303)
 
 
 def create_blueprint() -> Blueprint:
     """Builds the console blueprint (a new one per app, so tests can create many apps).
 
     The app must provide ``app.ctx.settings``, ``engine``, ``escalations``, ``staff``,
-    ``sessions``, ``rasa``, ``login_limiter`` and ``poll_audit`` (see
+    ``sessions``, ``rasa``, ``login_guard`` and ``poll_audit`` (see
     :func:`clinicbot.web.app.create_app`).
 
     Returns:
@@ -612,4 +642,7 @@ def create_blueprint() -> Blueprint:
     bp.add_route(reply, "/escalations/<escalation_id>/reply", methods=["POST"], name="reply")
     bp.add_route(audit_page, "/admin/audit", methods=["GET"], name="admin_audit")
     bp.add_route(staff_page, "/admin/staff", methods=["GET"], name="admin_staff")
+    bp.add_route(
+        unlock_staff, "/admin/staff/<username>/unlock", methods=["POST"], name="admin_unlock"
+    )
     return bp

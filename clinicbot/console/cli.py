@@ -3,9 +3,9 @@ r"""Command-line administration of the console: staff accounts and database migr
 Usage::
 
     python -m clinicbot.console migrate
-    python -m clinicbot.console create-staff --username dana --role staff [--display-name Dana]
+    python -m clinicbot.console create-staff --username dana --role staff --display-name 'Dana R.'
     printf '%s\n' "$PASSWORD" | python -m clinicbot.console create-staff --username dana \
-        --role admin --password-stdin
+        --role admin --display-name 'Dana R.' --password-stdin
     python -m clinicbot.console create-staff --username dana --role staff --reset-password
     python -m clinicbot.console list-staff
     python -m clinicbot.console unlock-staff --username dana
@@ -62,7 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     create = sub.add_parser("create-staff", help="create a staff account (or reset its password)")
     create.add_argument("--username", required=True)
     create.add_argument("--role", required=True, choices=ROLES)
-    create.add_argument("--display-name", help="name shown to patients (default: the username)")
+    create.add_argument(
+        "--display-name",
+        help="name shown to patients, e.g. 'Dana R.' (required for a new account; not the "
+        "username)",
+    )
     create.add_argument(
         "--password-stdin",
         action="store_true",
@@ -160,6 +164,13 @@ def main(
                     file=err,
                 )
                 return EXIT_FAILED
+            display_name = args.display_name or (existing.display_name if existing else None)
+            if not display_name:
+                print(
+                    "error: --display-name is required: the name patients see, e.g. 'Dana R.'",
+                    file=err,
+                )
+                return EXIT_FAILED
             password = _read_password(args.password_stdin, stdin or sys.stdin, getpass, err)
             if password is None:
                 return EXIT_FAILED
@@ -168,7 +179,7 @@ def main(
                 username,
                 password,
                 role=args.role,
-                display_name=args.display_name,
+                display_name=display_name,
                 reset_password=args.reset_password,
             )
             action = "reset_staff_password" if existing else "create_staff"

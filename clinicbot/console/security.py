@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import re
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -139,7 +139,11 @@ def safe_next(value: str | None) -> str:
 
 
 def client_ip(request: Request) -> str:
-    """Returns the client's address (``remote_addr`` when proxies are configured).
+    """Returns the client's address.
+
+    Behind a reverse proxy set ``TRUSTED_PROXIES`` (Sanic's ``PROXIES_COUNT``): ``remote_addr``
+    is then the address the proxy saw (from ``X-Forwarded-For``); without it the header is
+    ignored and the socket's peer is used, so clients cannot choose their own address.
 
     Args:
         request: The request.
@@ -233,58 +237,114 @@ def authorized(role: str | None = None, *, touch: bool = True) -> Callable[[H], 
     return decorator
 
 
-class RateLimiter:
-    """Sliding-window rate limit per key (the login form uses the client address).
+class LoginGuard:
+    """Sign-in limits that count failures only, keyed on address and username.
+
+    * Per address and username: after :attr:`free_failures` failures the next attempt waits
+      1 s, and each further failure doubles the wait (2 s, 4 s ... up to :attr:`max_delay`).
+      Nobody can lock an account: the delay applies to that address only.
+    * Per address: at most :attr:`ip_failures` failures in :attr:`ip_window` seconds across all
+      usernames (password spraying).
+    * A success clears the address+username record; :meth:`unlock` (administrators) clears a
+      username's records at every address.
+
+    Memory is bounded: at most :attr:`max_keys` records each (least recently used dropped).
 
     Args:
-        limit: Attempts allowed per window.
-        window: Window length in seconds.
+        free_failures: Failures per address+username before delays start.
+        max_delay: Longest delay in seconds.
+        ip_failures: Failures allowed per address per window.
+        ip_window: That window in seconds.
         clock: Monotonic clock (tests replace it).
+        max_keys: Records kept.
     """
 
     def __init__(
-        self, limit: int = 10, window: float = 60.0, clock: Callable[[], float] = time.monotonic
+        self,
+        free_failures: int = 3,
+        max_delay: float = 900.0,
+        ip_failures: int = 30,
+        ip_window: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 20_000,
     ) -> None:
-        """Creates an empty limiter."""
-        self.limit = limit
-        self.window = window
+        """Creates empty records."""
+        self.free_failures = free_failures
+        self.max_delay = max_delay
+        self.ip_failures = ip_failures
+        self.ip_window = ip_window
         self.clock = clock
-        self._hits: dict[str, deque[float]] = {}
+        self.max_keys = max_keys
+        self._users: OrderedDict[tuple[str, str], tuple[int, float]] = OrderedDict()
+        self._ips: OrderedDict[str, deque[float]] = OrderedDict()
 
-    def hit(self, key: str) -> bool:
-        """Records an attempt.
+    @staticmethod
+    def _name(username: str) -> str:
+        return (username or "").strip().lower()[:64]
+
+    def wait(self, ip: str, username: str) -> int:
+        """Seconds before this address may try this username again (0: now).
 
         Args:
-            key: Who attempts (client address).
+            ip: Client address.
+            username: As typed.
 
         Returns:
-            True if the attempt is allowed, False if the limit is exceeded.
+            Whole seconds to wait.
         """
         now = self.clock()
-        if len(self._hits) > 10_000:
-            for k in [k for k, q in self._hits.items() if not q or q[-1] <= now - self.window]:
-                del self._hits[k]
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            return False
-        hits.append(now)
-        return True
+        waits = [0.0]
+        record = self._users.get((ip, self._name(username)))
+        if record is not None:
+            waits.append(record[1] - now)
+        hits = self._ips.get(ip)
+        if hits:
+            while hits and hits[0] <= now - self.ip_window:
+                hits.popleft()
+            if len(hits) >= self.ip_failures:
+                waits.append(hits[0] + self.ip_window - now)
+        longest = max(waits)
+        return int(longest) + 1 if longest > 0 else 0
 
-    def retry_after(self, key: str) -> int:
-        """Seconds until the next attempt of a key is allowed.
+    def failed(self, ip: str, username: str) -> None:
+        """Records a failed attempt.
 
         Args:
-            key: Who attempts.
-
-        Returns:
-            Whole seconds (at least 1).
+            ip: Client address.
+            username: As typed.
         """
-        hits = self._hits.get(key)
-        if not hits:
-            return 1
-        return max(1, int(hits[0] + self.window - self.clock()) + 1)
+        now = self.clock()
+        key = (ip, self._name(username))
+        failures = self._users.get(key, (0, 0.0))[0] + 1
+        extra = failures - self.free_failures
+        delay = 0.0 if extra < 0 else min(self.max_delay, 2.0**extra)
+        self._users[key] = (failures, now + delay)
+        self._users.move_to_end(key)
+        hits = self._ips.setdefault(ip, deque())
+        self._ips.move_to_end(ip)
+        hits.append(now)
+        for table in (self._users, self._ips):
+            while len(table) > self.max_keys:
+                table.popitem(last=False)
+
+    def succeeded(self, ip: str, username: str) -> None:
+        """Forgets the failures of this address and username.
+
+        Args:
+            ip: Client address.
+            username: The account.
+        """
+        self._users.pop((ip, self._name(username)), None)
+
+    def unlock(self, username: str) -> None:
+        """Lifts the delays of a username at every address (administrator action).
+
+        Args:
+            username: The account.
+        """
+        name = self._name(username)
+        for key in [k for k in self._users if k[1] == name]:
+            del self._users[key]
 
 
 async def security_headers(request: Request, response: BaseHTTPResponse) -> None:

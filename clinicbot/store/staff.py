@@ -1,4 +1,4 @@
-"""Staff accounts of the console: argon2id password hashes, roles and lockout.
+"""Staff accounts of the console: argon2id password hashes, roles and failure counts.
 
 There are no default accounts: an administrator creates them with
 ``python -m clinicbot.console create-staff``.
@@ -171,7 +171,9 @@ class StaffStore:
     Args:
         engine: Engine of a migrated clinic database.
         hasher: argon2 hasher (tests pass a cheap one); defaults to :func:`default_hasher`.
-        max_failures: Failed sign-ins that lock the account.
+        max_failures: Failed sign-ins that lock the account; None (the default) never locks,
+            because anyone who knows a username could lock it. The console delays failed
+            attempts per address and username instead (``clinicbot.console.security``).
         lockout: How long a lockout lasts.
         clock: Returns the current UTC time (tests replace it).
     """
@@ -180,7 +182,7 @@ class StaffStore:
         self,
         engine: Engine,
         hasher: PasswordHasher | None = None,
-        max_failures: int = 5,
+        max_failures: int | None = None,
         lockout: timedelta = timedelta(minutes=15),
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -246,7 +248,7 @@ class StaffStore:
             username: Login name (normalised to lower case).
             password: At least :data:`MIN_PASSWORD_LENGTH` characters.
             role: ``staff`` or ``admin``.
-            display_name: Name shown to patients; defaults to the username.
+            display_name: Name shown to patients; required, and not the username.
             reset_password: Allow replacing an existing account's password.
 
         Returns:
@@ -260,7 +262,10 @@ class StaffStore:
         if role not in ROLES:
             raise StaffError(f"role must be one of {', '.join(ROLES)}")
         check_password_policy(password)
-        shown = (display_name or "").strip() or name
+        shown = (display_name or "").strip()
+        if not shown or shown == name:
+            # Patients see it ("Dana from the clinic team"); the login name must stay private.
+            raise StaffError("a display name other than the username is required")
         if len(shown) > 100:
             raise StaffError("display name must have at most 100 characters")
         password_hash = self.hasher.hash(password)
@@ -342,8 +347,8 @@ class StaffStore:
     def verify(self, username: str, password: str) -> AuthResult:
         """Checks a sign-in attempt, counting failures and locking the account.
 
-        After :attr:`max_failures` consecutive failures the account is locked for
-        :attr:`lockout`; attempts while locked fail without checking the password. Unknown
+        Failures are counted; only with :attr:`max_failures` set does the account lock for
+        :attr:`lockout` (attempts while locked fail without checking the password). Unknown
         users cost the same hashing work as known ones. On success the failure count is reset
         and the hash is upgraded if the hasher's parameters changed (see :meth:`rehash`).
 
@@ -400,7 +405,7 @@ class StaffStore:
             failures = conn.execute(
                 select(staff_users.c.failed_attempts).where(staff_users.c.username == name)
             ).scalar_one()
-            if failures >= self.max_failures:
+            if self.max_failures is not None and failures >= self.max_failures:
                 conn.execute(
                     staff_users.update()
                     .where(staff_users.c.username == name)

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from clinicbot.console.blueprint import create_blueprint
-from clinicbot.console.security import RateLimiter, security_headers
+from clinicbot.console.security import LoginGuard, security_headers
 from clinicbot.console.sessions import SessionStore
 from clinicbot.rasa_client import RasaClient
 from clinicbot.settings import Settings, load_settings
@@ -25,8 +25,6 @@ from clinicbot.store.migrations import migrate
 from clinicbot.store.staff import StaffStore
 from clinicbot.widget.blueprint import bp as widget_bp
 
-#: Login attempts allowed per client address per minute.
-LOGIN_ATTEMPTS_PER_MINUTE = 10
 #: Largest request body accepted (replies and notes are a few KB).
 REQUEST_MAX_SIZE = 1_000_000
 
@@ -80,7 +78,7 @@ def create_app(
     Nothing touches the database until the server starts: the ``before_server_start`` listener
     creates the engine (unless one is given), applies the migrations and puts the stores on
     ``app.ctx`` (``engine``, ``escalations``, ``staff``, ``sessions``). ``app.ctx`` also holds
-    ``settings``, ``rasa`` (the Rasa client), ``login_limiter`` and ``poll_audit``.
+    ``settings``, ``rasa`` (the Rasa client), ``login_guard`` and ``poll_audit``.
 
     Args:
         settings: Settings (default: :func:`load_settings`).
@@ -97,7 +95,10 @@ def create_app(
     app.config.ACCESS_LOG = False
     app.ctx.settings = settings
     app.ctx.rasa = rasa_client or RasaClient.from_settings(settings)
-    app.ctx.login_limiter = RateLimiter(limit=LOGIN_ATTEMPTS_PER_MINUTE, window=60.0)
+    if settings.trusted_proxies > 0:
+        # Behind the proxy (deploy/nginx): the client address comes from X-Forwarded-For.
+        app.config.PROXIES_COUNT = settings.trusted_proxies
+    app.ctx.login_guard = LoginGuard()
     app.ctx.poll_audit = {}
     app.ctx.engine = None
     if engine is not None:

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-TOKEN_VARIABLE = "RASA_TOKEN"
+TOKEN_VARIABLE = "RASA_TOKEN"  # noqa: S105 - the variable's name, not a secret
 
 
 class MissingToken(RuntimeError):

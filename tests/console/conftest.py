@@ -121,17 +121,33 @@ class Browser:
         assert match, f"no CSRF token on {path}: {page.status}"
         return match.group(1)
 
-    async def login(self, username: str, password: str = PASSWORD) -> Response:
-        """Signs in; an existing session cookie is sent along with the POST (not the GET)."""
+    async def login(
+        self,
+        username: str,
+        password: str = PASSWORD,
+        headers: dict[str, str] | None = None,
+        **fields: str,
+    ) -> Response:
+        """Signs in; an existing session cookie is sent along with the POST (not the GET).
+
+        ``headers`` go with both requests (e.g. ``X-Forwarded-For``); ``fields`` are extra form
+        fields (e.g. ``totp``).
+        """
         old_session = self.cookies.pop("clinic_console_session", None)
-        form = await self.get("/console/login")
+        form = await self.get("/console/login", headers=headers)
         if old_session:
             self.cookies["clinic_console_session"] = old_session
         match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
         assert match
         return await self.post(
             "/console/login",
-            data={"csrf_token": match.group(1), "username": username, "password": password},
+            data={
+                "csrf_token": match.group(1),
+                "username": username,
+                "password": password,
+                **fields,
+            },
+            headers=headers,
         )
 
 

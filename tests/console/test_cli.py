@@ -62,17 +62,17 @@ def test_create_staff_from_stdin(url: str) -> None:
 
 def test_create_staff_with_prompts(url: str) -> None:
     code, _, err = run(url, "create-staff", "--username", "lee", "--role", "staff",
-                       prompts=[GOOD, GOOD])  # fmt: skip
+                       "--display-name", "Lee", prompts=[GOOD, GOOD])  # fmt: skip
     assert code == 0, err
     code, _, err = run(url, "create-staff", "--username", "kim", "--role", "staff",
-                       prompts=[GOOD, GOOD + "x"])  # fmt: skip
+                       "--display-name", "Kim", prompts=[GOOD, GOOD + "x"])  # fmt: skip
     assert code == 1 and "do not match" in err
 
 
 def test_short_passwords_are_refused(url: str) -> None:
     code, _, err = run(
         url, "create-staff", "--username", "dana", "--role", "staff", "--password-stdin",
-        stdin="short\n",
+        "--display-name", "Dana", stdin="short\n",
     )  # fmt: skip
     assert code == 1 and "at least 12 characters" in err
     assert StaffStore(get_engine(url)).list_users() == []
@@ -80,6 +80,8 @@ def test_short_passwords_are_refused(url: str) -> None:
 
 def test_existing_users_need_reset_password(url: str) -> None:
     args = ["create-staff", "--username", "dana", "--role", "staff", "--password-stdin"]
+    assert run(url, *args, stdin=GOOD)[0] == 1  # a new account needs a display name
+    args += ["--display-name", "Dana"]
     assert run(url, *args, stdin=GOOD)[0] == 0
     code, _, err = run(url, *args, stdin="another password")
     assert code == 1 and "already exists" in err and "--reset-password" in err
@@ -93,9 +95,9 @@ def test_list_unlock_disable_enable(url: str) -> None:
     code, out, _ = run(url, "list-staff")
     assert code == 0 and "no staff accounts" in out
     run(url, "create-staff", "--username", "dana", "--role", "admin", "--password-stdin",
-        stdin=GOOD)  # fmt: skip
+        "--display-name", "Dana R.", stdin=GOOD)  # fmt: skip
     code, out, _ = run(url, "list-staff")
-    assert code == 0 and "dana\tadmin\tactive\tdana" in out
+    assert code == 0 and "dana\tadmin\tactive\tDana R." in out
     assert run(url, "disable-staff", "--username", "dana")[0] == 0
     assert "disabled" in run(url, "list-staff")[1]
     assert run(url, "enable-staff", "--username", "dana")[0] == 0
@@ -116,7 +118,7 @@ def test_module_entry_point(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     done = subprocess.run(
         [sys.executable, "-m", "clinicbot.console", "--db-url", db, "create-staff",
-         "--username", "dana", "--role", "staff", "--password-stdin"],
+         "--username", "dana", "--role", "staff", "--display-name", "Dana", "--password-stdin"],
         input=GOOD + "\n", capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
