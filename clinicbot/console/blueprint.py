@@ -12,6 +12,7 @@ import json as jsonlib
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from sanic import Blueprint, Request
@@ -52,6 +53,8 @@ from clinicbot.transcript import kb_topics_used, transcript_from_events
 
 #: Minimum seconds between two audit rows for the live transcript polling of one session.
 POLL_AUDIT_INTERVAL = 300.0
+#: Rows per page of the audit log.
+AUDIT_PAGE_SIZE = 100
 
 NOTICES = {
     "claimed": "You claimed this escalation. The patient was told you joined the chat.",
@@ -303,21 +306,19 @@ async def login_submit(request: Request) -> HTTPResponse:
     ctx = request.app.ctx
     secure = ctx.settings.secure_cookies
     cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE)
-    if not tokens_equal(cookie_token, field(request, "csrf_token")):
-        _audit(request, "csrf_failed", detail={"path": "/console/login"})
-        return forbidden(request, "The sign-in form was stale or incomplete. Reload the page.")
     ip = client_ip(request)
+    if not tokens_equal(cookie_token, field(request, "csrf_token")):
+        # Unauthenticated events: one audit row per address, action and minute.
+        ctx.audit_aggregator.record("anonymous", "csrf_failed", ip, {"path": "/console/login"})
+        return forbidden(request, "The sign-in form was stale or incomplete. Reload the page.")
     username = field(request, "username") or ""
     password = field(request, "password") or ""
     guard = ctx.login_guard
     wait = guard.wait(ip, username)
     if wait > 0:
         known = ctx.staff.get(username)
-        _audit(
-            request,
-            "login_delayed",
-            actor=known.username if known else "anonymous",
-            detail={"ip": ip, "wait": wait},
+        ctx.audit_aggregator.record(
+            known.username if known else "anonymous", "login_delayed", ip, {"wait": wait}
         )
         return render(
             "error.html",
@@ -333,11 +334,11 @@ async def login_submit(request: Request) -> HTTPResponse:
     if not result.ok or result.user is None:
         guard.failed(ip, username)
         known = ctx.staff.get(username)
-        _audit(
-            request,
+        ctx.audit_aggregator.record(
+            known.username if known else "anonymous",
             "login_failed",
-            actor=known.username if known else "anonymous",
-            detail={"result": result.status, "ip": ip},
+            ip,
+            {"result": result.status},
         )
         return _login_form(request, status=401, error=LOGIN_FAILED, token=cookie_token)
     guard.succeeded(ip, username)
@@ -560,10 +561,27 @@ async def reply(request: Request, escalation_id: str) -> HTTPResponse:
 
 @authorized(ADMIN)
 async def audit_page(request: Request) -> HTTPResponse:
-    """GET /console/admin/audit: the audit log (administrators only)."""
+    """GET /console/admin/audit: the audit log, newest first, 100 rows a page (administrators).
+
+    Query args ``escalation``, ``actor`` and ``action`` filter; ``before`` (a row id) pages to
+    older rows.
+    """
     wanted = request.args.get("escalation") or ""
     escalation_filter = wanted if is_escalation_id(wanted) else None
-    entries = list_audit(request.app.ctx.engine, limit=500, escalation_id=escalation_filter)
+    actor = (request.args.get("actor") or "").strip()[:64] or None
+    action = (request.args.get("action") or "").strip()[:64] or None
+    before_raw = request.args.get("before") or ""
+    before = int(before_raw) if before_raw.isdigit() and len(before_raw) < 18 else None
+    entries = list_audit(
+        request.app.ctx.engine,
+        limit=AUDIT_PAGE_SIZE + 1,
+        escalation_id=escalation_filter,
+        actor=actor,
+        action=action,
+        before_id=before,
+    )
+    more = len(entries) > AUDIT_PAGE_SIZE
+    entries = entries[:AUDIT_PAGE_SIZE]
     _audit(request, "view_audit", escalation_filter)
     rows = [
         {
@@ -576,8 +594,24 @@ async def audit_page(request: Request) -> HTTPResponse:
         }
         for e in entries
     ]
+    filters = {
+        k: v
+        for k, v in (("escalation", escalation_filter), ("actor", actor), ("action", action))
+        if v
+    }
+    older = None
+    if more and entries:
+        older = "/console/admin/audit?" + urlencode({**filters, "before": entries[-1].id})
     return _page(
-        request, "audit.html", title="Audit log", entries=rows, escalation=escalation_filter
+        request,
+        "audit.html",
+        title="Audit log",
+        entries=rows,
+        escalation=escalation_filter,
+        actor=actor,
+        action=action,
+        older=older,
+        newest="/console/admin/audit?" + urlencode(filters) if before is not None else None,
     )
 
 

@@ -6,7 +6,9 @@ details or passwords in them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -64,6 +66,73 @@ def audit(
                 detail=dict(detail) if detail else None,
             )
         )
+
+
+class AuditAggregator:
+    """Writes unauthenticated events as one row per address, action and minute.
+
+    Anyone can cause failed sign-ins or stale login forms, so each would otherwise be a row: a
+    script could grow the audit log without limit. The first event of a minute inserts a row
+    with ``detail = {"ip": ..., "count": 1}``; later ones in the same minute add to its count.
+    The rows being counted are remembered in memory (bounded; after a restart counting starts
+    in a new row).
+
+    Args:
+        engine: The clinic database.
+        clock: Returns the current UTC time (tests replace it).
+        max_keys: Rows remembered for counting.
+    """
+
+    def __init__(
+        self, engine: Engine, clock: Callable[[], datetime] = utcnow, max_keys: int = 10_000
+    ) -> None:
+        """Creates an aggregator; performs no I/O."""
+        self.engine = engine
+        self.clock = clock
+        self.max_keys = max_keys
+        self._rows: OrderedDict[tuple[str, str, str, str], tuple[int, dict[str, Any]]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        """Rows currently remembered."""
+        return len(self._rows)
+
+    def record(
+        self, actor: str, action: str, ip: str, detail: Mapping[str, Any] | None = None
+    ) -> None:
+        """Counts one unauthenticated event.
+
+        Args:
+            actor: ``anonymous`` or the username that was tried.
+            action: Action code (``login_failed``, ``login_delayed``, ``csrf_failed``).
+            ip: Client address.
+            detail: Codes of the first event of the minute (later ones only count).
+        """
+        now = self.clock()
+        minute = now.strftime("%Y-%m-%dT%H:%M")
+        key = ((actor or "anonymous")[:64], action[:64], ip[:64], minute)
+        with self._lock, self.engine.begin() as conn:
+            known = self._rows.get(key)
+            if known is not None:
+                row_id, values = known
+                values = {**values, "count": int(values.get("count", 1)) + 1}
+                conn.execute(
+                    audit_log.update().where(audit_log.c.id == row_id).values(detail=values)
+                )
+                self._rows[key] = (row_id, values)
+                self._rows.move_to_end(key)
+                return
+            values = {**dict(detail or {}), "ip": ip, "count": 1}
+            result = conn.execute(
+                audit_log.insert().values(
+                    ts=now, actor=key[0], action=key[1], escalation_id=None, detail=values
+                )
+            )
+            self._rows[key] = (int(result.inserted_primary_key[0]), values)
+            while len(self._rows) > self.max_keys:
+                self._rows.popitem(last=False)
 
 
 def list_audit(

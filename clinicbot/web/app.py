@@ -19,6 +19,7 @@ from clinicbot.console.security import LoginGuard, security_headers
 from clinicbot.console.sessions import SessionStore
 from clinicbot.rasa_client import RasaClient
 from clinicbot.settings import Settings, load_settings
+from clinicbot.store.audit import AuditAggregator
 from clinicbot.store.db import get_engine
 from clinicbot.store.escalations import EscalationStore
 from clinicbot.store.migrations import migrate
@@ -36,6 +37,7 @@ def _attach_stores(
 ) -> None:
     app.ctx.engine = engine
     app.ctx.escalations = EscalationStore(engine)
+    app.ctx.audit_aggregator = AuditAggregator(engine)
     app.ctx.staff = StaffStore(engine, hasher=hasher)
     app.ctx.sessions = SessionStore(
         engine, idle=timedelta(minutes=max(1, settings.session_idle_minutes))
