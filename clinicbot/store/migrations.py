@@ -402,3 +402,27 @@ def _v2_escalation_alert(conn: Connection) -> None:
         Column("alert_at", DateTime),
     ):
         add_column(conn, "escalations", column)
+
+
+@register(3, "staff: TOTP second factor and hashed recovery codes")
+def _v3_staff_totp(conn: Connection) -> None:
+    add_column(conn, "staff_users", Column("totp_secret", String(64)))
+    md = MetaData()
+    # The users table only as the foreign key's target (it exists already).
+    Table("staff_users", md, Column("username", String(64), primary_key=True))
+    codes = Table(
+        "staff_recovery_codes",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column(
+            "username",
+            String(64),
+            ForeignKey("staff_users.username", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        Column("code_hash", String(64), nullable=False),
+        Column("used_at", DateTime),
+        Column("created_at", DateTime, nullable=False),
+    )
+    Index("ix_staff_recovery_codes_username", codes.c.username)
+    codes.create(conn)

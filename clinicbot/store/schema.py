@@ -145,6 +145,22 @@ staff_users = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("last_login_at", UTCDateTime),
+    Column("totp_secret", String(64)),
+)
+
+staff_recovery_codes = Table(
+    "staff_recovery_codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "username",
+        String(64),
+        ForeignKey("staff_users.username", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("code_hash", String(64), nullable=False),
+    Column("used_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 console_sessions = Table(
