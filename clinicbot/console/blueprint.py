@@ -48,13 +48,14 @@ from clinicbot.store.escalations import (
     Note,
     is_escalation_id,
 )
-from clinicbot.store.staff import ADMIN, StaffUser
+from clinicbot.store.staff import ADMIN, StaffError, StaffUser, new_totp_secret, totp_uri
 from clinicbot.transcript import kb_topics_used, transcript_from_events
 
 #: Minimum seconds between two audit rows for the live transcript polling of one session.
 POLL_AUDIT_INTERVAL = 300.0
 #: Rows per page of the audit log.
 AUDIT_PAGE_SIZE = 100
+_BASE32 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 
 NOTICES = {
     "claimed": "You claimed this escalation. The patient was told you joined the chat.",
@@ -77,8 +78,8 @@ ERRORS = {
     "too_long": f"Messages are limited to {MAX_NOTE_LENGTH} characters.",
 }
 LOGIN_FAILED = (
-    "Sign-in failed. Check your username and password. After 3 failed attempts each further "
-    "one makes you wait longer before the next."
+    "Sign-in failed. Check your username, password and (if you use two-step sign-in) the "
+    "code. After 3 failed attempts each further one makes you wait longer before the next."
 )
 
 
@@ -341,8 +342,17 @@ async def login_submit(request: Request) -> HTTPResponse:
             {"result": result.status},
         )
         return _login_form(request, status=401, error=LOGIN_FAILED, token=cookie_token)
-    guard.succeeded(ip, username)
     user = result.user
+    if user.totp_enabled:
+        code = field(request, "totp") or ""
+        ok = await loop.run_in_executor(None, ctx.staff.check_second_factor, user.username, code)
+        if not ok:
+            guard.failed(ip, username)
+            ctx.audit_aggregator.record(
+                user.username, "login_failed", ip, {"result": "second_factor"}
+            )
+            return _login_form(request, status=401, error=LOGIN_FAILED, token=cookie_token)
+    guard.succeeded(ip, username)
     ctx.sessions.delete(request.cookies.get(SESSION_COOKIE))
     token, _session = ctx.sessions.create(user.username)
     _audit(request, "login", actor=user.username, detail={"ip": ip})
@@ -556,6 +566,67 @@ async def reply(request: Request, escalation_id: str) -> HTTPResponse:
     return _done(request, esc.id, notice="reply_sent", delivered=True)
 
 
+# ------------------------------------------------------------------------------- account
+
+
+@authorized()
+async def totp_page(request: Request) -> HTTPResponse:
+    """GET /console/account/totp: set up (or renew) two-step sign-in with an authenticator app."""
+    user = _user(request)
+    secret = new_totp_secret()
+    return _page(
+        request,
+        "totp.html",
+        title="Two-step sign-in",
+        secret=secret,
+        uri=totp_uri(secret, user.username),
+        enabled=user.totp_enabled,
+        required=user.is_admin and not user.totp_enabled,
+        codes=None,
+        error=None,
+    )
+
+
+@authorized()
+async def totp_submit(request: Request) -> HTTPResponse:
+    """POST /console/account/totp: turns TOTP on after checking a first code from the app."""
+    user = _user(request)
+    secret = (field(request, "secret") or "").strip().upper()
+    code = (field(request, "code") or "").strip()
+    valid_secret = 16 <= len(secret) <= 64 and all(c in _BASE32 for c in secret)
+    try:
+        if not valid_secret:
+            raise StaffError("the key was changed; reload the page")
+        codes = request.app.ctx.staff.enable_totp(user.username, secret, code)
+    except StaffError as exc:
+        fresh = secret if valid_secret else new_totp_secret()
+        _audit(request, "totp_setup_failed")
+        return _page(
+            request,
+            "totp.html",
+            status=400,
+            title="Two-step sign-in",
+            secret=fresh,
+            uri=totp_uri(fresh, user.username),
+            enabled=user.totp_enabled,
+            required=user.is_admin and not user.totp_enabled,
+            codes=None,
+            error=str(exc).capitalize() + ".",
+        )
+    _audit(request, "totp_enabled", detail={"recovery_codes": len(codes)})
+    return _page(
+        request,
+        "totp.html",
+        title="Two-step sign-in",
+        codes=codes,
+        enabled=True,
+        required=False,
+        error=None,
+        secret="",
+        uri="",
+    )
+
+
 # ------------------------------------------------------------------------------- admin
 
 
@@ -674,6 +745,8 @@ def create_blueprint() -> Blueprint:
     )
     bp.add_route(add_note, "/escalations/<escalation_id>/note", methods=["POST"], name="note")
     bp.add_route(reply, "/escalations/<escalation_id>/reply", methods=["POST"], name="reply")
+    bp.add_route(totp_page, "/account/totp", methods=["GET"], name="totp_page")
+    bp.add_route(totp_submit, "/account/totp", methods=["POST"], name="totp_submit")
     bp.add_route(audit_page, "/admin/audit", methods=["GET"], name="admin_audit")
     bp.add_route(staff_page, "/admin/staff", methods=["GET"], name="admin_staff")
     bp.add_route(

@@ -9,6 +9,7 @@ Usage::
     python -m clinicbot.console create-staff --username dana --role staff --reset-password
     python -m clinicbot.console list-staff
     python -m clinicbot.console unlock-staff --username dana
+    python -m clinicbot.console reset-totp --username dana
     python -m clinicbot.console disable-staff --username dana
     python -m clinicbot.console enable-staff --username dana
 
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list-staff", help="list staff accounts")
     for name, text in (
         ("unlock-staff", "clear an account's sign-in lockout"),
+        ("reset-totp", "remove an account's two-step sign-in (it must set it up again)"),
         ("disable-staff", "disable an account and end its sessions"),
         ("enable-staff", "re-enable a disabled account"),
     ):
@@ -186,6 +188,11 @@ def main(
             audit(engine, "cli", action, detail={"username": user.username, "role": user.role})
             verb = "password reset for" if existing else "created"
             print(f"{verb} {user.role} {user.username!r} ({user.display_name})", file=out)
+            return EXIT_OK
+        if args.command == "reset-totp":
+            staff.reset_totp(username)
+            audit(engine, "cli", "reset_totp", detail={"username": username})
+            print(f"two-step sign-in removed for {username!r}", file=out)
             return EXIT_OK
         if args.command == "unlock-staff":
             staff.unlock(username)

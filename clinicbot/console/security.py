@@ -191,6 +191,14 @@ def forbidden(request: Request, message: str) -> HTTPResponse:
     )
 
 
+#: Pages an administrator without TOTP may still use (to set it up, or to leave).
+TOTP_EXEMPT_PATHS = frozenset({"/console/account/totp", "/console/logout"})
+
+
+def _totp_exempt(path: str) -> bool:
+    return path in TOTP_EXEMPT_PATHS
+
+
 def authorized(role: str | None = None, *, touch: bool = True) -> Callable[[H], H]:
     """Requires a signed-in staff member (and a role, and a CSRF token on POST).
 
@@ -227,6 +235,11 @@ def authorized(role: str | None = None, *, touch: bool = True) -> Callable[[H], 
                 if not tokens_equal(session.csrf_token, given):
                     audit(ctx.engine, user.username, "csrf_failed", detail={"path": request.path})
                     return forbidden(request, "The form was stale or incomplete (CSRF check).")
+            if user.is_admin and not user.totp_enabled and not _totp_exempt(request.path):
+                # Administrators use the console only with a second factor.
+                if request.method == "GET" and not wants_json(request):
+                    return redirect("/console/account/totp?required=1")
+                return forbidden(request, "Set up two-step sign-in first.")
             if role == ADMIN and not user.is_admin:
                 audit(ctx.engine, user.username, "forbidden", detail={"path": request.path})
                 return forbidden(request, "This page is for administrators.")

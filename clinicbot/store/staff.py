@@ -6,19 +6,22 @@ There are no default accounts: an administrator creates them with
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import pyotp
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine, Row
 
 from clinicbot.store.db import write_transaction
-from clinicbot.store.schema import console_sessions, staff_users, utcnow
+from clinicbot.store.schema import console_sessions, staff_recovery_codes, staff_users, utcnow
 
 STAFF = "staff"
 ADMIN = "admin"
@@ -33,6 +36,36 @@ OK = "ok"
 INVALID = "invalid"
 LOCKED = "locked"
 DISABLED = "disabled"
+
+
+#: Recovery codes issued when TOTP is set up (each works once).
+RECOVERY_CODES = 10
+_CODE_RE = re.compile(r"^\d{6}$")
+
+
+def _hash_code(code: str) -> str:
+    """SHA-256 of a normalised recovery code (codes are random, 50 bits: no slow hash needed)."""
+    normalised = re.sub(r"[^a-z0-9]", "", (code or "").lower())
+    return hashlib.sha256(normalised.encode("ascii", "ignore")).hexdigest()
+
+
+def new_totp_secret() -> str:
+    """Returns a new random base32 TOTP secret (160 bits)."""
+    return pyotp.random_base32(32)
+
+
+def totp_uri(secret: str, username: str, issuer: str = "Clinic console") -> str:
+    """The ``otpauth://`` URI authenticator apps import.
+
+    Args:
+        secret: Base32 secret.
+        username: Account name shown in the app.
+        issuer: Issuer shown in the app.
+
+    Returns:
+        The URI.
+    """
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer)
 
 
 class StaffError(ValueError):
@@ -104,6 +137,7 @@ class StaffUser:
         locked_until: Sign-in refused until then (UTC), if set.
         created_at: Creation time.
         last_login_at: Last successful sign-in.
+        totp_enabled: Whether a TOTP second factor is set up.
     """
 
     username: str
@@ -114,6 +148,7 @@ class StaffUser:
     locked_until: datetime | None
     created_at: datetime
     last_login_at: datetime | None
+    totp_enabled: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -162,6 +197,7 @@ def _user(row: Row) -> StaffUser:
         locked_until=m["locked_until"],
         created_at=m["created_at"],
         last_login_at=m["last_login_at"],
+        totp_enabled=bool(m.get("totp_secret")),
     )
 
 
@@ -413,6 +449,111 @@ class StaffStore:
                 )
                 return LOCKED
         return INVALID
+
+    def enable_totp(self, username: str, secret: str, code: str) -> list[str]:
+        """Sets up TOTP after checking a first code, and issues new recovery codes.
+
+        Args:
+            username: The account.
+            secret: The base32 secret the user added to their authenticator app.
+            code: A current code from the app (proves the app has the secret).
+
+        Returns:
+            The recovery codes (shown once; only their hashes are stored).
+
+        Raises:
+            StaffError: If the code does not match the secret.
+            UnknownStaff: No such account.
+        """
+        name = normalize_username(username)
+        if not _CODE_RE.match((code or "").strip()) or not pyotp.TOTP(secret).verify(
+            code.strip(), valid_window=1
+        ):
+            raise StaffError("the code does not match; check the app's clock and try again")
+        codes = [
+            "-".join(secrets.token_hex(5)[i : i + 5] for i in (0, 5)) for _ in range(RECOVERY_CODES)
+        ]
+        now = self.clock()
+        with write_transaction(self.engine) as conn:
+            result = conn.execute(
+                staff_users.update()
+                .where(staff_users.c.username == name)
+                .values(totp_secret=secret, updated_at=now)
+            )
+            if result.rowcount == 0:
+                raise UnknownStaff(f"no user {name!r}")
+            conn.execute(
+                delete(staff_recovery_codes).where(staff_recovery_codes.c.username == name)
+            )
+            for c in codes:
+                conn.execute(
+                    staff_recovery_codes.insert().values(
+                        username=name, code_hash=_hash_code(c), created_at=now
+                    )
+                )
+        return codes
+
+    def reset_totp(self, username: str) -> None:
+        """Removes an account's TOTP and recovery codes (it must set them up again).
+
+        Args:
+            username: The account.
+
+        Raises:
+            UnknownStaff: No such account.
+        """
+        name = normalize_username(username)
+        with write_transaction(self.engine) as conn:
+            result = conn.execute(
+                staff_users.update()
+                .where(staff_users.c.username == name)
+                .values(totp_secret=None, updated_at=self.clock())
+            )
+            if result.rowcount == 0:
+                raise UnknownStaff(f"no user {name!r}")
+            conn.execute(
+                delete(staff_recovery_codes).where(staff_recovery_codes.c.username == name)
+            )
+
+    def check_second_factor(self, username: str, code: str) -> bool:
+        """Checks a TOTP code, or a recovery code (which is then used up).
+
+        Args:
+            username: The account (TOTP set up).
+            code: Six digits from the app, or a recovery code.
+
+        Returns:
+            True if it is valid.
+        """
+        name = normalize_username(username)
+        code = (code or "").strip()
+        if not code or len(code) > 64:
+            return False
+        with self.engine.connect() as conn:
+            secret = conn.execute(
+                select(staff_users.c.totp_secret).where(staff_users.c.username == name)
+            ).scalar()
+        if not secret:
+            return False
+        if _CODE_RE.match(code):
+            return bool(pyotp.TOTP(secret).verify(code, valid_window=1))
+        wanted = _hash_code(code)
+        with write_transaction(self.engine) as conn:
+            rows = conn.execute(
+                select(staff_recovery_codes.c.id, staff_recovery_codes.c.code_hash).where(
+                    staff_recovery_codes.c.username == name,
+                    staff_recovery_codes.c.used_at.is_(None),
+                )
+            ).all()
+            for row_id, code_hash in rows:
+                if hmac.compare_digest(code_hash, wanted):
+                    conn.execute(
+                        staff_recovery_codes.update()
+                        .where(staff_recovery_codes.c.id == row_id)
+                        .values(used_at=self.clock())
+                    )
+                    return True
+        return False
 
     def rehash(self, username: str, password: str, stored_hash: str | None = None) -> bool:
         """Re-hashes a verified password if the hasher's parameters changed.

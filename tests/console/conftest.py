@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pyotp
 import pytest
 from argon2 import PasswordHasher, Type
 from sanic import Sanic
@@ -173,6 +174,21 @@ class Console:
             username, PASSWORD, role=role, display_name=display_name or username.title()
         )
 
+    def add_totp(self, username: str) -> str:
+        """Sets up TOTP for an account; returns the secret (codes: ``pyotp.TOTP(s).now()``)."""
+        secret = pyotp.random_base32(32)
+        self.app.ctx.staff.enable_totp(username, secret, pyotp.TOTP(secret).now())
+        return secret
+
+    async def admin_browser(self, username: str = "ada", **login: Any) -> Browser:
+        """An administrator (TOTP set up, as required) signed in in a new browser."""
+        self.add_staff(username, role="admin", display_name=username.title())
+        secret = self.add_totp(username)
+        browser = self.new_browser()
+        response = await browser.login(username, totp=pyotp.TOTP(secret).now(), **login)
+        assert response.status == 303, response.text
+        return browser
+
     def escalate(
         self,
         conversation_id: str = "conv-1",
@@ -253,9 +269,5 @@ async def staff(console: Console) -> Browser:
 
 @pytest.fixture
 async def admin(console: Console) -> Browser:
-    """A browser signed in as administrator ``ada``."""
-    console.add_staff("ada", role="admin", display_name="Ada")
-    browser = console.new_browser()
-    response = await browser.login("ada")
-    assert response.status == 303, response.text
-    return browser
+    """A browser signed in as administrator ``ada`` (with TOTP, which admins need)."""
+    return await console.admin_browser("ada")
