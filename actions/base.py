@@ -7,18 +7,65 @@ with no arguments: nothing here does I/O at import time or keeps per-conversatio
 from __future__ import annotations
 
 import abc
-from typing import List
+import functools
+import inspect
+import logging
+from typing import Any, Callable, Dict, List
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from clinicbot.knowledge import KnowledgeBase, default_knowledge_base
 
 #: Channels that only carry plain text and get the short SMS answers.
 SMS_CHANNELS = frozenset({"twilio"})
 
+logger = logging.getLogger(__name__)
+
+
+def _guarded(run: Callable[..., Any], action_name: Callable[[Any], str]) -> Callable[..., Any]:
+    """Wraps an action's ``run``: an exception is logged by class name only, never raised.
+
+    rasa-sdk answers an exception with HTTP 500, and Rasa then logs the whole request: the
+    tracker, with the patient's messages. Here the patient gets the safe failure reply (with
+    911/988) and the log gets the action's name and the exception's class, nothing else.
+    """
+
+    @functools.wraps(run)
+    async def wrapper(
+        self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        try:
+            result = run(self, dispatcher, tracker, domain)
+            if inspect.isawaitable(result):
+                result = await result
+            return list(result or [])
+        except Exception as exc:  # noqa: BLE001 - see the docstring
+            logger.error("action %s failed: %s", action_name(self), type(exc).__name__)
+            from clinicbot.channels.common import failure_message
+            from clinicbot.nlg import clinic_values
+
+            failure = failure_message(clinic_values().get("clinic_phone", ""))
+            dispatcher.utter_message(text=failure["text"], json_message=failure["custom"])
+            return []
+
+    wrapper.clinic_guarded = True  # type: ignore[attr-defined]
+    return wrapper
+
 
 class ClinicAction(Action, abc.ABC):
-    """Base class: knowledge-base access and facts about the conversation."""
+    """Base class: knowledge-base access and facts about the conversation.
+
+    Every subclass's ``run`` is wrapped so that an exception never escapes to rasa-sdk (see
+    :func:`_guarded`).
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Guards the ``run`` each subclass defines."""
+        super().__init_subclass__(**kwargs)
+        run = cls.__dict__.get("run")
+        if run is not None and not getattr(run, "clinic_guarded", False):
+            cls.run = _guarded(run, lambda self: self.name())  # type: ignore[method-assign]
 
     @abc.abstractmethod
     def name(self) -> str:
