@@ -6,8 +6,9 @@ Routes:
   script tag plus an optional config object), with a strict Content-Security-Policy.
 * ``GET /widget/widget.js``, ``/widget/widget.css``, ``/widget/demo.css``,
   ``/widget/vendor/socket.io.min.js`` -- static files from ``static/`` (only these).
-* ``GET /widget/api/history?session_id=<uuid>`` -- the patient's conversation so far, read from
-  Rasa's tracker, so a reload or a new tab shows it again.
+* ``POST /widget/api/history`` with ``{"session_id": "<uuid>"}`` (or the ``X-Widget-Session``
+  header) -- the current session of the patient's conversation, read from Rasa's tracker, so a
+  reload or a new tab shows it again; nothing after ``WIDGET_IDLE_MINUTES`` without activity.
 
 Nothing is read at import time: the clinic facts and the templates load on first use.
 """
@@ -16,9 +17,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -253,23 +256,77 @@ def _cors_headers(request: Request, settings: Settings) -> dict[str, str]:
     return headers
 
 
-@bp.get("/widget/api/history")
-async def history(request: Request) -> HTTPResponse:
-    """Returns the conversation of one widget session.
+#: Header that may carry the session id instead of the body.
+SESSION_HEADER = "X-Widget-Session"
 
-    Query args:
-        session_id: The widget's session id (a UUID).
+
+def _requested_session(request: Request) -> str:
+    """The session id from the ``X-Widget-Session`` header or the JSON body, never the URL."""
+    header = request.headers.get(SESSION_HEADER)
+    if header:
+        return header.strip()
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    value = body.get("session_id") if isinstance(body, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def current_session_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events of the conversation's current Rasa session (after its last ``session_started``).
+
+    Args:
+        events: The tracker's events, oldest first.
+
+    Returns:
+        The events of the latest session.
+    """
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], dict) and events[index].get("event") == "session_started":
+            return events[index + 1 :]
+    return events
+
+
+def is_idle(events: list[dict[str, Any]], idle_minutes: int, now: float | None = None) -> bool:
+    """Tells whether a conversation's last event is older than the widget's idle limit.
+
+    Args:
+        events: The events (oldest first).
+        idle_minutes: ``WIDGET_IDLE_MINUTES``.
+        now: Reference time (epoch seconds).
+
+    Returns:
+        True when the newest timestamped event is older than the limit.
+    """
+    stamps = [e.get("timestamp") for e in events if isinstance(e, dict)]
+    numbers = [float(t) for t in stamps if isinstance(t, (int, float))]
+    if not numbers:
+        return False
+    return (time.time() if now is None else now) - max(numbers) > idle_minutes * 60
+
+
+@bp.post("/widget/api/history")
+async def history(request: Request) -> HTTPResponse:
+    """Returns the current session of one widget conversation.
+
+    The session id comes in the body (``{"session_id": "<uuid>"}``, sent as ``text/plain`` so
+    cross-origin pages need no preflight) or the ``X-Widget-Session`` header, never in the URL
+    (URLs end up in logs and browser history). Only the current Rasa session is returned, and
+    nothing once the conversation has been idle for ``WIDGET_IDLE_MINUTES``: on a shared
+    computer the next visitor must not see the previous patient's conversation.
 
     Args:
         request: The request.
 
     Returns:
-        ``{"messages": [...]}`` (oldest first; empty for a new conversation), 400 for a
-        missing or malformed session id, 503 when Rasa cannot be reached.
+        ``{"messages": [...]}`` (oldest first; empty for a new conversation; ``"expired":
+        true`` added when it was idle too long), 400 for a missing or malformed session id, 503
+        when Rasa cannot be reached.
     """
     settings = _settings(request)
     headers = {"Cache-Control": "no-store", **_SECURITY_HEADERS, **_cors_headers(request, settings)}
-    session_id = request.args.get("session_id") or ""
+    session_id = _requested_session(request)
     if not valid_session_id(session_id):
         return response.json(
             {"error": "session_id must be the widget's session id (a UUID)"},
@@ -285,7 +342,9 @@ async def history(request: Request) -> HTTPResponse:
             status=503,
             headers={**headers, "Retry-After": "10"},
         )
-    events = tracker.get("events") or []
+    events = current_session_events(list(tracker.get("events") or []))
+    if is_idle(events, settings.widget_idle_minutes):
+        return response.json({"messages": [], "expired": True}, headers=headers)
     messages = [public_message(m) for m in transcript_from_events(events)]
     return response.json({"messages": messages[-MAX_HISTORY_MESSAGES:]}, headers=headers)
 

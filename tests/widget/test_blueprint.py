@@ -13,6 +13,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -38,6 +39,19 @@ class Server:
         """Keeps the base URL and the client session."""
         self.base_url = base_url
         self.http = http
+
+    async def history(
+        self, session_id: Any, headers: dict[str, str] | None = None, raw: bytes | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """POSTs to the history API the way the widget does (the id in the body)."""
+        body = raw if raw is not None else json.dumps({"session_id": session_id}).encode()
+        async with self.http.post(
+            self.base_url + "/widget/api/history",
+            data=body,
+            headers={"Content-Type": "text/plain", **(headers or {})},
+        ) as resp:
+            data = await resp.read()
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, data
 
     async def get(
         self, path: str, headers: dict[str, str] | None = None
@@ -110,19 +124,20 @@ class FakeRasaClient:
         return {"sender_id": conversation_id, "events": self.events}
 
 
+T0 = time.time() - 120  # a conversation two minutes old (inside the idle limit)
 EVENTS: list[dict[str, Any]] = [
-    {"event": "action", "name": "action_session_start", "timestamp": 1.0},
-    {"event": "session_started", "timestamp": 1.1},
+    {"event": "action", "name": "action_session_start", "timestamp": T0 + 1.0},
+    {"event": "session_started", "timestamp": T0 + 1.1},
     {
         "event": "user",
         "text": "What are the side effects?",
-        "timestamp": 2.0,
+        "timestamp": T0 + 2.0,
         "parse_data": {"intent": {"name": "kb_safety_side_effects", "confidence": 0.97}},
     },
     {
         "event": "bot",
         "text": "Common effects include:\n- nausea",
-        "timestamp": 2.5,
+        "timestamp": T0 + 2.5,
         "data": {
             "buttons": [{"title": "Talk to a person", "payload": "/request_human"}],
             "custom": {
@@ -136,14 +151,14 @@ EVENTS: list[dict[str, Any]] = [
     {
         "event": "user",
         "text": "/request_human",
-        "timestamp": 3.0,
+        "timestamp": T0 + 3.0,
         "metadata": {"button_title": "Talk to a person"},
         "parse_data": {"intent": {"name": "request_human"}},
     },
     {
         "event": "bot",
         "text": "Hi, this is Sam from the clinic.",
-        "timestamp": 4.0,
+        "timestamp": T0 + 4.0,
         "data": {
             "custom": {
                 "kind": "handoff",
@@ -305,24 +320,28 @@ def test_widget_js_never_inserts_html() -> None:
 
 
 @pytest.mark.parametrize(
-    "query",
+    "raw",
     [
-        "",
-        "?session_id=",
-        "?session_id=abc",
-        "?session_id=sms%3A%2B15550100142",
-        "?session_id=" + "a" * 65,
-        "?session_id=3f1c2a34-1111-4222-8333-44445555666",  # one digit short
-        "?session_id=3f1c2a34-1111-4222-8333-444455556666%0A",
-        "?session_id=..%2F..%2Fetc",
+        b"",
+        b"not json",
+        b"[]",
+        b'{"session_id": ""}',
+        b'{"session_id": "abc"}',
+        b'{"session_id": "sms:+15550100142"}',
+        b'{"session_id": "sms-0123456789abcdef01234567"}',
+        b'{"session_id": "' + b"a" * 65 + b'"}',
+        b'{"session_id": "3f1c2a34-1111-4222-8333-44445555666"}',  # one digit short
+        b'{"session_id": "3f1c2a34-1111-4222-8333-444455556666\\n"}',
+        b'{"session_id": "../../etc"}',
+        b'{"session_id": 42}',
     ],
 )
 async def test_history_rejects_bad_session_ids(
-    server: Server, monkeypatch: pytest.MonkeyPatch, query: str
+    server: Server, monkeypatch: pytest.MonkeyPatch, raw: bytes
 ) -> None:
     fake = FakeRasaClient(EVENTS)
     monkeypatch.setattr(widget_bp, "RasaClient", fake)
-    status, headers, body = await server.get("/widget/api/history" + query)
+    status, headers, body = await server.history(None, raw=raw)
     assert status == 400
     assert headers["content-type"].startswith("application/json")
     assert b"session_id" in body
@@ -334,13 +353,13 @@ async def test_history_returns_patient_visible_transcript(
 ) -> None:
     fake = FakeRasaClient(EVENTS)
     monkeypatch.setattr(widget_bp, "RasaClient", fake)
-    status, headers, body = await server.get(f"/widget/api/history?session_id={SESSION}")
+    status, headers, body = await server.history(SESSION)
     assert status == 200
     assert fake.calls == [widget_conversation_id(SESSION)]
     assert headers["cache-control"] == "no-store"
     messages = json.loads(body)["messages"]
     assert [m["role"] for m in messages] == ["patient", "bot", "patient", "staff"]
-    assert messages[0] == {"role": "patient", "text": "What are the side effects?", "ts": 2.0}
+    assert messages[0] == {"role": "patient", "text": "What are the side effects?", "ts": T0 + 2.0}
     bot = messages[1]
     assert bot["kind"] == "answer" and bot["kb_id"] == "safety_side_effects"
     assert bot["sources"] == ["FDA label, 2023."]
@@ -356,7 +375,7 @@ async def test_history_accepts_uuid_without_dashes(
     fake = FakeRasaClient([])
     monkeypatch.setattr(widget_bp, "RasaClient", fake)
     hex_id = uuid.uuid4().hex.upper()
-    status, _, body = await server.get(f"/widget/api/history?session_id={hex_id}")
+    status, _, body = await server.history(hex_id)
     assert status == 200
     assert json.loads(body) == {"messages": []}
     assert fake.calls == [widget_conversation_id(hex_id)]
@@ -364,7 +383,7 @@ async def test_history_accepts_uuid_without_dashes(
 
 async def test_history_503_when_rasa_fails(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(widget_bp, "RasaClient", FakeRasaClient(fail=True))
-    status, headers, body = await server.get(f"/widget/api/history?session_id={SESSION}")
+    status, headers, body = await server.history(SESSION)
     assert status == 503
     assert headers["content-type"].startswith("application/json")
     assert "error" in json.loads(body)
@@ -372,7 +391,7 @@ async def test_history_503_when_rasa_fails(server: Server, monkeypatch: pytest.M
 
 async def test_history_503_when_rasa_is_down_for_real(server: Server) -> None:
     # The real RasaClient against a port where nothing listens.
-    status, _, body = await server.get(f"/widget/api/history?session_id={SESSION}")
+    status, _, body = await server.history(SESSION)
     assert status == 503
     assert "unavailable" in json.loads(body)["error"]
 
@@ -382,14 +401,13 @@ async def test_history_cors_only_for_configured_origins(
 ) -> None:
     monkeypatch.setattr(widget_bp, "RasaClient", FakeRasaClient([]))
     monkeypatch.setenv("WIDGET_ORIGINS", "https://www.clinic.example, http://localhost:3000")
-    url = f"/widget/api/history?session_id={SESSION}"
-    _, headers, _ = await server.get(url, headers={"Origin": "https://www.clinic.example"})
+    _, headers, _ = await server.history(SESSION, headers={"Origin": "https://www.clinic.example"})
     assert headers["access-control-allow-origin"] == "https://www.clinic.example"
     assert "Origin" in headers["vary"]
-    _, headers, _ = await server.get(url, headers={"Origin": "https://evil.example"})
+    _, headers, _ = await server.history(SESSION, headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in headers
     monkeypatch.setenv("WIDGET_ORIGINS", "*")
-    _, headers, _ = await server.get(url, headers={"Origin": "https://evil.example"})
+    _, headers, _ = await server.history(SESSION, headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in headers
 
 
@@ -397,7 +415,7 @@ async def test_history_uses_the_apps_rasa_client() -> None:
     fake = FakeRasaClient(EVENTS)
     settings = load_settings({"RASA_URL": "http://127.0.0.1:9"})
     async for srv in _serve(settings, rasa=fake):
-        status, _, body = await srv.get(f"/widget/api/history?session_id={SESSION}")
+        status, _, body = await srv.history(SESSION)
         assert status == 200 and len(json.loads(body)["messages"]) == 4
     assert fake.calls == [widget_conversation_id(SESSION)]
 
@@ -422,3 +440,57 @@ def test_public_message_whitelists_fields() -> None:
 )
 def test_valid_session_id(value: str, ok: bool) -> None:
     assert widget_bp.valid_session_id(value) is ok
+
+
+# ------------------------------------------------------------------------------ history privacy
+
+
+async def test_history_is_never_read_from_the_url(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The id is a bearer credential: URLs end up in logs and browser history."""
+    fake = FakeRasaClient(EVENTS)
+    monkeypatch.setattr(widget_bp, "RasaClient", fake)
+    status, _, _ = await server.get(f"/widget/api/history?session_id={SESSION}")
+    assert status in (404, 405)
+    assert fake.calls == []
+
+
+async def test_history_accepts_the_id_in_a_header(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeRasaClient(EVENTS)
+    monkeypatch.setattr(widget_bp, "RasaClient", fake)
+    status, _, body = await server.history(None, raw=b"", headers={"X-Widget-Session": SESSION})
+    assert status == 200 and len(json.loads(body)["messages"]) == 4
+
+
+async def test_history_returns_only_the_current_session(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    earlier = [
+        {"event": "session_started", "timestamp": T0 - 9000},
+        {"event": "user", "text": "earlier crisis words", "timestamp": T0 - 8999},
+        {"event": "bot", "text": "earlier reply", "timestamp": T0 - 8998},
+    ]
+    monkeypatch.setattr(widget_bp, "RasaClient", FakeRasaClient(earlier + EVENTS))
+    status, _, body = await server.history(SESSION)
+    texts = [m["text"] for m in json.loads(body)["messages"]]
+    assert status == 200 and len(texts) == 4
+    assert "earlier crisis words" not in texts and "earlier reply" not in texts
+
+
+async def test_history_of_an_idle_conversation_is_empty(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a shared computer the next visitor must not see the previous patient's chat."""
+    old = time.time() - 31 * 60  # the default WIDGET_IDLE_MINUTES is 30
+    events = [
+        {"event": "session_started", "timestamp": old - 5},
+        {"event": "user", "text": "i want to end it all", "timestamp": old - 4},
+        {"event": "bot", "text": "Call or text 988", "timestamp": old},
+    ]
+    monkeypatch.setattr(widget_bp, "RasaClient", FakeRasaClient(events))
+    status, _, body = await server.history(SESSION)
+    assert status == 200
+    assert json.loads(body) == {"messages": [], "expired": True}

@@ -483,7 +483,7 @@ def test_contrast_of_every_state(make_page: Any, widget_server: str, fake_rasa: 
     wp.loc(".ccw-banner").wait_for()
     wp.send("queued while offline")
     wp.loc(".ccw-is-pending").wait_for()
-    wp.page.get_by_role("button", name="Start over").click()
+    wp.page.get_by_role("button", name="End chat").click()
     wp.loc(".ccw-confirm").wait_for()
     # the panel scrolls: check each part while it is in view
     failures: list[str] = []
@@ -510,13 +510,13 @@ def test_start_over(make_page: Any, widget_server: str, fake_rasa: FakeRasa) -> 
     wp.send("What are the side effects?")
     wp.loc(".ccw-row-bot[data-kind=answer]").wait_for()
     old = wp.session_id
-    wp.page.get_by_role("button", name="Start over").click()
+    wp.page.get_by_role("button", name="End chat").click()
     assert "ccw-btn" in wp.active_class()  # focus on "Cancel", the safe choice
     wp.page.keyboard.press("Escape")  # Esc cancels the confirmation, not the panel
     assert wp.loc(".ccw-panel").is_visible() and not wp.loc(".ccw-confirm").is_visible()
     assert wp.session_id == old
-    wp.page.get_by_role("button", name="Start over").click()
-    wp.page.get_by_role("button", name="Yes, start over").click()
+    wp.page.get_by_role("button", name="End chat").click()
+    wp.page.get_by_role("button", name="Yes, end and clear").click()
     new = wp.session_id
     assert new != old
     assert wp.page.evaluate("localStorage.getItem('clinicChat:session')") == new
@@ -557,3 +557,56 @@ def test_reduced_motion(make_page: Any, widget_server: str) -> None:
     wp.open_chat()
     assert wp.js("getComputedStyle(R.querySelector('.ccw-panel')).animationName") == "none"
     assert wp.js("getComputedStyle(R.querySelector('.ccw-dot')).animationName") == "none"
+
+
+def test_history_id_never_in_a_url(make_page: Any, widget_server: str, fake_rasa: FakeRasa) -> None:
+    urls: list[str] = []
+    wp = make_page(widget_server + "/")
+    wp.page.on("request", lambda req: urls.append(f"{req.method} {req.url}"))
+    wp.open_chat()
+    wp.send("What are the side effects?")
+    wp.loc(".ccw-row-bot[data-kind=answer]").wait_for()
+    sid = wp.session_id
+    wp.page.reload()
+    wp.loc(".ccw-row-bot[data-kind=answer]").wait_for()
+    history = [u for u in urls if "/widget/api/history" in u]
+    assert history and all(u.startswith("POST ") for u in history)
+    assert not [u for u in urls if sid in u or sid.replace("-", "") in u]
+
+
+def test_idle_conversation_is_cleared_on_a_shared_computer(
+    make_page: Any, widget_server: str, fake_rasa: FakeRasa
+) -> None:
+    wp = make_page(widget_server + "/")
+    wp.open_chat()
+    wp.send("What are the side effects?")
+    wp.loc(".ccw-row-bot[data-kind=answer]").wait_for()
+    old = wp.session_id
+    # The next visitor comes 31 minutes later (the default limit is 30).
+    wp.page.evaluate(
+        "localStorage.setItem('clinicChat:lastActive', String(Date.now() - 31 * 60000))"
+    )
+    wp.page.reload()
+    wp.loc(".ccw-row-bot").first.wait_for()  # the panel re-opens by itself: the greeting
+    assert wp.session_id != old
+    assert wp.said("feeling detached").count() == 0
+    assert wp.loc(".ccw-row-patient").count() == 0
+
+
+def test_end_chat_clears_this_device(
+    make_page: Any, widget_server: str, fake_rasa: FakeRasa
+) -> None:
+    wp = make_page(widget_server + "/")
+    wp.open_chat()
+    wp.send("What are the side effects?")
+    wp.loc(".ccw-row-bot[data-kind=answer]").wait_for()
+    old = wp.session_id
+    wp.page.get_by_role("button", name="End chat").click()
+    wp.page.get_by_role("button", name="Yes, end and clear").click()
+    assert wp.session_id != old
+    assert wp.loc(".ccw-row-patient").count() == 0
+    wp.page.reload()
+    wp.loc(".ccw-row-bot").first.wait_for()
+    assert wp.said("feeling detached").count() == 0
+    stored = wp.page.evaluate("JSON.stringify(Object.assign({}, localStorage))")
+    assert old not in stored

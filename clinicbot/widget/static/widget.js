@@ -66,6 +66,9 @@
     storagePrefix: pick("storagePrefix", "clinicChat", "string"),
     maxLength: Math.max(1, Math.min(pick("maxLength", 2000, "number"), 2000)),
     replyTimeoutMs: pick("replyTimeoutMs", 25000, "number"),
+    // After this long without activity the conversation is over on this device (shared
+    // computers); the server keeps to the same limit (WIDGET_IDLE_MINUTES) for the history.
+    idleMinutes: Math.max(1, pick("idleMinutes", 30, "number")),
     launcherLabel: pick("launcherLabel", "Questions? Chat with us", "string"),
     greeting: pick(
       "greeting",
@@ -370,14 +373,30 @@
     scrollLocked: null,
   };
 
+  function idleTooLong() {
+    var last = Number(local.get("lastActive") || 0);
+    return !last || Date.now() - last > config.idleMinutes * 60000;
+  }
+
+  /** Records activity (a message sent or received); the idle limit counts from here. */
+  function touchActivity() {
+    local.set("lastActive", String(Date.now()));
+  }
+
   function loadSession() {
     var stored = local.get("session");
+    if (stored && UUID_RE.test(stored) && idleTooLong()) {
+      // The previous conversation on this device ended by inactivity: nothing of it is shown.
+      local.remove("queue:" + stored);
+      stored = null;
+    }
     if (stored && UUID_RE.test(stored)) {
       state.sessionId = stored;
       return true;
     }
     state.sessionId = newSessionId();
     local.set("session", state.sessionId);
+    touchActivity();
     return false;
   }
 
@@ -451,11 +470,11 @@
       [icon("chat"), h("span", { class: "ccw-launcher-label", text: config.launcherLabel }), ui.badge]
     );
 
-    // Header: the clinic's name and close button, then what this is and "Start over".
+    // Header: the clinic's name and close button, then what this is and "End chat".
     ui.restartBtn = h(
       "button",
       { type: "button", class: "ccw-hbtn ccw-hbtn-text", onclick: askStartOver },
-      [icon("restart"), h("span", { text: "Start over" })]
+      [icon("restart"), h("span", { text: "End chat" })]
     );
     ui.closeBtn = h(
       "button",
@@ -476,16 +495,17 @@
 
     // Start-over confirmation
     ui.confirmYes = h("button", { type: "button", class: "ccw-btn ccw-btn-primary", onclick: startOver }, [
-      "Yes, start over",
+      "Yes, end and clear",
     ]);
     ui.confirmNo = h("button", { type: "button", class: "ccw-btn", onclick: cancelStartOver }, ["Cancel"]);
     ui.confirm = h(
       "div",
-      { class: "ccw-confirm", role: "alertdialog", "aria-label": "Start over", hidden: true },
+      { class: "ccw-confirm", role: "alertdialog", "aria-label": "End chat", hidden: true },
       [
         h("p", {
           class: "ccw-confirm-text",
-          text: "Start a new conversation? This clears the chat from this device.",
+          text: "End this chat and clear it from this device? Anyone using this device after " +
+            "you will not see it. You can start a new chat at once.",
         }),
         h("div", { class: "ccw-confirm-actions" }, [ui.confirmYes, ui.confirmNo]),
       ]
@@ -932,6 +952,7 @@
     item.el = addEntry({ role: "patient", text: title || text, pending: !isReady() }, { forceScroll: true });
     item.el.classList.add("ccw-queued");
     state.queue.push(item);
+    touchActivity();
     saveQueue();
     connect();
     flushQueue();
@@ -977,6 +998,7 @@
 
   function onBotUttered(message) {
     if (!isObject(message)) return;
+    touchActivity();
     if (state.historyPending) {
       state.bufferedBot.push(message);
       return;
@@ -1048,9 +1070,16 @@
   // ------------------------------------------------------------------------------------------
 
   function fetchHistory() {
+    // The id goes in the body, never the URL (URLs end up in logs and browser history);
+    // text/plain keeps it a simple request (no CORS preflight).
     var url = new URL(config.historyUrl, location.href);
-    url.searchParams.set("session_id", state.sessionId);
-    return fetch(url.href, { credentials: "omit", cache: "no-store" }).then(function (resp) {
+    return fetch(url.href, {
+      method: "POST",
+      credentials: "omit",
+      cache: "no-store",
+      headers: { "Content-Type": "text/plain" },
+      body: JSON.stringify({ session_id: state.sessionId }),
+    }).then(function (resp) {
       if (!resp.ok) throw new Error("history " + resp.status);
       return resp.json();
     }).then(function (data) {
@@ -1354,6 +1383,7 @@
 
   function startOver() {
     local.remove("queue:" + state.sessionId);
+    local.remove("lastActive");
     state.sessionId = newSessionId();
     local.set("session", state.sessionId);
     state.hadStoredSession = false;
@@ -1377,7 +1407,7 @@
     } else {
       connect();
     }
-    announce("Started a new conversation.", false);
+    announce("Chat ended and cleared from this device. You can start a new one.", false);
     ui.input.focus();
   }
 
@@ -1450,6 +1480,10 @@
         open();
       }
     });
+    // While the page stays open, an idle conversation is cleared too (shared computers).
+    window.setInterval(function () {
+      if (state.started && local.get("lastActive") && idleTooLong()) startOver();
+    }, 30000);
     // A returning patient: connect now so replies from the clinic team arrive (and are counted
     // on the launcher) even while the panel is closed.
     if (state.hadStoredSession) {
