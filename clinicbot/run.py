@@ -359,11 +359,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--train-only", action="store_true", help="train if needed, then exit")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        help="serve this model archive (default: the current one, trained if needed)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     env = service_env()
     restrict_file_permissions(env)
-    model = ensure_model(env)
+    if args.model:
+        ensure_spacy()  # the model loads the project's spaCy pipeline
+        model = args.model.resolve()
+        if not model.is_file():
+            parser.error(f"no model archive at {model}")
+    else:
+        model = ensure_model(env)
     if args.train_only:
         return 0
     subprocess.run(

@@ -39,3 +39,13 @@ def test_a_missing_archive_after_training_is_an_error(
     monkeypatch.setattr(run.subprocess, "run", lambda *a, **k: None)
     with pytest.raises(RuntimeError, match="archive is missing"):
         run.ensure_model({"PATH": ""})
+
+
+def test_make_run_refuses_a_model_that_does_not_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run, "ensure_spacy", lambda: None)
+    monkeypatch.setattr(run, "restrict_file_permissions", lambda env: None)
+    with pytest.raises(SystemExit) as exit_:
+        run.main(["--model", str(tmp_path / "missing.tar.gz")])
+    assert exit_.value.code == 2

@@ -116,11 +116,12 @@ def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MakeRun]:
             "RESTART_INITIAL_DELAY": "4",
         }
     )
-    ensure_model(env)  # make run would train too; do it here so start-up is quick
+    # Trained here (if stale) and passed on, so that edits made meanwhile cause no second training.
+    model = ensure_model(env)
     log = tmp / "make-run.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "clinicbot.run"],
+            [sys.executable, "-m", "clinicbot.run", "--model", str(model)],
             cwd=REPO_ROOT,
             env=env,
             stdout=out,
