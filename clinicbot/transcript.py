@@ -31,14 +31,18 @@ def transcript_from_events(events: Iterable[dict[str, Any]]) -> list[dict[str, A
     for event in events:
         etype = event.get("event")
         if etype == "user":
-            text = event.get("text") or ""
-            if text.startswith("/"):
-                # A button press: show the button's title when the channel recorded one.
-                text = (event.get("metadata") or {}).get("button_title") or text
+            raw = event.get("text") or ""
+            text = raw
+            if raw.startswith("/"):
+                # A button press: show the button's title when the channel recorded one. The
+                # title comes from the client (anyone can send any), so the raw payload that
+                # was acted on is kept beside it.
+                text = (event.get("metadata") or {}).get("button_title") or raw
             out.append(
                 {
                     "role": "patient",
                     "text": text,
+                    "payload": raw if text != raw else None,
                     "ts": event.get("timestamp"),
                     "intent": (event.get("parse_data") or {}).get("intent", {}).get("name"),
                 }

@@ -53,6 +53,10 @@ from clinicbot.transcript import kb_topics_used, transcript_from_events
 
 #: Minimum seconds between two audit rows for the live transcript polling of one session.
 POLL_AUDIT_INTERVAL = 300.0
+#: Most (session, escalation) pairs remembered for the polling audit rows.
+POLL_AUDIT_MAX_KEYS = 5000
+#: Channels that cannot receive a message the patient did not ask for (no push).
+NO_PUSH_CHANNELS = frozenset({"rest"})
 #: Rows per page of the audit log.
 AUDIT_PAGE_SIZE = 100
 _BASE32 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
@@ -76,6 +80,11 @@ ERRORS = {
     "closed": "This escalation is closed; replies can no longer be sent from it.",
     "empty": "Type a message first.",
     "too_long": f"Messages are limited to {MAX_NOTE_LENGTH} characters.",
+    "not_realtime": (
+        "Saved in the conversation, but not deliverable in real time: this patient wrote "
+        "through the REST API, which cannot receive messages. They see it only if their app "
+        "fetches the conversation; contact them another way if it matters."
+    ),
 }
 LOGIN_FAILED = (
     "Sign-in failed. Check your username, password and (if you use two-step sign-in) the "
@@ -165,6 +174,7 @@ def _transcript_items(transcript: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "kind": item.get("kind"),
                 "kb_id": item.get("kb_id"),
                 "staff_name": item.get("staff_name"),
+                "payload": item.get("payload"),
             }
         )
     return items
@@ -415,6 +425,7 @@ async def escalation_page(request: Request, escalation_id: str) -> HTTPResponse:
         notes=_note_items(notes),
         is_active=esc.is_active,
         is_open=esc.status == OPEN,
+        no_push=esc.channel in NO_PUSH_CHANNELS,
         notice=NOTICES.get(request.args.get("notice") or ""),
         error=ERRORS.get(request.args.get("error") or ""),
     )
@@ -433,7 +444,10 @@ async def api_escalation(request: Request, escalation_id: str) -> HTTPResponse:
     seen: dict[tuple[str, str], float] = request.app.ctx.poll_audit
     now = time.monotonic()
     if now - seen.get(key, -POLL_AUDIT_INTERVAL) >= POLL_AUDIT_INTERVAL:
+        seen.pop(key, None)
         seen[key] = now
+        while len(seen) > POLL_AUDIT_MAX_KEYS:
+            del seen[next(iter(seen))]  # the oldest first
         _audit(request, "view_transcript", esc.id, {"transcript": "live" if live else "snapshot"})
     return json(
         {
@@ -553,7 +567,11 @@ async def reply(request: Request, escalation_id: str) -> HTTPResponse:
     except (InvalidTransition, EscalationNotFound):
         return _done(request, escalation_id, error="closed", status=409)
     events.append(staff_message_event(esc.id, user.display_name, note.text))
-    delivered = await _deliver(request, esc, events)
+    appended = await _deliver(request, esc, events)
+    # REST clients only get replies to their own requests: the reply is in the conversation
+    # but reaches nobody now.
+    realtime = esc.channel not in NO_PUSH_CHANNELS
+    delivered = appended and realtime
     store.set_reply_delivered(note.id, delivered)
     _audit(
         request,
@@ -561,6 +579,8 @@ async def reply(request: Request, escalation_id: str) -> HTTPResponse:
         esc.id,
         {"note_id": note.id, "chars": len(note.text), "delivered": delivered},
     )
+    if appended and not realtime:
+        return _done(request, esc.id, error="not_realtime", delivered=False)
     if not delivered:
         return _done(request, esc.id, error="not_delivered", delivered=False)
     return _done(request, esc.id, notice="reply_sent", delivered=True)

@@ -196,10 +196,11 @@ class Console:
         priority: str = "normal",
         transcript: list[dict[str, Any]] | None = None,
         details: dict[str, Any] | None = None,
+        channel: str = "socketio",
     ) -> Escalation:
         return self.store.open_or_join(
             conversation_id,
-            "socketio",
+            channel,
             reason,
             priority,
             transcript or [{"role": "patient", "text": "snapshot text", "ts": 1.0}],

@@ -95,6 +95,7 @@ async def test_transcript_api_returns_json_and_audits_sparingly(
         "kind": None,
         "kb_id": None,
         "staff_name": None,
+        "payload": None,  # typed text, not a button press
     }
     assert [m["role"] for m in data["transcript"]] == ["patient", "bot", "staff"]
     assert data["kb_topics"] == ["prep-fasting"]

@@ -113,6 +113,11 @@
       li.appendChild(document.createTextNode(" "));
       li.appendChild(el("span", "time", m.time));
       li.appendChild(el("div", "text", m.text));
+      if (m.payload) {
+        var raw = el("span", "payload", "button title from the patient's app; sent as ");
+        raw.appendChild(el("code", null, m.payload));
+        li.appendChild(raw);
+      }
       if (m.kb_id) { li.appendChild(el("span", "kb", "knowledge base: " + m.kb_id)); }
       list.appendChild(li);
     });
