@@ -280,7 +280,7 @@ def load_multiturn(path: str | Path = DEFAULT_MULTITURN) -> list[dict[str, Any]]
 
 
 def train_detector(data_dir: str | Path = DEFAULT_DATA_DIR) -> SafetyDetector:
-    """Trains a detector on the NLU data under ``data_dir`` (as the model's component does).
+    """Trains a detector as the model's component does (NLU data + the development set).
 
     Args:
         data_dir: The training data folder.
@@ -288,7 +288,9 @@ def train_detector(data_dir: str | Path = DEFAULT_DATA_DIR) -> SafetyDetector:
     Returns:
         The trained detector (patterns only if the data has too few labels).
     """
-    return SafetyDetector().train(load_training_examples(data_dir))
+    from clinicbot.safety.components import dev_training_examples
+
+    return SafetyDetector().train(load_training_examples(data_dir) + dev_training_examples())
 
 
 def evaluate_cases(detector: SafetyDetector | Verdict, cases: Sequence[Case]) -> Metrics:
@@ -643,7 +645,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"  {name:<15} {part:<22} false alarms "
                     f"{metrics.benign_false_alarm_rate:.3f} ({len(metrics.false_alarms)})"
                 )
-    print("GOALS MET" if ok else "GOALS MISSED")
+    scored_test = any(name == "test" for name, _, _ in labelled)
+    print(("GOALS MET" if ok else "GOALS MISSED") if scored_test else "test set not scored")
     return 0 if ok else 1
 
 

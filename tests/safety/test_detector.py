@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -11,6 +12,7 @@ from clinicbot.safety.detector import (
     SafetyDetector,
     SafetyResult,
 )
+from clinicbot.safety.features import markers
 
 # (text, category, subcategory) checked with the patterns alone: every subcategory, slang,
 # leetspeak, typos, negation and idioms. Phrasings differ from the held-out safety set.
@@ -180,22 +182,50 @@ HOSTILE = [
 ]
 
 
+#: A correctness guard against regex blow-ups, not a speed goal (that is `make bench`): a
+#: quadratic or exponential regex takes hours on these 50-220 KB shapes, while today's
+#: linear-time detector takes 1-4 s on an idle core and up to ~20 s on the shared 2-core
+#: machine under a load of 10 (measured 2026-12-03 while models trained).
+MAX_SECONDS_100KB = 30.0
+MAX_SECONDS_200KB = 30.0
+
+
+def _timed_detect(detector: SafetyDetector, text: object) -> tuple[SafetyResult, float]:
+    start = time.perf_counter()
+    result = detector.detect(text)
+    return result, time.perf_counter() - start
+
+
 @pytest.mark.parametrize("text", HOSTILE, ids=[f"hostile{i}" for i in range(len(HOSTILE))])
 def test_hostile_input(trained_detector: SafetyDetector, text: object) -> None:
-    result = trained_detector.detect(text)
+    result, seconds = _timed_detect(trained_detector, text)
+    assert seconds < MAX_SECONDS_100KB, f"detect() took {seconds:.1f} s"
+    # detect() never raises: an internal failure would show as the reason "error".
+    assert "error" not in result.reasons
     assert result.category in CATEGORIES
 
 
 def test_200kb_message_returns(trained_detector: SafetyDetector) -> None:
     text = ("Thank you for the information about parking and billing. " * 4_000)[:200_000]
     text = text[:100_000] + " I want to end my life. " + text[100_000:]
-    result = trained_detector.detect(text)
+    result, seconds = _timed_detect(trained_detector, text)
+    assert seconds < MAX_SECONDS_200KB, f"detect() took {seconds:.1f} s"
     assert result.category == "crisis"
 
 
-def test_200kb_of_repeated_characters_returns(trained_detector: SafetyDetector) -> None:
-    assert trained_detector.detect("e" * 200_000).category in CATEGORIES
-    assert trained_detector.detect("ki11 " * 40_000).category in CATEGORIES
+@pytest.mark.parametrize("text", ["e" * 200_000, "ki11 " * 40_000, "i am not " * 22_000])
+def test_200kb_of_repeated_text_returns_in_time(trained_detector: SafetyDetector, text) -> None:
+    result, seconds = _timed_detect(trained_detector, text)
+    assert seconds < MAX_SECONDS_200KB, f"detect() took {seconds:.1f} s"
+    assert "error" not in result.reasons
+
+
+def test_features_run_in_linear_time_on_hostile_text() -> None:
+    text = "i am not going to be " * 5_000 + "without me " * 5_000
+    start = time.perf_counter()
+    found = markers(text)
+    assert time.perf_counter() - start < MAX_SECONDS_100KB
+    assert "__fp_absence__" in found and "__negated__" not in found
 
 
 def test_broken_classifier_falls_back_to_patterns(
