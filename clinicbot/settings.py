@@ -12,6 +12,47 @@ from dataclasses import dataclass
 
 from clinicbot.paths import VAR_DIR
 
+_LOOPBACK_HOSTS = frozenset({"localhost", "::1"})
+
+
+class SettingsError(ValueError):
+    """Raised for a setting that is present but not acceptable (the message names it)."""
+
+
+def require_https(name: str, url: str) -> str:
+    """Checks that a URL that receives secrets or alerts uses https (http only on loopback).
+
+    Args:
+        name: The variable's name (for the message).
+        url: Its value; empty means "not configured" and passes.
+
+    Returns:
+        The URL unchanged.
+
+    Raises:
+        SettingsError: For anything but ``https://...`` or ``http://`` to a loopback address.
+    """
+    if not url:
+        return url
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and host:
+        return url
+    if parts.scheme == "http" and (host in _LOOPBACK_HOSTS or _is_loopback_ip(host)):
+        return url
+    raise SettingsError(f"{name} must be an https:// URL (plain http only to a loopback address)")
+
+
+def _is_loopback_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
 
 def _flag(value: str | None, default: bool) -> bool:
     if value is None or value.strip() == "":
@@ -122,7 +163,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secure_cookies=_flag(e.get("CONSOLE_SECURE_COOKIES"), True),
         session_idle_minutes=int(e.get("CONSOLE_IDLE_MINUTES", "15")),
         public_web_url=e.get("PUBLIC_WEB_URL", ""),
-        notify_webhook_url=e.get("NOTIFY_WEBHOOK_URL", ""),
+        notify_webhook_url=require_https("NOTIFY_WEBHOOK_URL", e.get("NOTIFY_WEBHOOK_URL", "")),
         smtp_host=e.get("SMTP_HOST", ""),
         smtp_port=int(e.get("SMTP_PORT", "25")),
         notify_email_to=e.get("NOTIFY_EMAIL_TO", ""),

@@ -70,7 +70,7 @@ from clinicbot.channels.common import BadInput, clean_text, failure_message, log
 from clinicbot.channels.sms_format import SMS, WHATSAPP, Option, TurnPart
 from clinicbot.channels.twilio_store import Contact, TwilioStore
 from clinicbot.nlg import clinic_values
-from clinicbot.settings import load_settings
+from clinicbot.settings import load_settings, require_https
 from clinicbot.store.schema import utcnow
 
 logger = logging.getLogger(__name__)
@@ -157,7 +157,9 @@ class TwilioConfig:
             auth_token=value("auth_token"),
             sms_from=value("sms_from"),
             whatsapp_from=value("whatsapp_from"),
-            api_base=(value("api_base") or DEFAULT_API_BASE).rstrip("/"),
+            api_base=require_https(
+                "TWILIO_API_BASE", (value("api_base") or DEFAULT_API_BASE).rstrip("/")
+            ),
             webhook_url=value("webhook_url"),
             db_url=load_settings(e).db_url,
             pseudonym_key=value("pseudonym_key"),
