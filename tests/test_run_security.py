@@ -55,6 +55,7 @@ def test_rasa_sends_the_secret_as_a_header(name: str, monkeypatch: pytest.Monkey
         monkeypatch.setenv(var, "x")
     monkeypatch.setenv("REDIS_HOST", "localhost")
     monkeypatch.setenv("REDIS_PORT", "6379")
+    monkeypatch.setenv("REDIS_PASSWORD", "x")  # endpoints.production.yml: Redis with a password
     monkeypatch.setenv("TRACKER_DB", "/tmp/t.db")
     monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
     monkeypatch.setenv("ACTION_SERVER_TOKEN", SECRET)
