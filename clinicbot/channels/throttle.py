@@ -193,6 +193,22 @@ def _fill(template: str) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template).strip()
 
 
+def is_urgent_text(text: str) -> bool:
+    """Whether the safety patterns (no model needed) find a crisis or emergency in a text.
+
+    Args:
+        text: A patient message.
+
+    Returns:
+        True for crisis or emergency; True as well if the check itself fails (fail safe).
+    """
+    try:
+        return bool(_detector().detect_patterns_only(text).is_urgent)
+    except Exception:  # noqa: BLE001 - when unsure, treat it as urgent
+        logger.exception("safety patterns failed")
+        return True
+
+
 def throttled_reply(text: str) -> Dict[str, Any]:
     """The reply to a message refused by a rate limit.
 

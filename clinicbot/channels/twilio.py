@@ -68,6 +68,7 @@ from twilio.request_validator import RequestValidator
 from clinicbot.channels import sms_format
 from clinicbot.channels.common import BadInput, clean_text, failure_message, log_id
 from clinicbot.channels.sms_format import SMS, WHATSAPP, Option, TurnPart
+from clinicbot.channels.throttle import is_urgent_text
 from clinicbot.channels.twilio_store import Contact, TwilioStore
 from clinicbot.nlg import clinic_values
 from clinicbot.settings import load_settings, require_https
@@ -833,8 +834,20 @@ class TwilioMessagingInput(InputChannel):
                     return _twiml()
                 contact = self.service.store.record_inbound(pseudonym, channel, address)
             except SQLAlchemyError:
+                # Without the database a retry cannot be told from a new message: fail closed
+                # (Twilio retries or uses the fallback URL), except for crisis and emergency
+                # messages, which are answered at once (a duplicate beats no crisis text).
+                if not is_urgent_text(text):
+                    logger.error(
+                        "twilio: clinic database unavailable; refusing a message of %s (503)",
+                        log_id(pseudonym),
+                    )
+                    return response.text(
+                        "temporarily unavailable", status=503, headers={"Retry-After": "60"}
+                    )
                 logger.error(
-                    "twilio: clinic database unavailable; answering %s anyway", log_id(pseudonym)
+                    "twilio: clinic database unavailable; answering an urgent message of %s",
+                    log_id(pseudonym),
                 )
             self.service.spawn(
                 self.service.locks.run(pseudonym, self._process(contact, text, sid, on_new_message))

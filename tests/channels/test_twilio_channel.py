@@ -814,3 +814,25 @@ async def test_keyed_locks_are_forgotten_after_use() -> None:
 
     await locks.run("a", work())
     assert len(locks) == 0
+
+
+async def test_dedupe_fails_closed_when_the_database_is_down(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the database a retry cannot be told from a new message: 503, Twilio retries.
+
+    A crisis or emergency message is still answered at once (a duplicate crisis text is
+    better than none).
+    """
+    from sqlalchemy.exc import OperationalError
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("claim", {}, Exception("database is down"))
+
+    monkeypatch.setattr(harness.channel.service.store, "claim_message", down)
+    status, _ = await harness.text("how much does it cost?")
+    assert status == 503
+    assert harness.bot.received == []
+    status, _ = await harness.text("i want to kill myself")
+    assert status == 200
+    assert len(harness.bot.received) == 1
