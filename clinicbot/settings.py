@@ -122,7 +122,7 @@ class Settings:
     notify_email_from: str = "assistant@localhost"
     trusted_proxies: int = 0
     patient_messages_per_minute: int = 20
-    conversation_messages_per_minute: int = 10
+    conversation_messages_per_minute: int = 20
     new_conversations_per_hour: int = 20
     widget_idle_minutes: int = 30
     restart_initial_delay: float = 1.0
@@ -170,7 +170,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         notify_email_from=e.get("NOTIFY_EMAIL_FROM", "assistant@localhost"),
         trusted_proxies=int(e.get("TRUSTED_PROXIES", "0")),
         patient_messages_per_minute=int(e.get("PATIENT_MESSAGES_PER_MINUTE", "20")),
-        conversation_messages_per_minute=int(e.get("CONVERSATION_MESSAGES_PER_MINUTE", "10")),
+        conversation_messages_per_minute=int(e.get("CONVERSATION_MESSAGES_PER_MINUTE", "20")),
         new_conversations_per_hour=int(e.get("NEW_CONVERSATIONS_PER_HOUR", "20")),
         widget_idle_minutes=int(e.get("WIDGET_IDLE_MINUTES", "30")),
         restart_initial_delay=float(e.get("RESTART_INITIAL_DELAY", "1")),

@@ -3,7 +3,8 @@
 A script must not be able to flood the assistant, the urgent queue or the staff notifications
 by opening conversations in a loop. Limits, all in memory and bounded:
 
-* messages per client address per minute (``PATIENT_MESSAGES_PER_MINUTE``);
+* messages per client address per minute (``PATIENT_MESSAGES_PER_MINUTE``; not for loopback
+  addresses, which behind a proxy without ``TRUSTED_PROXIES`` would be every patient's);
 * messages per conversation per minute (``CONVERSATION_MESSAGES_PER_MINUTE``);
 * new conversations per client address per hour (``NEW_CONVERSATIONS_PER_HOUR``). Escalations
   are opened per conversation, so this also caps the new (urgent) escalations, and with them
@@ -17,6 +18,7 @@ text at once; anything else gets a short "please slow down" with the crisis line
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 import re
 import time
@@ -112,7 +114,7 @@ class PatientThrottle:
     def __init__(
         self,
         per_ip: int = 20,
-        per_conversation: int = 10,
+        per_conversation: int = 20,
         new_per_ip: int = 20,
         clock: Callable[[], float] = time.monotonic,
         max_keys: int = MAX_KEYS,
@@ -151,10 +153,15 @@ class PatientThrottle:
             None when the message may go to the assistant, else which limit refused it
             (``ip``, ``conversation`` or ``new_conversation``).
         """
-        if not self.ip.allow(ip):
+        # A loopback address is this machine or a proxy that did not say who the client is
+        # (TRUSTED_PROXIES unset): every patient would share it, so per-address limits would
+        # throttle them all together. Only the per-conversation limit applies then (and the
+        # proxy's own limit_req, see deploy/nginx).
+        per_address = not _is_loopback(ip)
+        if per_address and not self.ip.allow(ip):
             return IP
         if conversation_id not in self._known:
-            if not self.new_conversations.allow(ip):
+            if per_address and not self.new_conversations.allow(ip):
                 return NEW_CONVERSATION
             self._known[conversation_id] = None
             while len(self._known) > self.max_keys:
@@ -164,6 +171,15 @@ class PatientThrottle:
         if not self.conversation.allow(conversation_id):
             return CONVERSATION
         return None
+
+
+def _is_loopback(ip: str) -> bool:
+    if ip in ("", "unknown", "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(ip.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 # --------------------------------------------------------------------------------------------

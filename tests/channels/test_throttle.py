@@ -40,10 +40,13 @@ def server(_process: ChannelProcess) -> ChannelProcess:
 
 
 def rest(server: ChannelProcess, sender: str, text: str, ip: str) -> tuple[int, Any, Any]:
+    headers = {"Content-Type": "application/json"}
+    if ip:
+        headers["X-Forwarded-For"] = ip
     req = urllib.request.Request(
         server.base + "/webhooks/rest/webhook",
         data=json.dumps({"sender": sender, "message": text}).encode(),
-        headers={"Content-Type": "application/json", "X-Forwarded-For": ip},
+        headers=headers,
     )
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
@@ -148,3 +151,11 @@ def test_limits_remember_a_bounded_number_of_keys() -> None:
     for i in range(500):
         assert throttle.check("1.2.3.4", f"c-{i}") is None
     assert len(throttle._known) == 50 and len(throttle.conversation) == 50
+
+
+def test_loopback_is_not_limited_per_address_but_per_conversation(server: ChannelProcess) -> None:
+    """Behind a proxy that does not say who the client is, every patient is 127.0.0.1."""
+    statuses = [rest(server, f"lo-{uuid.uuid4().hex}", "hello", "")[0] for _ in range(10)]
+    assert statuses == [200] * 10  # more than the 6 per address and 3 new per hour
+    sender = f"lo-{uuid.uuid4().hex}"
+    assert [rest(server, sender, "hello", "")[0] for _ in range(4)] == [200, 200, 200, 429]
