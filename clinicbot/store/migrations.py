@@ -40,6 +40,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -426,3 +427,73 @@ def _v3_staff_totp(conn: Connection) -> None:
     )
     Index("ix_staff_recovery_codes_username", codes.c.username)
     codes.create(conn)
+
+
+@register(4, "insights: answer feedback, daily aggregates, review inbox")
+def _v4_insights(conn: Connection) -> None:
+    md = MetaData()
+    feedback = Table(
+        "answer_feedback",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("conversation_id", String(255), nullable=False),
+        Column("channel", String(32), nullable=False),
+        Column("kb_id", String(120), nullable=False),
+        # Identifies the answer inside the conversation (its tracker timestamp).
+        Column("answer_key", String(64), nullable=False),
+        Column("helpful", Boolean, nullable=False),
+        Column("created_at", DateTime, nullable=False),
+    )
+    Index(
+        "ux_answer_feedback_answer",
+        feedback.c.conversation_id,
+        feedback.c.answer_key,
+        unique=True,
+    )
+    Index("ix_answer_feedback_created", feedback.c.created_at)
+    Table(
+        "insights_daily",
+        md,
+        Column("day", String(10), primary_key=True),
+        Column("channel", String(32), primary_key=True),
+        Column("metric", String(40), primary_key=True),
+        Column("key", String(120), primary_key=True),
+        Column("count", Integer, nullable=False),
+    )
+    Table(
+        "insights_conversations",
+        md,
+        Column("conversation_id", String(255), primary_key=True),
+        Column("channel", String(32), nullable=False),
+        Column("first_day", String(10), nullable=False),
+    )
+    Table(
+        "insights_state",
+        md,
+        Column("name", String(64), primary_key=True),
+        Column("value", Integer, nullable=False),
+    )
+    review = Table(
+        "review_items",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("conversation_id", String(255), nullable=False),
+        Column("channel", String(32), nullable=False),
+        Column("event_ts", String(32), nullable=False),
+        Column("day", String(10), nullable=False),
+        Column("text", Text, nullable=False),
+        Column("group_key", String(200), nullable=False),
+        Column("reason", String(32), nullable=False),
+        Column("intent", String(120)),
+        Column("confidence", Float),
+        Column("kb_id", String(120)),
+        Column("safety", Boolean, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("label", String(120)),
+        Column("labeled_by", String(64)),
+        Column("labeled_at", DateTime),
+        Column("created_at", DateTime, nullable=False),
+    )
+    Index("ux_review_items_message", review.c.conversation_id, review.c.event_ts, unique=True)
+    Index("ix_review_items_status", review.c.status, review.c.event_ts)
+    md.create_all(conn)
