@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 import yaml
@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from clinicbot.paths import DOMAIN_FILE
+from tests.pg import PostgresServer, postgres_available
 
 
 @pytest.fixture(scope="session")
@@ -67,10 +68,36 @@ def make_tracker() -> Callable[..., Tracker]:
     return build_tracker
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the whole run (Debian's binaries, temp dir)."""
+    if not postgres_available():
+        pytest.skip("PostgreSQL is missing (make install installs it as root)")
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+#: The clinic database's engines under test: SQLite (default) and PostgreSQL (slow).
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """URL of an empty clinic database: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        return server.new_database()
+    return f"sqlite:///{tmp_path / 'var' / 'clinic.db'}"
+
+
 @pytest.fixture
-def clinic_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def clinic_db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A fresh clinic database for code that uses the escalation store."""
-    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    url = database_url
     monkeypatch.setenv("CLINIC_DB_URL", url)
     from actions.handoff import escalation_store
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher, Type
@@ -19,9 +18,9 @@ def cheap_hasher(time_cost: int = 1) -> PasswordHasher:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
-    """URL of a database file that does not exist yet."""
-    url = f"sqlite:///{tmp_path / 'var' / 'clinic.db'}"
+def db_url(database_url: str) -> Iterator[str]:
+    """URL of an empty database: a SQLite file that does not exist yet, or PostgreSQL."""
+    url = database_url
     yield url
     dispose_engine(url)
 

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from clinicbot.paths import REPO_ROOT
 from clinicbot.store.db import dispose_engine, get_engine, write_transaction
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    """SQLite only: these tests are about the SQLite engine's own set-up."""
+    url = f"sqlite:///{tmp_path / 'var' / 'clinic.db'}"
+    yield url
+    dispose_engine(url)
 
 
 def test_engine_is_cached_per_url_and_creates_the_directory(db_url: str, tmp_path: Path) -> None:

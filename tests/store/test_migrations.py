@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 
@@ -138,6 +139,8 @@ def test_other_modules_register_through_modules_list(
         "    md.create_all(conn)\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
+    # Imported afresh for each database the test runs on (its decorator must run again).
+    monkeypatch.delitem(sys.modules, "clinic_ext_migrations", raising=False)
     migrations.MIGRATION_MODULES.append("clinic_ext_migrations")
     assert migrate(raw_engine) == all_versions()
     assert all_versions()[-1] == 9110
