@@ -15,8 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from clinicbot.console.blueprint import create_blueprint
+from clinicbot.console.insights import create_insights_blueprint
 from clinicbot.console.security import LoginGuard, security_headers
 from clinicbot.console.sessions import SessionStore
+from clinicbot.insights.feedback import bp as feedback_bp
 from clinicbot.rasa_client import RasaClient
 from clinicbot.settings import Settings, load_settings
 from clinicbot.store.audit import AuditAggregator
@@ -117,4 +119,6 @@ def create_app(
     app.add_route(health, "/health", methods=["GET"], name="health")
     app.blueprint(create_blueprint())
     app.blueprint(widget_bp)
+    app.blueprint(create_insights_blueprint())
+    app.blueprint(feedback_bp)
     return app

@@ -1,0 +1,1 @@
+"""Insights and the learning loop: answer feedback, aggregates, the review inbox, ``make learn``."""
