@@ -82,16 +82,16 @@ conversation-tests: train ## rasa test on the conversation tests (fails on any p
 	$(RASA) test core --stories tests/conversations --fail-on-prediction-errors --out results/core \
 	  --model models/$$($(PY) -c 'from clinicbot.run import current_model; print(current_model().name)')
 
-evaluate-nlu: train ## Intent precision/recall on the held-out set, confusion pairs (fails < 0.90)
-	$(PY) -m clinicbot.evaluate nlu
+evaluate-nlu: train ## Real FAQ questions (headline) + held-out set: right topic, confident wrong, clarify; fails below the goals
+	$(PY) -m clinicbot.evaluate nlu $(if $(REAL),--real $(REAL))
 
 evaluate-safety: train ## The trained model on every safety set (fails below the goals on test.yml); ARGS=--ablation adds patterns/classifier/both
 	$(PY) -m clinicbot.safety.evaluate $(ARGS)
 
 evaluate: evaluate-nlu evaluate-safety ## All evaluations
 
-compare-nlu: spacy ## Train and compare intent-per-topic vs retrieval-intent pipelines (slow)
-	$(PY) -m clinicbot.evaluate compare
+compare-nlu: spacy ## Compare TF-IDF LR, Rasa LogisticRegression, two-stage, example bank, DIET on the real set (slow)
+	$(PY) -m clinicbot.evaluate compare $(if $(REAL),--real $(REAL)) $(if $(DESIGNS),--designs $(DESIGNS))
 
 bench: train ## NLU latency, REST round-trip p50/p95, server memory
 	$(PY) -m clinicbot.bench
