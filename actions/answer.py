@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ClinicAction
 from clinicbot.knowledge import ENTITY_LABELS, Entry, KnowledgeBase
+from clinicbot.nlu_gate import ALTERNATIVES_KEY
 from clinicbot.payload import ANSWER, CLARIFY, make_payload
 
 #: Follow-up intents, the aspect they ask about, and where they lead without context.
@@ -46,6 +47,25 @@ def resolve_followup(kb: KnowledgeBase, intent: str, last_topic: str | None) -> 
     if target is None or (last is not None and target == last.id):
         return None
     return kb.get(target)
+
+
+def alternative_entries(kb: KnowledgeBase, tracker: Tracker, answered: Entry) -> List[Entry]:
+    """The "did you mean" entries the NLU offered next to the answered topic.
+
+    Args:
+        kb: Knowledge base.
+        tracker: The conversation (reads ``alternatives`` of the latest message).
+        answered: The entry being answered (never offered again).
+
+    Returns:
+        Entries, best first.
+    """
+    entries: List[Entry] = []
+    for name in tracker.latest_message.get(ALTERNATIVES_KEY) or []:
+        entry = kb.by_intent(name)
+        if entry is not None and entry.id != answered.id and entry not in entries:
+            entries.append(entry)
+    return entries
 
 
 class ActionAnswerTopic(ClinicAction):
@@ -96,7 +116,16 @@ class ActionAnswerTopic(ClinicAction):
         if self.in_safe_mode(tracker) or self.safety_category(tracker) == "mention" or uncertain:
             parts.append(kb.message("safety_reminder"))
 
-        buttons = [] if sms else self._buttons(kb, entry)
+        # A close or middling runner-up (clinicbot.nlu_gate.AnswerCalibration) is offered as
+        # "did you mean" buttons before the related topics (not on SMS: one short answer).
+        alternatives = []
+        if not sms and intent not in FOLLOWUPS:
+            alternatives = alternative_entries(kb, tracker, entry)
+        if alternatives:
+            parts.append(kb.message("did_you_mean"))
+        buttons = [{"title": e.title, "payload": f"/{e.intent}"} for e in alternatives]
+        if not sms:
+            buttons += [b for b in self._buttons(kb, entry) if b not in buttons]
         dispatcher.utter_message(
             text="\n\n".join(p for p in parts if p),
             buttons=buttons,
@@ -106,6 +135,7 @@ class ActionAnswerTopic(ClinicAction):
                 sources=kb.citations(entry),
                 title=entry.title,
                 safe_mode=self.in_safe_mode(tracker),
+                alternatives=[e.id for e in alternatives],
             ),
         )
         return events

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import EscalatingAction
 from clinicbot.knowledge import KnowledgeBase
+from clinicbot.nlu_gate import ALTERNATIVES_KEY
 from clinicbot.payload import CLARIFY, make_payload
 
 MAX_TOPIC_BUTTONS = 3
@@ -67,11 +68,14 @@ class ActionClarify(EscalatingAction):
             )
             events = await self.hand_to_staff(dispatcher, tracker, "clarification_failed")
             return events + [SlotSet("fallback_count", 0.0)]
-        ranking = tracker.latest_message.get("intent_ranking") or []
-        buttons = [
-            {"title": e.title, "payload": f"/{e.intent}"}
-            for e in likely_topics(self.kb(), ranking, MAX_TOPIC_BUTTONS)
-        ]
+        # The NLU's choice of topics (clinicbot.nlu_gate.AnswerCalibration), else the ranking.
+        offered = tracker.latest_message.get(ALTERNATIVES_KEY)
+        if not offered:
+            offered = tracker.latest_message.get("intent_ranking") or []
+        else:
+            offered = [{"name": name} for name in offered]
+        topics = likely_topics(self.kb(), offered, MAX_TOPIC_BUTTONS)
+        buttons = [{"title": e.title, "payload": f"/{e.intent}"} for e in topics]
         text = self.kb().message("clarify")
         safety = tracker.latest_message.get("safety") or {}
         if self.in_safe_mode(tracker) or safety.get("uncertain") in ("crisis", "emergency"):
@@ -79,6 +83,6 @@ class ActionClarify(EscalatingAction):
         dispatcher.utter_message(
             text=text,
             buttons=buttons + [STAFF_BUTTON],
-            json_message=make_payload(CLARIFY),
+            json_message=make_payload(CLARIFY, alternatives=[e.id for e in topics]),
         )
         return [SlotSet("fallback_count", float(failures))]

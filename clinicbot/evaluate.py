@@ -784,104 +784,188 @@ def run_nlu(real: Path, heldout: Path, goals: Dict[str, float]) -> int:
     return 1 if failures else 0
 
 
-#: Epochs for the DIET and ResponseSelector variants (training accuracy plateaus well before).
-DIET_EPOCHS = 50
+# --- threshold choice by cross-validation on the training data ---------------------------------
+
+#: Utility of an outcome when choosing thresholds: a right answer is worth 1, a confident wrong
+#: answer costs 3 (the issue's first concern), a clarification that offers the right topic is
+#: worth 0.5, and "did you mean" buttons next to a right answer cost 0.1 (clutter).
+UTILITY = {"right": 1.0, "confident_wrong": -3.0, "clarify_offered": 0.5, "hedged_right": -0.1}
+#: File groups for cross-validation: each group is predicted by a model trained on the others,
+#: so the thresholds are chosen on phrasings written apart from the training phrasings.
+CV_GROUPS = ("kb_", "augment_", "augment2_", "realstyle_", "out_of_scope")
 
 
-def diet_config(retrieval: bool) -> Dict[str, Any]:
-    """The project's config with DIET (and optionally a ResponseSelector) as classifier.
+def _cv_group(path: Path) -> str:
+    return next((g for g in CV_GROUPS if path.name.startswith(g)), "other")
 
-    The tokenizer, safety components, entity extraction, fallback, gate and router are the
-    project's own; only the intent classifier and the features DIET needs differ.
+
+def cross_validated_rankings(
+    c_values: Sequence[float],
+) -> Dict[float, List[Tuple[str, List[Tuple[str, float]]]]]:
+    """Rankings of every training example by a classifier trained without its file group.
 
     Args:
-        retrieval: Add a ResponseSelector for the retrieval intent ``faq``.
+        c_values: Regularisation strengths to try.
+
+    Returns:
+        For each C: (label, ranking without the safety intents) per predicted example.
+    """
+    from clinicbot.safety.classifier import TfidfTextClassifier
+
+    grouped: Dict[str, List[Tuple[str, str]]] = {}
+    for path in sorted(DATA_DIR.rglob("*.yml")):
+        grouped.setdefault(_cv_group(path), []).extend(load_examples(path))
+    out: Dict[float, List[Tuple[str, List[Tuple[str, float]]]]] = {}
+    for c in c_values:
+        rows: List[Tuple[str, List[Tuple[str, float]]]] = []
+        for group in CV_GROUPS:
+            test = [(t, i) for t, i in grouped.get(group, []) if i not in SAFETY_INTENTS]
+            train = [pair for g, pairs in grouped.items() if g != group for pair in pairs]
+            if not test:
+                continue
+            clf = TfidfTextClassifier({"C": c}).fit([t for t, _ in train], [i for _, i in train])
+            for (_, label), probs in zip(
+                test, clf.predict_proba_many([t for t, _ in test]), strict=True
+            ):
+                ranked = sorted(probs.items(), key=lambda kv: -kv[1])
+                rows.append((label, [(n, p) for n, p in ranked if n not in SAFETY_INTENTS]))
+        out[c] = rows
+    return out
+
+
+def calibration_utility(
+    rows: Sequence[Tuple[str, List[Tuple[str, float]]]],
+    fallback_threshold: float,
+    alternative_min: float,
+) -> Tuple[float, Dict[str, int]]:
+    """Mean utility (``UTILITY``) of a threshold pair on cross-validated rankings.
+
+    The decision is the pipeline's: below ``fallback_threshold`` a clarification offers the
+    best topics (``clinicbot.nlu_gate.topic_alternatives``), otherwise the top intent is
+    answered with the runner-ups at or above ``alternative_min`` as "did you mean" buttons.
+
+    Args:
+        rows: (label, ranking) pairs.
+        fallback_threshold: FallbackClassifier threshold.
+        alternative_min: AnswerCalibration's ``alternative_min_confidence``.
+
+    Returns:
+        (mean utility, outcome counts).
+    """
+    from clinicbot.nlu_gate import FALLBACK_INTENT, topic_alternatives
+
+    counts: Counter = Counter()
+    for label, ranking in rows:
+        top, confidence = ranking[0]
+        items = [{"name": n, "confidence": p} for n, p in ranking]
+        if confidence < fallback_threshold:
+            offered = topic_alternatives(FALLBACK_INTENT, items, alternative_min, 3)
+            counts["clarify_offered" if label in offered else "clarify_other"] += 1
+            continue
+        offered = topic_alternatives(top, items, alternative_min, 2)
+        if top == label:
+            counts["hedged_right" if offered else "right"] += 1
+        elif label in offered:
+            counts["hedged_wrong"] += 1
+        else:
+            counts["confident_wrong"] += 1
+    value = (
+        UTILITY["right"] * (counts["right"] + counts["hedged_right"])
+        + UTILITY["confident_wrong"] * counts["confident_wrong"]
+        + UTILITY["clarify_offered"] * counts["clarify_offered"]
+        + UTILITY["hedged_right"] * counts["hedged_right"]
+    )
+    return value / max(1, len(rows)), dict(counts)
+
+
+def run_calibrate() -> int:
+    """Chooses both thresholds by grouped cross-validation (at config.yml's C) and prints them.
+
+    Returns:
+        Exit code (0).
+    """
+    with CONFIG_FILE.open(encoding="utf-8") as fh:
+        pipeline = yaml.safe_load(fh)["pipeline"]
+    c_values = [
+        float(c.get("C", 30.0)) for c in pipeline if c["name"].endswith("TfidfIntentClassifier")
+    ]
+    fallback_values = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
+    alternative_values = (0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3)
+    print("Cross-validating by file group (each group predicted by the others) ...", flush=True)
+    results = []
+    for c, rows in cross_validated_rankings(c_values).items():
+        for fallback in fallback_values:
+            for alternative in alternative_values:
+                value, counts = calibration_utility(rows, fallback, alternative)
+                results.append((value, c, fallback, alternative, counts, len(rows)))
+    results.sort(key=lambda r: -r[0])
+    print(f"{'utility':>8s} {'C':>6s} {'fallback':>8s} {'alt_min':>8s}  outcomes")
+    for value, c, fallback, alternative, counts, n in results[:10]:
+        print(f"{value:8.3f} {c:6.0f} {fallback:8.2f} {alternative:8.2f}  {counts} of {n}")
+    value, c, fallback, alternative, _, _ = results[0]
+    print(
+        f"\nChosen: C {c:g}, FallbackClassifier threshold {fallback:g}, "
+        f"AnswerCalibration alternative_min_confidence {alternative:g} (utility {value:.3f})"
+    )
+    return 0
+
+
+#: DIET epochs in the comparison: modest, so it finishes on two shared cores (its training
+#: accuracy plateaus well before).
+DIET_EPOCHS = 30
+#: Areas of the two-stage design: the first part of ``kb_<area>_<topic>``; every other
+#: intent (out_of_scope, small talk, follow-ups ...) is the area ``general``.
+AREAS = ("mechanism", "safety", "eligibility", "process", "logistics")
+
+Ranking = List[Tuple[str, float]]
+
+
+def _area(intent: str) -> str:
+    parts = intent.split("_")
+    return parts[1] if intent.startswith("kb_") and parts[1] in AREAS else "general"
+
+
+def variant_config(classifier: str) -> Dict[str, Any]:
+    """The project's config with another intent classifier in place of the TF-IDF one.
+
+    The tokenizer, safety components, entity extraction, fallback, gate, calibration and router
+    are the project's own; only the intent classifier and the features it needs differ.
+
+    Args:
+        classifier: ``diet`` or ``logreg`` (Rasa's built-in LogisticRegressionClassifier).
 
     Returns:
         The config mapping.
     """
     with CONFIG_FILE.open(encoding="utf-8") as fh:
         config = yaml.safe_load(fh)
+    features: List[Dict[str, Any]] = [
+        {"name": "CountVectorsFeaturizer"},
+        {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4},
+    ]
+    if classifier == "diet":
+        replacement = [
+            {"name": "RegexFeaturizer"},
+            {"name": "LexicalSyntacticFeaturizer"},
+            *features,
+            {
+                "name": "DIETClassifier",
+                "epochs": DIET_EPOCHS,
+                "entity_recognition": False,
+                "constrain_similarities": True,
+                "random_seed": 42,
+            },
+        ]
+    else:
+        replacement = [*features, {"name": "LogisticRegressionClassifier", "max_iter": 500}]
     pipeline: List[Dict[str, Any]] = []
     for comp in config["pipeline"]:
-        if comp["name"].endswith("TfidfIntentClassifier"):
-            pipeline += [
-                {"name": "RegexFeaturizer"},
-                {"name": "LexicalSyntacticFeaturizer"},
-                {"name": "CountVectorsFeaturizer"},
-                {
-                    "name": "CountVectorsFeaturizer",
-                    "analyzer": "char_wb",
-                    "min_ngram": 1,
-                    "max_ngram": 4,
-                },
-                {
-                    "name": "DIETClassifier",
-                    "epochs": DIET_EPOCHS,
-                    "entity_recognition": False,
-                    "constrain_similarities": True,
-                    "random_seed": 42,
-                },
-            ]
-            if retrieval:
-                pipeline.append(
-                    {
-                        "name": "ResponseSelector",
-                        "epochs": DIET_EPOCHS,
-                        "retrieval_intent": "faq",
-                        "constrain_similarities": True,
-                        "random_seed": 42,
-                    }
-                )
-        else:
-            pipeline.append(comp)
+        pipeline += replacement if comp["name"].endswith("TfidfIntentClassifier") else [comp]
     config["pipeline"] = pipeline
     return config
 
 
-def write_variant(workdir: Path, name: str, retrieval: bool) -> Tuple[Path, Path]:
-    """Writes a DIET-based variant's config and (for retrieval) its training data.
-
-    For the retrieval variant every ``kb_<topic>`` intent becomes ``faq/<topic>`` with a
-    response ``utter_faq/<topic>`` (the ResponseSelector only needs distinct labels).
-
-    Args:
-        workdir: Scratch folder.
-        name: Variant name (file prefix).
-        retrieval: Whether to build the retrieval-intent variant.
-
-    Returns:
-        (data folder, config file).
-    """
-    workdir.mkdir(parents=True, exist_ok=True)
-    config_file = workdir / f"config-{name}.yml"
-    with config_file.open("w", encoding="utf-8") as fh:
-        yaml.safe_dump(diet_config(retrieval), fh, sort_keys=False)
-    if not retrieval:
-        return DATA_DIR, config_file
-    data_dir = workdir / f"data-{name}"
-    data_dir.mkdir()
-    nlu: List[Dict[str, Any]] = []
-    responses: Dict[str, List[Dict[str, str]]] = {}
-    for path in sorted(DATA_DIR.rglob("*.yml")):
-        with path.open(encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh) or {}
-        for item in doc.get("nlu") or []:
-            if not isinstance(item, dict) or "intent" not in item:
-                continue
-            intent = str(item["intent"])
-            if intent.startswith("kb_"):
-                key = intent[3:]
-                nlu.append({"intent": f"faq/{key}", "examples": item["examples"]})
-                responses[f"utter_faq/{key}"] = [{"text": key.replace("_", " ")}]
-            else:
-                nlu.append(item)
-    with (data_dir / "nlu.yml").open("w", encoding="utf-8") as fh:
-        yaml.safe_dump({"version": "3.1", "nlu": nlu, "responses": responses}, fh, sort_keys=False)
-    return data_dir, config_file
-
-
-def _train_nlu(config: Path, data: Path, out: Path, name: str) -> Tuple[Path, float]:
+def _train_nlu(config: Path, out: Path, name: str) -> Tuple[Path, float]:
     start = time.monotonic()
     subprocess.run(
         [
@@ -891,7 +975,7 @@ def _train_nlu(config: Path, data: Path, out: Path, name: str) -> Tuple[Path, fl
             "--config",
             str(config),
             "--nlu",
-            str(data),
+            str(DATA_DIR),
             "--out",
             str(out),
             "--fixed-model-name",
@@ -900,48 +984,252 @@ def _train_nlu(config: Path, data: Path, out: Path, name: str) -> Tuple[Path, fl
         check=True,
         cwd=REPO_ROOT,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        stdout=subprocess.DEVNULL,
     )
     return out / f"{name}.tar.gz", time.monotonic() - start
 
 
-def run_compare(heldout: Path) -> int:
-    """Trains and evaluates both designs on the held-out file.
+def rasa_rankings(model: Path, texts: Sequence[str]) -> List[Ranking]:
+    """The intent classifier's ranking for each text through a trained Rasa model.
+
+    ``nlu_fallback`` and the safety intents are left out, so every design is judged on its
+    own ranking and the same decision rule (``matched_decisions``).
 
     Args:
-        heldout: Held-out NLU file.
+        model: Model archive.
+        texts: Messages.
+
+    Returns:
+        One ranking per text, best first.
+    """
+    parse = model_parser(model)
+    out = []
+    for text in texts:
+        ranking = parse(text).get("intent_ranking") or []
+        out.append(
+            [
+                (str(r["name"]), float(r["confidence"]))
+                for r in ranking
+                if r.get("name") not in SAFETY_INTENTS and r.get("name") != FALLBACK
+            ]
+        )
+    return out
+
+
+def two_stage_rankings(
+    training: Sequence[Tuple[str, str]], texts: Sequence[str], c: float
+) -> List[Ranking]:
+    """Area-then-topic: P(topic) = P(area) x P(topic | area), each a TF-IDF classifier.
+
+    Args:
+        training: (text, intent) pairs.
+        texts: Messages.
+        c: Regularisation strength of every classifier.
+
+    Returns:
+        One ranking per text.
+    """
+    from clinicbot.safety.classifier import TfidfTextClassifier
+
+    pairs = [(t, i) for t, i in training if i not in SAFETY_INTENTS]
+    area_clf = TfidfTextClassifier({"C": c}).fit(
+        [t for t, _ in pairs], [_area(i) for _, i in pairs]
+    )
+    topic_clfs: Dict[str, Any] = {}
+    for area in set(_area(i) for _, i in pairs):
+        sub = [(t, i) for t, i in pairs if _area(i) == area]
+        if len({i for _, i in sub}) > 1:
+            topic_clfs[area] = TfidfTextClassifier({"C": c}).fit(
+                [t for t, _ in sub], [i for _, i in sub]
+            )
+        else:
+            topic_clfs[area] = sub[0][1]
+    area_probs = area_clf.predict_proba_many(list(texts))
+    per_area = {
+        area: clf.predict_proba_many(list(texts)) if not isinstance(clf, str) else None
+        for area, clf in topic_clfs.items()
+    }
+    out: List[Ranking] = []
+    for index, probs in enumerate(area_probs):
+        scores: Dict[str, float] = {}
+        for area, p_area in probs.items():
+            topic_probs = per_area[area]
+            if topic_probs is None:
+                scores[str(topic_clfs[area])] = p_area
+            else:
+                for intent, p in topic_probs[index].items():
+                    scores[intent] = p_area * p
+        out.append(sorted(scores.items(), key=lambda kv: -kv[1]))
+    return out
+
+
+def example_bank_rankings(
+    training: Sequence[Tuple[str, str]], texts: Sequence[str], k: int = 10
+) -> List[Ranking]:
+    """Nearest-neighbour example bank: the k most similar training examples vote.
+
+    Similarity is the cosine of TF-IDF character (2-5) and word (1-2) n-grams of the
+    normalised text, as in the project's classifier; each neighbour votes with its
+    similarity squared, and the votes are normalised into confidences.
+
+    Args:
+        training: (text, intent) pairs.
+        texts: Messages.
+        k: Neighbours.
+
+    Returns:
+        One ranking per text.
+    """
+    import numpy as np
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize as l2
+
+    from clinicbot.safety.normalize import normalize
+
+    pairs = [(normalize(t), i) for t, i in training if i not in SAFETY_INTENTS]
+    vectorizers = [
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+    ]
+    bank = l2(hstack([v.fit_transform([t for t, _ in pairs]) for v in vectorizers]).tocsr())
+    queries = l2(hstack([v.transform([normalize(t) for t in texts]) for v in vectorizers]).tocsr())
+    similarity = (queries @ bank.T).toarray()
+    labels = [i for _, i in pairs]
+    out: List[Ranking] = []
+    for row in similarity:
+        votes: Dict[str, float] = {}
+        for j in np.argsort(-row)[:k]:
+            votes[labels[j]] = votes.get(labels[j], 0.0) + float(row[j]) ** 2
+        total = sum(votes.values()) or 1.0
+        out.append(sorted(((n, v / total) for n, v in votes.items()), key=lambda kv: -kv[1]))
+    return out
+
+
+#: Intents whose reply answers a topic in a new conversation (rules + follow-up defaults).
+FOLLOWUP_TOPICS = {
+    "followup_duration": "kb_mechanism_onset_and_duration",
+    "followup_risks": "kb_safety_side_effects",
+}
+
+
+def matched_decisions(
+    cases: Sequence[Case], rankings: Sequence[Ranking], clarify_rate: float, alt_min: float
+) -> Dict[str, float]:
+    """Scores rankings at a given clarify rate with the pipeline's decision rule.
+
+    The confidence threshold is set so that ``clarify_rate`` of the cases fall back (the
+    comparison is at a matched fallback rate, not at each design's own threshold); answers
+    offer runner-ups at or above ``alt_min`` (``clinicbot.nlu_gate.topic_alternatives``).
+
+    Args:
+        cases: Labelled cases.
+        rankings: One ranking per case.
+        clarify_rate: Share of cases to clarify.
+        alt_min: Smallest runner-up confidence offered next to an answer.
+
+    Returns:
+        right, confident_wrong, clarify and offered rates, and the threshold used.
+    """
+    from clinicbot.nlu_gate import FALLBACK_INTENT, topic_alternatives
+
+    tops = sorted(r[0][1] if r else 0.0 for r in rankings)
+    cut = int(round(clarify_rate * len(tops)))
+    threshold = tops[cut] if cut < len(tops) else 1.01
+    right = wrong = clarified = offered_right = 0
+    for case, ranking in zip(cases, rankings, strict=True):
+        items: List[Dict[str, Any]] = [
+            {"name": FOLLOWUP_TOPICS.get(n, n), "confidence": p} for n, p in ranking
+        ]
+        if not ranking or ranking[0][1] < threshold:
+            clarified += 1
+            offered = topic_alternatives(FALLBACK_INTENT, items, alt_min, 3)
+            offered_right += int(case.in_scope and bool(set(offered) & set(case.labels)))
+            continue
+        top = str(items[0]["name"])
+        if top in case.labels:
+            right += 1
+        elif top.startswith("kb_"):
+            offered = topic_alternatives(top, items, alt_min, 2)
+            wrong += int(not set(offered) & set(case.labels))
+    n = len(cases) or 1
+    return {
+        "right": right / n,
+        "confident_wrong": wrong / n,
+        "clarify": clarified / n,
+        "offered": offered_right / max(1, clarified),
+        "threshold": threshold,
+    }
+
+
+def run_compare(real: Path, designs: Sequence[str]) -> int:
+    """Trains the designs on ``data/`` and compares them on the real set at a matched rate.
+
+    Designs: ``tfidf`` (this project's pipeline, ``config.yml``), ``logreg`` (Rasa's
+    LogisticRegressionClassifier on count features), ``diet`` (Rasa's DIET), all trained by
+    ``rasa train nlu`` and parsed by the full pipeline; ``two_stage`` (area, then topic) and
+    ``bank`` (nearest-neighbour example bank) are scikit-learn models trained on the same
+    examples. Every design's own ranking goes through the same decision rule at the clarify
+    rate the shipped pipeline has on the set, with the shipped calibration threshold.
+
+    Args:
+        real: The real-questions file.
+        designs: Which designs to run.
 
     Returns:
         Exit code (0).
     """
-    examples = load_examples(heldout)
+    cases = load_cases(real)
+    texts = [case.text for case in cases]
+    training = training_texts()
+    with CONFIG_FILE.open(encoding="utf-8") as fh:
+        pipeline = yaml.safe_load(fh)["pipeline"]
+    settings = {c["name"].rsplit(".", 1)[-1]: c for c in pipeline}
+    c_value = float(settings["TfidfIntentClassifier"].get("C", 30.0))
+    alt_min = float(settings["AnswerCalibration"].get("alternative_min_confidence", 0.1))
     work = Path(tempfile.mkdtemp(prefix="nlu-compare-"))
+    rankings: Dict[str, List[Ranking]] = {}
+    seconds: Dict[str, float] = {}
     try:
-        results = {}
-        variants = [
-            ("per topic, TF-IDF (config.yml)", None),
-            ("per topic, DIET", False),
-            ("retrieval, DIET+RS", True),
-        ]
-        for index, (title, retrieval) in enumerate(variants):
-            print(f"Training NLU model: {title} ...", flush=True)
-            if retrieval is None:
-                data, config = DATA_DIR, CONFIG_FILE
+        for design in designs:
+            print(f"Training and scoring: {design} ...", flush=True)
+            start = time.monotonic()
+            if design in ("tfidf", "logreg", "diet"):
+                config = CONFIG_FILE
+                if design != "tfidf":
+                    config = work / f"config-{design}.yml"
+                    with config.open("w", encoding="utf-8") as fh:
+                        yaml.safe_dump(variant_config(design), fh, sort_keys=False)
+                model, _ = _train_nlu(config, work, design)
+                seconds[design] = time.monotonic() - start
+                rankings[design] = rasa_rankings(model, texts)
+            elif design == "two_stage":
+                rankings[design] = two_stage_rankings(training, texts, c_value)
+                seconds[design] = time.monotonic() - start
+            elif design == "bank":
+                rankings[design] = example_bank_rankings(training, texts)
+                seconds[design] = time.monotonic() - start
             else:
-                data, config = write_variant(work / f"v{index}", f"v{index}", retrieval)
-            model, secs = _train_nlu(config, data, work, f"v{index}")
-            results[title] = (score(examples, model_predictor(model)), secs)
-        for title, (s, _) in results.items():
-            print_report(title, s, max_misses=10)
-        print("\n=== Summary ===")
-        for title, (s, secs) in results.items():
-            print(
-                f"{title:32s} accuracy {s.accuracy:.3f}  "
-                f"wrong topic answered {s.wrong_answers:3d}  "
-                f"fell back {s.fallbacks:3d}  train {secs:5.0f} s  "
-                f"parse p95 {percentile(s.latencies_ms, 0.95):.1f} ms"
-            )
+                raise ValueError(f"unknown design {design!r}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    reference = "tfidf" if "tfidf" in rankings else next(iter(rankings))
+    threshold = float(settings["FallbackClassifier"].get("threshold", 0.2))
+    rate = sum(1 for r in rankings[reference] if not r or r[0][1] < threshold) / len(cases)
+    print(
+        f"\n=== {real.name}: {len(cases)} cases, matched clarify rate {rate:.3f} "
+        f"(the {reference} design at its threshold {threshold:g}) ==="
+    )
+    print(
+        f"{'design':12s} {'right':>6s} {'conf.wrong':>10s} {'clarify':>7s} {'offered':>7s} "
+        f"{'thresh':>6s} {'train s':>7s}"
+    )
+    for design, ranks in rankings.items():
+        m = matched_decisions(cases, ranks, rate, alt_min)
+        print(
+            f"{design:12s} {m['right']:6.3f} {m['confident_wrong']:10.3f} {m['clarify']:7.3f} "
+            f"{m['offered']:7.2f} {m['threshold']:6.2f} {seconds[design]:7.0f}"
+        )
     return 0
 
 
@@ -957,13 +1245,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("mode", choices=["nlu", "compare"])
+    parser.add_argument("mode", choices=["nlu", "compare", "calibrate"])
     parser.add_argument("--real", type=Path, default=REAL_DEV_FILE)
     parser.add_argument("--heldout", type=Path, default=HELDOUT_FILE)
     parser.add_argument("--min-right", type=float, default=GOALS["min_right"])
     parser.add_argument("--max-confident-wrong", type=float, default=GOALS["max_confident_wrong"])
     parser.add_argument("--min-offered", type=float, default=GOALS["min_offered"])
     parser.add_argument("--min-heldout", type=float, default=GOALS["min_heldout"])
+    parser.add_argument(
+        "--designs",
+        nargs="+",
+        default=["tfidf", "logreg", "two_stage", "bank", "diet"],
+        help="compare: designs to train and score",
+    )
     args = parser.parse_args(argv)
     if args.mode == "nlu":
         goals = {
@@ -973,7 +1267,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "min_heldout": args.min_heldout,
         }
         return run_nlu(args.real, args.heldout, goals)
-    return run_compare(args.heldout)
+    if args.mode == "calibrate":
+        return run_calibrate()
+    return run_compare(args.real, args.designs)
 
 
 if __name__ == "__main__":

@@ -165,3 +165,100 @@ class VocabularyGate(GraphComponent):
             message.set(INTENT, fallback, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
+
+
+# --- calibrated answers: "did you mean" runner-ups -------------------------------------------
+
+#: Parse-result key holding the intents offered next to an answer or in a clarification.
+ALTERNATIVES_KEY = "alternatives"
+TOPIC_PREFIX = "kb_"
+
+
+def topic_alternatives(
+    intent: str | None,
+    ranking: Iterable[Dict[str, Any]],
+    min_confidence: float,
+    limit: int,
+) -> List[str]:
+    """The topic intents to offer as "did you mean" buttons.
+
+    For an answered topic: the next topics of the ranking whose confidence is at least
+    ``min_confidence`` (a close or middling runner-up). For a clarification
+    (``nlu_fallback``): the best ``limit`` topics whatever their confidence.
+
+    Args:
+        intent: The message's intent.
+        ranking: The intent ranking, best first (may include ``nlu_fallback``).
+        min_confidence: Smallest confidence of a runner-up offered next to an answer.
+        limit: Most topics offered.
+
+    Returns:
+        Topic intent names, best first (empty for non-topic intents).
+    """
+    clarifying = intent == FALLBACK_INTENT
+    if not clarifying and not (intent or "").startswith(TOPIC_PREFIX):
+        return []
+    offered: List[str] = []
+    for item in ranking:
+        name = str(item.get("name") or "")
+        if not name.startswith(TOPIC_PREFIX) or name == intent or name in offered:
+            continue
+        if not clarifying and float(item.get("confidence") or 0.0) < min_confidence:
+            break
+        offered.append(name)
+        if len(offered) == limit:
+            break
+    return offered
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class AnswerCalibration(GraphComponent):
+    """Adds the "did you mean" topics to every parse (``message["alternatives"]``).
+
+    A knowledge-base answer whose runner-up topic is close or whose own confidence is middling
+    is still given, and the runner-ups are offered as buttons next to it; a clarification offers
+    the likeliest topics. ``action_answer_topic`` and ``action_clarify`` render them. The
+    threshold is chosen by cross-validation on the training data
+    (``python -m clinicbot.evaluate calibrate``), never on an evaluation set.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """Default configuration (see ``topic_alternatives``)."""
+        return {"alternative_min_confidence": 0.1, "max_alternatives": 2, "clarify_topics": 3}
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        """Creates the component."""
+        self.config = config
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> AnswerCalibration:
+        """Creates the component (nothing to train)."""
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Sets ``alternatives`` on every message.
+
+        Args:
+            messages: Parsed messages.
+
+        Returns:
+            The same messages.
+        """
+        for message in messages:
+            intent = (message.get(INTENT) or {}).get("name")
+            clarifying = intent == FALLBACK_INTENT
+            offered = topic_alternatives(
+                intent,
+                message.get(INTENT_RANKING_KEY) or [],
+                float(self.config["alternative_min_confidence"]),
+                int(self.config["clarify_topics" if clarifying else "max_alternatives"]),
+            )
+            message.set(ALTERNATIVES_KEY, offered, add_to_output=True)
+        return messages

@@ -141,3 +141,95 @@ async def test_eligibility_answers_offer_the_prescreen_others_do_not(make_tracke
         dispatcher, _ = await _run({"intent": intent}, make_tracker, domain)
         payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
         assert ("/start_screening" in payloads) is offered, intent
+
+
+async def test_middling_answer_offers_runner_ups_first_with_did_you_mean(
+    make_tracker, domain
+) -> None:
+    tracker = make_tracker(intent="kb_safety_side_effects", text="is spravato safe")
+    tracker.latest_message["alternatives"] = [
+        "kb_mechanism_esketamine_vs_ketamine",
+        "kb_safety_side_effects",  # the answered topic itself is never offered again
+        "not_an_intent",
+    ]
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerTopic().run(dispatcher, tracker, domain)
+    kb = default_knowledge_base()
+    [message] = dispatcher.messages
+    assert message["custom"]["kb_id"] == "safety.side_effects"
+    assert message["custom"]["alternatives"] == ["mechanism.esketamine_vs_ketamine"]
+    assert message["buttons"][0]["payload"] == "/kb_mechanism_esketamine_vs_ketamine"
+    assert kb.message("did_you_mean") in message["text"]
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert len(payloads) == len(set(payloads)), "no button twice"
+
+
+async def test_confident_answer_has_no_did_you_mean(make_tracker, domain) -> None:
+    tracker = make_tracker(intent="kb_safety_side_effects", text="side effects?")
+    tracker.latest_message["alternatives"] = []
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerTopic().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["custom"]["alternatives"] == []
+    assert default_knowledge_base().message("did_you_mean") not in message["text"]
+
+
+async def test_sms_answer_stays_short_without_alternatives(make_tracker, domain) -> None:
+    tracker = make_tracker(intent="kb_safety_side_effects", text="is it safe", channel="twilio")
+    tracker.latest_message["alternatives"] = ["kb_safety_long_term_risks"]
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerTopic().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert not message["buttons"]
+    assert default_knowledge_base().message("did_you_mean") not in message["text"]
+
+
+async def test_clarification_offers_the_nlu_choice_and_reports_it(make_tracker, domain) -> None:
+    from actions.clarify import ActionClarify
+
+    tracker = make_tracker(
+        intent="nlu_fallback",
+        text="what about the spray thing",
+        ranking=[
+            {"name": "nlu_fallback", "confidence": 0.3},
+            {"name": "kb_logistics_booking", "confidence": 0.2},
+        ],
+    )
+    tracker.latest_message["alternatives"] = [
+        "kb_mechanism_esketamine_vs_ketamine",
+        "kb_process_routes",
+    ]
+    dispatcher = CollectingDispatcher()
+    await ActionClarify().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["custom"]["kind"] == "clarify"
+    assert message["custom"]["alternatives"] == [
+        "mechanism.esketamine_vs_ketamine",
+        "process.routes",
+    ]
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert payloads == [
+        "/kb_mechanism_esketamine_vs_ketamine",
+        "/kb_process_routes",
+        "/request_human",
+    ]
+
+
+async def test_clarification_without_alternatives_falls_back_to_the_ranking(
+    make_tracker, domain
+) -> None:
+    from actions.clarify import ActionClarify
+
+    tracker = make_tracker(
+        intent="nlu_fallback",
+        text="hmm",
+        ranking=[
+            {"name": "nlu_fallback", "confidence": 0.3},
+            {"name": "kb_logistics_booking", "confidence": 0.2},
+        ],
+    )
+    dispatcher = CollectingDispatcher()
+    await ActionClarify().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["buttons"][0]["payload"] == "/kb_logistics_booking"
+    assert message["custom"]["alternatives"] == ["logistics.booking"]

@@ -55,3 +55,70 @@ def test_untrained_gate_does_nothing(tmp_path) -> None:
     )
     [message] = gate.process([_message("xyzzy plugh")])
     assert message.get("intent")["name"] == "kb_safety_side_effects"
+
+
+def _ranked(*pairs: tuple) -> list:
+    return [{"name": n, "confidence": c} for n, c in pairs]
+
+
+def test_alternatives_offer_close_runner_ups_of_an_answer_only() -> None:
+    from clinicbot.nlu_gate import topic_alternatives
+
+    ranking = _ranked(
+        ("kb_safety_side_effects", 0.5),
+        ("out_of_scope", 0.2),
+        ("kb_safety_long_term_risks", 0.15),
+        ("kb_safety_monitoring", 0.12),
+        ("kb_process_routes", 0.05),
+    )
+    top = "kb_safety_side_effects"
+    assert topic_alternatives(top, ranking, 0.1, 2) == [
+        "kb_safety_long_term_risks",
+        "kb_safety_monitoring",
+    ]
+    assert topic_alternatives(top, ranking, 0.13, 2) == ["kb_safety_long_term_risks"]
+    assert topic_alternatives(top, ranking, 0.1, 1) == ["kb_safety_long_term_risks"]
+    confident = _ranked((top, 0.97), ("kb_safety_monitoring", 0.01))
+    assert topic_alternatives(top, confident, 0.1, 2) == []
+    # Not a topic: nothing to offer.
+    assert topic_alternatives("greet", ranking, 0.0, 2) == []
+
+
+def test_alternatives_of_a_clarification_are_the_best_topics_whatever_their_confidence() -> None:
+    from clinicbot.nlu_gate import topic_alternatives
+
+    ranking = _ranked(
+        ("nlu_fallback", 0.3),
+        ("kb_logistics_booking", 0.12),
+        ("greet", 0.1),
+        ("kb_logistics_hours_location", 0.02),
+        ("kb_logistics_cost_insurance", 0.01),
+        ("kb_process_routes", 0.005),
+    )
+    assert topic_alternatives("nlu_fallback", ranking, 0.1, 3) == [
+        "kb_logistics_booking",
+        "kb_logistics_hours_location",
+        "kb_logistics_cost_insurance",
+    ]
+
+
+def test_answer_calibration_sets_alternatives_on_every_message(tmp_path) -> None:
+    from clinicbot.nlu_gate import ALTERNATIVES_KEY, AnswerCalibration
+
+    component = AnswerCalibration.create(
+        AnswerCalibration.get_default_config(),
+        LocalModelStorage(tmp_path),
+        Resource("calibration"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+    middling = Message(data={"text": "is spravato safe"})
+    middling.set("intent", {"name": "kb_safety_side_effects", "confidence": 0.4})
+    middling.set(
+        "intent_ranking",
+        _ranked(("kb_safety_side_effects", 0.4), ("kb_mechanism_esketamine_vs_ketamine", 0.35)),
+    )
+    smalltalk = _message("hello", intent="greet")
+    component.process([middling, smalltalk])
+    assert middling.get(ALTERNATIVES_KEY) == ["kb_mechanism_esketamine_vs_ketamine"]
+    assert smalltalk.get(ALTERNATIVES_KEY) == []
+    assert ALTERNATIVES_KEY in middling.as_dict(only_output_properties=True)
