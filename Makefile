@@ -22,7 +22,7 @@ PY_SOURCES := actions clinicbot tests scripts
 
 .PHONY: help install spacy validate-kb review-sheet validate train run test lint typecheck unit \
         conversation-tests evaluate evaluate-nlu evaluate-safety compare-nlu bench e2e \
-        create-staff clean
+        create-staff cluster bench-load clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,6 +48,10 @@ install: $(VENV)/.installed ## Set up everything on a fresh machine (venv, packa
 	  if [ "$$(id -u)" = 0 ]; then echo "==> Installing Debian's nginx (reverse proxy, deploy/nginx/) ..."; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
 	  else echo "NOTE: the proxy test needs Debian's nginx: sudo apt-get install nginx"; fi; fi
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ ! -x /usr/bin/redis-server ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "==> Installing Debian's postgresql and redis-server (make cluster, PostgreSQL tests) ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null; \
+	  else echo "NOTE: make cluster needs Debian's postgresql and redis-server: sudo apt-get install postgresql redis-server"; fi; fi
 	@echo "==> Installed. Next: make run (serve) or make test."
 
 spacy: ## Build the project's spaCy pipeline from knowledge/lexicon.yml (offline)
@@ -68,6 +72,10 @@ train: spacy ## Train a model unless one matches the current data/domain/config
 run: install ## Train if needed, then serve Rasa (5005), actions (5055) and web (8080) until Ctrl-C
 	@mkdir -p var
 	$(PY) -m clinicbot.run
+
+cluster: install ## Production topology on one machine: PostgreSQL, Redis, RASA_REPLICAS Rasa servers, nginx on PROXY_PORT (8000)
+	@mkdir -p var
+	$(PY) -m clinicbot.cluster
 
 lint: ## ruff (lint + Google docstrings)
 	$(VENV)/bin/ruff check $(PY_SOURCES)

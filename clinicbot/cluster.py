@@ -1,0 +1,774 @@
+"""``make cluster``: the production topology on one machine, in the foreground like ``make run``.
+
+Starts, from Debian's packages and the project's own services, each as a child of one
+:class:`clinicbot.supervisor.Supervisor` (a child that exits is restarted, the others keep
+serving; Ctrl-C stops everything in reverse order):
+
+* PostgreSQL (``CLUSTER_PG_PORT``, default 5440) holding Rasa's tracker store (database
+  ``tracker``) and the clinic database (``clinic``);
+* Redis (``CLUSTER_REDIS_PORT``, default 6380) as Rasa's lock store, with a password;
+* ``RASA_REPLICAS`` Rasa servers (default 2) on ``RASA_PORT``, ``RASA_PORT+1``, ...;
+* the action server (``ACTION_PORT``) and the web server (``WEB_PORT``);
+* nginx on ``PROXY_PORT`` (default 8000) with the repository's public allowlist
+  (``deploy/nginx/public-locations.conf``) and the REST webhook, plus an internal loopback
+  listener on ``PROXY_API_PORT`` (default ``PROXY_PORT+1``) through which the web server reaches
+  Rasa's HTTP API on any replica.
+
+Balancing: socket.io (widget) and Twilio go to the upstream ``clinicbot_rasa`` with
+``hash $remote_addr consistent``: socket.io's long-polling transport must reach the replica
+that holds its session id, and the session id is chosen by that replica after the first
+request, so it cannot be hashed on; the client address is known from the first request on.
+The REST webhook carries its whole turn in one request (tracker in PostgreSQL, Redis lock per
+conversation), so it goes to ``clinicbot_rasa_any`` with ``least_conn``. A replica that refuses
+connections or times out on connect is skipped (``proxy_next_upstream error timeout``); a
+POST already sent to a replica that then dies is not sent again (nginx's rule for
+non-idempotent requests: the turn may have been processed), the client gets 502 and may retry.
+
+Everything lives under ``CLUSTER_DIR`` (default ``var/cluster/``), created on first start:
+PostgreSQL's data, Redis' directory, the generated nginx and endpoint files, logs and
+``secrets.json`` (generated passwords, ``rw-------``). Running as root, PostgreSQL runs as the
+``postgres`` user (initdb refuses root) and ``var/``, ``var/cluster/`` become ``rwx--x--x``
+(traversable, not listable) so it reaches its own directory.
+
+Local mode: everything listens on 127.0.0.1, so the generated endpoint file is
+``endpoints.production.yml`` with ``sslmode: disable`` and Redis without TLS (the password
+stays). ``CLUSTER_TLS=1`` keeps the production file's TLS settings unchanged (for PostgreSQL and
+Redis set up with certificates). The production file itself is never changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Sequence
+
+import yaml
+
+from clinicbot.paths import REPO_ROOT, VAR_DIR
+from clinicbot.run import (
+    ensure_model,
+    ensure_spacy,
+    restrict_file_permissions,
+    service_commands,
+    service_env,
+    wait_healthy,
+)
+from clinicbot.settings import load_settings
+from clinicbot.supervisor import RestartPolicy, ServiceSpec, Supervisor
+
+logger = logging.getLogger(__name__)
+
+DEPLOY_NGINX = REPO_ROOT / "deploy" / "nginx"
+PRODUCTION_ENDPOINTS = REPO_ROOT / "endpoints.production.yml"
+#: PostgreSQL role owning both databases, and the databases' names.
+PG_USER = "clinic"
+TRACKER_DATABASE = "tracker"
+CLINIC_DATABASE = "clinic"
+#: Unprivileged account PostgreSQL runs as when ``make cluster`` runs as root.
+PG_SYSTEM_USER = "postgres"
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Where and how the cluster runs (from environment variables).
+
+    Attributes:
+        root: Data directory (``CLUSTER_DIR``).
+        replicas: Number of Rasa servers (``RASA_REPLICAS``).
+        rasa_port: Port of the first replica (``RASA_PORT``); the others follow.
+        proxy_port: nginx's public listener (``PROXY_PORT``).
+        proxy_api_port: nginx's internal listener for Rasa's HTTP API (``PROXY_API_PORT``).
+        pg_port: PostgreSQL's port (``CLUSTER_PG_PORT``).
+        redis_port: Redis' port (``CLUSTER_REDIS_PORT``).
+        proxy_rate: Requests per second per client address at the proxy (``PROXY_RATE``).
+        tls: Keep the production file's TLS settings (``CLUSTER_TLS``).
+    """
+
+    root: Path
+    replicas: int = 2
+    rasa_port: int = 5005
+    proxy_port: int = 8000
+    proxy_api_port: int = 8001
+    pg_port: int = 5440
+    redis_port: int = 6380
+    proxy_rate: int = 10
+    tls: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ClusterConfig:
+        """Reads the configuration.
+
+        Args:
+            env: Environment variables.
+
+        Returns:
+            The configuration.
+
+        Raises:
+            ValueError: For fewer than one replica.
+        """
+        proxy_port = int(env.get("PROXY_PORT", "8000"))
+        replicas = int(env.get("RASA_REPLICAS", "2"))
+        if replicas < 1:
+            raise ValueError("RASA_REPLICAS must be at least 1")
+        return cls(
+            root=Path(env.get("CLUSTER_DIR") or VAR_DIR / "cluster").resolve(),
+            replicas=replicas,
+            rasa_port=load_settings(env).rasa_port,
+            proxy_port=proxy_port,
+            proxy_api_port=int(env.get("PROXY_API_PORT", str(proxy_port + 1))),
+            pg_port=int(env.get("CLUSTER_PG_PORT", "5440")),
+            redis_port=int(env.get("CLUSTER_REDIS_PORT", "6380")),
+            proxy_rate=int(env.get("PROXY_RATE", "10")),
+            tls=_flag(env.get("CLUSTER_TLS")),
+        )
+
+    @property
+    def replica_ports(self) -> List[int]:
+        """Ports of the Rasa replicas."""
+        return [self.rasa_port + i for i in range(self.replicas)]
+
+    def path(self, *parts: str) -> Path:
+        """A path inside the data directory."""
+        return self.root.joinpath(*parts)
+
+
+# ---------------------------------------------------------------------------------- PostgreSQL
+
+
+def pg_bindir() -> Path:
+    """Directory of Debian's PostgreSQL server binaries (the newest installed version).
+
+    Returns:
+        For example ``/usr/lib/postgresql/15/bin``.
+
+    Raises:
+        FileNotFoundError: If PostgreSQL is not installed.
+    """
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
+    if not found:
+        raise FileNotFoundError(
+            "PostgreSQL is missing: make install installs it as root (apt-get install postgresql)"
+        )
+    return found[-1].parent
+
+
+def as_service_user(command: Sequence[str]) -> List[str]:
+    """Wraps a command so that it runs as ``postgres`` when this process is root.
+
+    ``setpriv`` replaces itself with the command (no extra process between the supervisor and
+    PostgreSQL, so signals reach it directly).
+
+    Args:
+        command: The command line.
+
+    Returns:
+        The command line to run.
+    """
+    if os.geteuid() != 0:
+        return list(command)
+    return [
+        "setpriv",
+        f"--reuid={PG_SYSTEM_USER}",
+        f"--regid={PG_SYSTEM_USER}",
+        "--init-groups",
+        "--",
+        *command,
+    ]
+
+
+def _give_to_service_user(path: Path) -> None:
+    if os.geteuid() == 0:
+        shutil.chown(path, PG_SYSTEM_USER, PG_SYSTEM_USER)
+
+
+def init_postgres(datadir: Path, password: str) -> bool:
+    """Creates a PostgreSQL data directory unless it exists.
+
+    The superuser is :data:`PG_USER` with ``password`` (scram-sha-256 over TCP); local socket
+    connections need the same operating-system user (peer).
+
+    Args:
+        datadir: The data directory.
+        password: Password of :data:`PG_USER`.
+
+    Returns:
+        True if it was created now.
+    """
+    if (datadir / "PG_VERSION").exists():
+        return False
+    datadir.mkdir(parents=True, exist_ok=True)
+    datadir.chmod(0o700)
+    _give_to_service_user(datadir)
+    pwfile = datadir.parent / f".{datadir.name}.pw"
+    pwfile.write_text(password + "\n", encoding="utf-8")
+    pwfile.chmod(0o600)
+    _give_to_service_user(pwfile)
+    try:
+        subprocess.run(
+            as_service_user(
+                [
+                    str(pg_bindir() / "initdb"),
+                    "-D",
+                    str(datadir),
+                    "-U",
+                    PG_USER,
+                    f"--pwfile={pwfile}",
+                    "--auth-host=scram-sha-256",
+                    "--auth-local=peer",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    finally:
+        pwfile.unlink(missing_ok=True)
+    return True
+
+
+def postgres_command(datadir: Path, port: int, socket_dir: Path) -> List[str]:
+    """Command line running PostgreSQL in the foreground on 127.0.0.1.
+
+    Args:
+        datadir: Its data directory.
+        port: TCP port.
+        socket_dir: Directory of its Unix socket.
+
+    Returns:
+        The command line.
+    """
+    return as_service_user(
+        [
+            str(pg_bindir() / "postgres"),
+            "-D",
+            str(datadir),
+            "-p",
+            str(port),
+            "-k",
+            str(socket_dir),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "max_connections=300",
+            "-c",
+            "logging_collector=off",
+        ]
+    )
+
+
+def wait_postgres(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> bool:
+    """Waits until PostgreSQL accepts connections at a URL.
+
+    Args:
+        url: SQLAlchemy-style URL (``postgresql+psycopg2://user:pw@host:port/db``).
+        timeout: Seconds to wait.
+        proc: The server process (stop waiting if it exits).
+
+    Returns:
+        True when it answered in time.
+    """
+    import psycopg2
+
+    dsn = url.replace("postgresql+psycopg2://", "postgresql://")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            psycopg2.connect(dsn, connect_timeout=2).close()
+            return True
+        except psycopg2.OperationalError:
+            time.sleep(0.3)
+    return False
+
+
+def create_databases(admin_url: str, names: Sequence[str]) -> None:
+    """Creates databases that do not exist yet.
+
+    Args:
+        admin_url: URL of an existing database, as a superuser.
+        names: Database names (plain identifiers).
+
+    Raises:
+        ValueError: For a name that is not a plain identifier.
+    """
+    import psycopg2
+
+    conn = psycopg2.connect(admin_url.replace("postgresql+psycopg2://", "postgresql://"))
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for name in names:
+                if not name.replace("_", "").isalnum():
+                    raise ValueError(f"not a plain database name: {name!r}")
+                cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+                if cur.fetchone() is None:
+                    cur.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
+
+
+def pg_url(port: int, password: str, database: str) -> str:
+    """SQLAlchemy URL of a database on the cluster's PostgreSQL."""
+    return f"postgresql+psycopg2://{PG_USER}:{password}@127.0.0.1:{port}/{database}"
+
+
+# ------------------------------------------------------------------------------------- Redis
+
+
+def redis_command(conf: Path) -> List[str]:
+    """Command line of Redis with the generated configuration file."""
+    return [shutil.which("redis-server") or "/usr/bin/redis-server", str(conf)]
+
+
+def write_redis_conf(cfg: ClusterConfig, password: str) -> Path:
+    """Writes Redis' configuration (loopback, password, no persistence: locks are transient).
+
+    Args:
+        cfg: The cluster configuration.
+        password: ``requirepass``.
+
+    Returns:
+        Path of the file (``rw-------``: it holds the password).
+    """
+    directory = cfg.path("redis")
+    directory.mkdir(parents=True, exist_ok=True)
+    conf = directory / "redis.conf"
+    conf.write_text(
+        "\n".join(
+            [
+                "bind 127.0.0.1",
+                f"port {cfg.redis_port}",
+                "protected-mode yes",
+                "daemonize no",
+                f"dir {directory}",
+                'save ""',
+                "appendonly no",
+                f"requirepass {password}",
+                "loglevel warning",
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    conf.chmod(0o600)
+    return conf
+
+
+def wait_redis(port: int, password: str, timeout: float) -> bool:
+    """Waits until Redis answers PING with the password."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port, password=password, socket_timeout=2)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if client.ping():
+                return True
+        except redis.RedisError:
+            time.sleep(0.3)
+    return False
+
+
+# ------------------------------------------------------------------------------------- nginx
+
+
+def nginx_conf(cfg: ClusterConfig, web_port: int) -> str:
+    """The cluster's nginx configuration (built on ``deploy/nginx/``).
+
+    Args:
+        cfg: The cluster configuration.
+        web_port: The web server's port.
+
+    Returns:
+        The file's text.
+    """
+    tmp = cfg.path("nginx")
+    replicas = "\n".join(
+        f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;"
+        for port in cfg.replica_ports
+    )
+    return f"""# Generated by clinicbot/cluster.py on every start: edit the code, not this file.
+worker_processes auto;
+daemon off;
+pid {tmp / "nginx.pid"};
+error_log {cfg.path("logs", "nginx-error.log")} warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    server_tokens off;
+    client_body_temp_path {tmp / "body"};
+    proxy_temp_path {tmp / "proxy"};
+    fastcgi_temp_path {tmp / "fastcgi"};
+    uwsgi_temp_path {tmp / "uwsgi"};
+    scgi_temp_path {tmp / "scgi"};
+
+    # socket.io (widget) and Twilio: affinity by client address (socket.io's polling
+    # transport must come back to the replica holding its session).
+    upstream clinicbot_rasa {{
+        hash $remote_addr consistent;
+{replicas}
+    }}
+    # REST webhook and Rasa's HTTP API: any replica (tracker in PostgreSQL, Redis lock).
+    upstream clinicbot_rasa_any {{
+        least_conn;
+{replicas}
+        keepalive 32;
+    }}
+    upstream clinicbot_web {{ server 127.0.0.1:{web_port}; keepalive 16; }}
+
+    map $http_upgrade $clinicbot_connection_upgrade {{
+        default upgrade;
+        ''      close;
+    }}
+    limit_req_zone $binary_remote_addr zone=clinicbot_public:10m rate={cfg.proxy_rate}r/s;
+    limit_req_zone $binary_remote_addr zone=clinicbot_console:10m rate=5r/s;
+    limit_req_status 429;
+
+    # A replica that refuses or times out on connect is skipped; a POST already sent is not
+    # sent again (nginx never retries non-idempotent requests that reached an upstream).
+    proxy_next_upstream error timeout;
+    proxy_next_upstream_tries 2;
+    proxy_next_upstream_timeout 10s;
+    proxy_connect_timeout 2s;
+
+    server {{
+        listen 127.0.0.1:{cfg.proxy_port};
+        include {DEPLOY_NGINX / "public-locations.conf"};
+        include {tmp / "rest-webhook.conf"};
+    }}
+
+    # Internal, loopback only: the web server reaches Rasa's HTTP API (token-protected).
+    server {{
+        listen 127.0.0.1:{cfg.proxy_api_port};
+        client_max_body_size 1m;
+        location / {{
+            proxy_pass http://clinicbot_rasa_any;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }}
+    }}
+}}
+"""
+
+
+def rest_webhook_conf() -> str:
+    """``deploy/nginx/rest-webhook.conf`` sent to the any-replica upstream (keep-alive on).
+
+    Raises:
+        RuntimeError: If the shipped file no longer proxies to ``clinicbot_rasa``.
+    """
+    text = (DEPLOY_NGINX / "rest-webhook.conf").read_text(encoding="utf-8")
+    old = "proxy_pass http://clinicbot_rasa;"
+    if old not in text:
+        raise RuntimeError("deploy/nginx/rest-webhook.conf no longer proxies to clinicbot_rasa")
+    new = (
+        "proxy_pass http://clinicbot_rasa_any;\n"
+        "    proxy_http_version 1.1;\n"
+        '    proxy_set_header Connection "";'
+    )
+    return text.replace(old, new)
+
+
+def write_nginx_conf(cfg: ClusterConfig, web_port: int) -> Path:
+    """Writes the nginx files under ``<cluster>/nginx/`` and returns the main one."""
+    directory = cfg.path("nginx")
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "rest-webhook.conf").write_text(rest_webhook_conf(), encoding="utf-8")
+    conf = directory / "nginx.conf"
+    conf.write_text(nginx_conf(cfg, web_port), encoding="utf-8")
+    return conf
+
+
+def nginx_command(conf: Path) -> List[str]:
+    """Command line of nginx in the foreground with a configuration file."""
+    return [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf), "-e", "stderr"]
+
+
+# --------------------------------------------------------------------------------- endpoints
+
+
+def cluster_endpoints(tls: bool) -> Dict[str, Any]:
+    """``endpoints.production.yml``, in local mode without TLS to PostgreSQL and Redis.
+
+    Args:
+        tls: Keep the production TLS settings unchanged.
+
+    Returns:
+        The endpoint configuration (``${VARS}`` kept for Rasa to expand).
+    """
+    data = yaml.safe_load(PRODUCTION_ENDPOINTS.read_text(encoding="utf-8"))
+    if not tls:
+        data["tracker_store"].setdefault("query", {})["sslmode"] = "disable"
+        data["lock_store"]["use_ssl"] = False
+    return dict(data)
+
+
+# ------------------------------------------------------------------------------------- setup
+
+
+def load_secrets(cfg: ClusterConfig) -> Dict[str, str]:
+    """The cluster's generated passwords (created on first start, ``rw-------``)."""
+    path = cfg.path("secrets.json")
+    if path.exists():
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    values = {"pg_password": secrets.token_hex(24), "redis_password": secrets.token_hex(24)}
+    path.write_text(json.dumps(values), encoding="utf-8")
+    path.chmod(0o600)
+    return values
+
+
+def prepare(cfg: ClusterConfig, base_env: Mapping[str, str] | None = None) -> Dict[str, str]:
+    """Creates the data directory, files and the services' environment.
+
+    Args:
+        cfg: The cluster configuration.
+        base_env: Starting environment (default ``os.environ``).
+
+    Returns:
+        The services' environment (ports, URLs, passwords, endpoint file).
+    """
+    os.umask(0o077)
+    cfg.root.mkdir(parents=True, exist_ok=True)
+    for name in ("logs", "run", "nginx"):
+        cfg.path(name).mkdir(exist_ok=True)
+    if os.geteuid() == 0:
+        # PostgreSQL runs as `postgres`: it must traverse (not list) the directories above.
+        for directory in {cfg.root, cfg.root.parent}:
+            if directory != Path("/") and directory.stat().st_uid == 0:
+                directory.chmod(0o711)
+        _give_to_service_user(cfg.path("run"))
+    pw = load_secrets(cfg)
+    init_postgres(cfg.path("postgres"), pw["pg_password"])
+    endpoints = cfg.path("endpoints.yml")
+    endpoints.write_text(
+        "# Generated by clinicbot/cluster.py from endpoints.production.yml.\n"
+        + yaml.safe_dump(cluster_endpoints(cfg.tls), sort_keys=False),
+        encoding="utf-8",
+    )
+    env = dict(os.environ if base_env is None else base_env)
+    env.update(
+        {
+            "RASA_PORT": str(cfg.rasa_port),
+            "RASA_ENDPOINTS": str(endpoints),
+            "TRACKER_HOST": "127.0.0.1",
+            "TRACKER_PORT": str(cfg.pg_port),
+            "TRACKER_DB": TRACKER_DATABASE,
+            "TRACKER_USER": PG_USER,
+            "TRACKER_PASSWORD": pw["pg_password"],
+            "REDIS_HOST": "127.0.0.1",
+            "REDIS_PORT": str(cfg.redis_port),
+            "REDIS_PASSWORD": pw["redis_password"],
+            "CLINIC_DB_URL": pg_url(cfg.pg_port, pw["pg_password"], CLINIC_DATABASE),
+            # The web server reaches Rasa's API through the proxy's internal listener.
+            "RASA_URL": f"http://127.0.0.1:{cfg.proxy_api_port}",
+            "TRUSTED_PROXIES": "1",
+        }
+    )
+    env.setdefault("PUBLIC_RASA_URL", f"http://localhost:{cfg.proxy_port}")
+    env.setdefault(
+        "WIDGET_ORIGINS", f"http://localhost:{cfg.proxy_port},http://127.0.0.1:{cfg.proxy_port}"
+    )
+    env = service_env(env)
+    write_redis_conf(cfg, pw["redis_password"])
+    write_nginx_conf(cfg, load_settings(env).web_port)
+    return env
+
+
+def cluster_services(cfg: ClusterConfig, model: Path, env: Dict[str, str]) -> List[ServiceSpec]:
+    """Every service of the cluster, in start order.
+
+    Args:
+        cfg: The cluster configuration.
+        model: Model archive for the Rasa replicas.
+        env: The services' environment from :func:`prepare`.
+
+    Returns:
+        The service specifications (``postgres``, ``redis``, ``actions``, ``rasa-0``, ...,
+        ``web``, ``nginx``).
+    """
+    logs = cfg.path("logs")
+
+    def spec(name: str, command: Sequence[str], service_env: Dict[str, str]) -> ServiceSpec:
+        log = logs / f"{name}.log"
+        return ServiceSpec(name, command, env=service_env, cwd=REPO_ROOT, log_path=log)
+
+    commands = service_commands(model, env)
+    specs = [
+        spec(
+            "postgres",
+            postgres_command(cfg.path("postgres"), cfg.pg_port, cfg.path("run")),
+            env,
+        ),
+        spec("redis", redis_command(cfg.path("redis", "redis.conf")), env),
+        spec("actions", commands["actions"], env),
+    ]
+    for i, port in enumerate(cfg.replica_ports):
+        replica_env = dict(env, RASA_PORT=str(port))
+        specs.append(spec(f"rasa-{i}", service_commands(model, replica_env)["rasa"], replica_env))
+    specs.append(spec("web", commands["web"], env))
+    specs.append(spec("nginx", nginx_command(cfg.path("nginx", "nginx.conf")), env))
+    return specs
+
+
+class Cluster:
+    """The cluster's services under one supervisor.
+
+    Args:
+        cfg: The cluster configuration.
+        model: Model archive.
+        env: The services' environment from :func:`prepare`.
+    """
+
+    def __init__(self, cfg: ClusterConfig, model: Path, env: Dict[str, str]) -> None:
+        """Prepares, without starting anything."""
+        self.cfg = cfg
+        self.env = env
+        s = load_settings(env)
+        self.supervisor = Supervisor(
+            cluster_services(cfg, model, env),
+            RestartPolicy(
+                initial_delay=s.restart_initial_delay,
+                max_delay=s.restart_max_delay,
+                reset_after=s.restart_reset_after,
+            ),
+        )
+
+    def _wait(self, name: str, ok: bool) -> None:
+        if not ok:
+            self.stop()
+            log = self.cfg.path("logs", f"{name}.log")
+            raise RuntimeError(f"{name} did not become ready; see {log}")
+
+    def start(self, timeout: float = 300) -> None:
+        """Starts everything in order and waits until each service is ready.
+
+        Args:
+            timeout: Seconds to wait for each service.
+
+        Raises:
+            RuntimeError: If a service does not become ready.
+        """
+        env, cfg, sup = self.env, self.cfg, self.supervisor
+        s = load_settings(env)
+        admin = pg_url(cfg.pg_port, env["TRACKER_PASSWORD"], "postgres")
+        sup.start(["postgres"])
+        print("  waiting for postgres ...", flush=True)
+        self._wait("postgres", wait_postgres(admin, timeout, sup.procs.get("postgres")))
+        create_databases(admin, [TRACKER_DATABASE, CLINIC_DATABASE])
+        subprocess.run(
+            [sys.executable, "-m", "clinicbot.console", "migrate"],
+            check=True,
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        sup.start(["redis"])
+        print("  waiting for redis ...", flush=True)
+        self._wait("redis", wait_redis(cfg.redis_port, env["REDIS_PASSWORD"], timeout))
+        replicas = [f"rasa-{i}" for i in range(cfg.replicas)]
+        sup.start(["actions", *replicas, "web"])
+        waits = {"actions": f"http://127.0.0.1:{s.action_port}/health"}
+        for name, port in zip(replicas, cfg.replica_ports, strict=True):
+            waits[name] = f"http://127.0.0.1:{port}/"
+        waits["web"] = f"http://127.0.0.1:{s.web_port}/health"
+        for name, url in waits.items():
+            print(f"  waiting for {name} ({url}) ...", flush=True)
+            self._wait(name, wait_healthy(url, timeout, sup.procs.get(name)))
+        sup.start(["nginx"])
+        print("  waiting for nginx ...", flush=True)
+        self._wait("nginx", _wait_port(cfg.proxy_port, 30, sup.procs.get("nginx")))
+
+    def stop(self) -> None:
+        """Stops every service (reverse start order: nginx first, PostgreSQL last)."""
+        self.supervisor.stop()
+
+
+def _wait_port(port: int, timeout: float, proc: subprocess.Popen[bytes] | None) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line of ``make cluster``.
+
+    Args:
+        argv: Arguments.
+
+    Returns:
+        Exit code.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, help="serve this model archive (default: current)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    base = service_env()
+    restrict_file_permissions(base)
+    cfg = ClusterConfig.from_env(base)
+    if args.model:
+        ensure_spacy()
+        model = args.model.resolve()
+        if not model.is_file():
+            parser.error(f"no model archive at {model}")
+    else:
+        model = ensure_model(base)
+    env = prepare(cfg, base)
+    cluster = Cluster(cfg, model, env)
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        cluster.start()
+        s = load_settings(env)
+        print(
+            f"\nCluster serving ({cfg.replicas} Rasa replicas; data in {cfg.root}; Ctrl-C stops):\n"
+            f"  proxy (widget, REST webhook)  http://localhost:{cfg.proxy_port}/\n"
+            f"  staff console                 http://localhost:{s.web_port}/console/\n"
+            f"  Rasa replicas                 {', '.join(map(str, cfg.replica_ports))}\n"
+            f"  PostgreSQL, Redis             127.0.0.1:{cfg.pg_port}, 127.0.0.1:{cfg.redis_port}\n"
+            "READY\n",
+            flush=True,
+        )
+        cluster.supervisor.run(lambda: stopping)
+    finally:
+        print("Stopping the cluster ...", flush=True)
+        cluster.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
