@@ -32,13 +32,13 @@ Index("ix_events_sender_id", events.c.sender_id)
 
 TOPICS = (
     "safety.side_effects",
-    "logistics.cost",
-    "process.first_visit",
-    "eligibility.who_is_a_candidate",
+    "logistics.cost_insurance",
+    "process.what_to_expect",
+    "eligibility.who_is_candidate",
     "mechanism.how_it_works",
-    "logistics.insurance",
-    "process.after_session",
-    "safety.addiction_risk",
+    "logistics.booking",
+    "safety.recovery_after_session",
+    "safety.addiction_abuse",
 )
 _PHRASES = (
     "question about {w} please",

@@ -23,7 +23,7 @@ def script_day(writer: TrackerWriter) -> None:
     a, b = "widget-" + "a" * 32, "sms-" + "b" * 16
     writer.user(a, DAY1 + 100, "how much is it", "kb_logistics_cost", 0.92)
     writer.action(a, DAY1 + 100.1, "action_answer")
-    writer.bot(a, DAY1 + 100.2, "answer", "logistics.cost")
+    writer.bot(a, DAY1 + 100.2, "answer", "logistics.cost_insurance")
     writer.user(a, DAY1 + 200, "parking garage validation??", "nlu_fallback", 0.2)
     writer.bot(a, DAY1 + 200.2, "clarify")
     writer.user(

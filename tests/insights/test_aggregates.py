@@ -29,7 +29,7 @@ def test_counts_per_day_channel_topic_and_rates(clinic: Engine, tracker_path: Pa
         "2026-11-30": {"widget": 2, "sms": 1},
         "2026-12-01": {"rest": 1, "widget": 2},
     }
-    assert dict(ins.topics) == {"logistics.cost": 1, "safety.side_effects": 1}
+    assert dict(ins.topics) == {"logistics.cost_insurance": 1, "safety.side_effects": 1}
     assert ins.rate("2026-11-30", "clarify") == 1 / 3
     assert ins.rate("2026-12-01", "out_of_scope") == 1 / 3
     # Two crisis messages in one turn count once.
@@ -46,14 +46,14 @@ def test_refresh_is_incremental(clinic: Engine, tracker_path: Path) -> None:
     assert aggregates.refresh(clinic, ro) == 0
     writer = TrackerWriter(create_engine(f"sqlite:///{tracker_path}", future=True))
     writer.user("widget-" + "a" * 32, DAY2 + 900, "and the cost again", "kb_logistics_cost", 0.9)
-    writer.bot("widget-" + "a" * 32, DAY2 + 900.2, "answer", "logistics.cost")
+    writer.bot("widget-" + "a" * 32, DAY2 + 900.2, "answer", "logistics.cost_insurance")
     writer.flush()
     assert aggregates.refresh(clinic, ro, batch_size=1) == 2
     ins = aggregates.summary(clinic, D1, D2)
     # A returning conversation is not counted again; its message is.
     assert ins.conversations == {"2026-11-30": 2, "2026-12-01": 2}
     assert ins.messages["2026-12-01"]["widget"] == 3
-    assert dict(ins.topics)["logistics.cost"] == 2
+    assert dict(ins.topics)["logistics.cost_insurance"] == 2
 
 
 def test_review_items_filed_with_reasons_and_safety(clinic: Engine, tracker_path: Path) -> None:
@@ -92,7 +92,7 @@ def test_csv_has_aggregates_and_no_patient_text(clinic: Engine, tracker_path: Pa
     assert lines[0] == "section,period,channel,key,value"
     assert "conversations,2026-11-30,all,,2" in lines
     assert "messages,2026-11-30,sms,,1" in lines
-    assert "topics,2026-11-30..2026-12-01,all,logistics.cost,1" in lines
+    assert "topics,2026-11-30..2026-12-01,all,logistics.cost_insurance,1" in lines
     for patient_text in ("how much is it", "parking", "book me a table", "cant go on"):
         assert patient_text not in text
 
