@@ -210,13 +210,17 @@ class Console:
 
 
 async def start_console(
-    tmp_path: Path, pass_engine: bool = True, **settings_changes: Any
+    tmp_path: Path,
+    pass_engine: bool = True,
+    db_url: str | None = None,
+    **settings_changes: Any,
 ) -> AsyncIterator[Console]:
     """Starts an app on a free loopback port and yields a console handle.
 
-    With ``pass_engine=False`` the app opens the database from ``settings.db_url`` itself.
+    With ``pass_engine=False`` the app opens the database from ``settings.db_url`` itself;
+    ``db_url`` (default: a SQLite file in ``tmp_path``) selects the clinic database.
     """
-    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    url = db_url or f"sqlite:///{tmp_path / 'clinic.db'}"
     options: dict[str, Any] = {"db_url": url, "secure_cookies": False, "session_idle_minutes": 15}
     options.update(settings_changes)
     settings = Settings(**options)
@@ -253,9 +257,9 @@ async def start_console(
 
 
 @pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    """A running console with no users yet."""
-    async for handle in start_console(tmp_path):
+async def console(tmp_path: Path, database_url: str) -> AsyncIterator[Console]:
+    """A running console with no users yet (on SQLite, then on PostgreSQL)."""
+    async for handle in start_console(tmp_path, db_url=database_url):
         yield handle
 
 
