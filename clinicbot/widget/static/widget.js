@@ -56,6 +56,7 @@
     ),
     socketPath: pick("socketPath", "/socket.io", "string"),
     historyUrl: pick("historyUrl", new URL("api/history", assetBase).href, "string"),
+    feedbackUrl: pick("feedbackUrl", new URL("api/feedback", assetBase).href, "string"),
     clinicName: clinicName,
     title: pick("title", clinicName, "string"),
     clinicPhone: pick("clinicPhone", "", "string"),
@@ -741,7 +742,59 @@
     renderRich(botBody, model.text);
     botBubble.appendChild(botBody);
     if (sources.length) botBubble.appendChild(sourcesBlock(sources));
+    if (model.kind === "answer" && model.kbId && model.askFeedback) {
+      botBubble.appendChild(feedbackBlock(model));
+    }
     return h("div", { class: "ccw-row ccw-row-bot", "data-kind": model.kind || "none" }, [botBubble]);
+  }
+
+  /** "Was this helpful? Yes / No" under a live answer; one rating per answer. */
+  function feedbackBlock(model) {
+    var labelId = uid("fb");
+    var group = h("div", { class: "ccw-feedback", role: "group", "aria-labelledby": labelId }, [
+      h("span", { class: "ccw-feedback-q", id: labelId, text: "Was this helpful?" }),
+    ]);
+    function rate(helpful) {
+      model.askFeedback = false;
+      Array.prototype.forEach.call(group.querySelectorAll("button"), function (btn) {
+        btn.disabled = true;
+      });
+      var done = function (text) {
+        group.textContent = "";
+        group.appendChild(h("span", { class: "ccw-feedback-done", text: text }));
+        announce(text, false);
+      };
+      fetch(new URL(config.feedbackUrl, location.href).href, {
+        method: "POST",
+        credentials: "omit",
+        cache: "no-store",
+        headers: { "Content-Type": "text/plain" },
+        body: JSON.stringify({ session_id: state.sessionId, kb_id: model.kbId, helpful: helpful }),
+      })
+        .then(function (resp) {
+          done(resp.ok || resp.status === 409 ? "Thanks for your feedback." : "Sorry, your feedback could not be saved.");
+        })
+        .catch(function () {
+          done("Sorry, your feedback could not be saved.");
+        });
+    }
+    [
+      ["Yes", true, "Yes, this answer was helpful"],
+      ["No", false, "No, this answer was not helpful"],
+    ].forEach(function (opt) {
+      group.appendChild(
+        h("button", {
+          type: "button",
+          class: "ccw-feedback-btn",
+          "aria-label": opt[2],
+          text: opt[0],
+          onclick: function () {
+            rate(opt[1]);
+          },
+        })
+      );
+    });
+    return group;
   }
 
   function isNearBottom() {
@@ -1023,6 +1076,8 @@
         model.kind = kind;
         model.sources = sources;
         model.hasCustom = true;
+        model.kbId = custom && typeof custom.kb_id === "string" ? custom.kb_id : null;
+        model.askFeedback = live && !!model.kbId;
         var upgraded = renderMessage(model);
         state.lastBot.el.replaceWith(upgraded);
         state.lastBot.el = upgraded;
@@ -1043,6 +1098,8 @@
       sources: sources,
       staffName: custom && typeof custom.staff_name === "string" ? custom.staff_name : null,
       hasCustom: !!custom,
+      kbId: custom && typeof custom.kb_id === "string" ? custom.kb_id : null,
+      askFeedback: !!live && !fromStaff,
     };
     var el = addEntry(entry, { announce: live, beforePending: true });
     state.lastBot = fromStaff ? null : { model: entry, el: el };
