@@ -130,6 +130,11 @@ class Settings:
     restart_reset_after: float = 60.0
 
 
+def _tracker_path(value: str | None) -> str:
+    """The tracker SQLite file: ``TRACKER_DB`` when it is a path, else ``var/tracker.db``."""
+    return value if value and "/" in value else str(VAR_DIR / "tracker.db")
+
+
 def default_db_url() -> str:
     """Returns the SQLite URL used when ``CLINIC_DB_URL`` is not set."""
     return f"sqlite:///{VAR_DIR / 'clinic.db'}"
@@ -159,7 +164,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         public_rasa_url=e.get("PUBLIC_RASA_URL", ""),
         rasa_token=e.get("RASA_TOKEN", ""),
         db_url=e.get("CLINIC_DB_URL") or default_db_url(),
-        tracker_db_url=e.get("TRACKER_DB_URL") or f"sqlite:///{VAR_DIR / 'tracker.db'}",
+        # The SQLite file Rasa uses (endpoints.yml: TRACKER_DB is a path) unless a URL is given.
+        tracker_db_url=e.get("TRACKER_DB_URL")
+        or f"sqlite:///{_tracker_path(e.get('TRACKER_DB'))}",
         secure_cookies=_flag(e.get("CONSOLE_SECURE_COOKIES"), True),
         session_idle_minutes=int(e.get("CONSOLE_IDLE_MINUTES", "15")),
         public_web_url=e.get("PUBLIC_WEB_URL", ""),

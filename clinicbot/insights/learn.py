@@ -314,7 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Runs the loop (``make learn``).
 
     Args:
-        argv: ``--export-only`` writes ``reviewed.yml`` and stops.
+        argv: ``--export-only`` writes ``reviewed.yml`` and stops; ``--dry-run`` trains and
+            compares but restores ``reviewed.yml`` and promotes nothing.
 
     Returns:
         0 when promoted (or exported), 1 when refused, 2 on a usage error.
@@ -322,6 +323,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make learn", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--export-only", action="store_true", help="write reviewed.yml, no training"
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="train and compare, then put reviewed.yml back and promote nothing (tests)",
     )
     args = parser.parse_args(argv)
 
@@ -371,6 +377,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\nBefore: {before_model.name}   After: candidate (with reviewed.yml)")
         print(comparison_table(before, after))
         worse = drops(before, after)
+        if args.dry_run:
+            _restore(previous)
+            verdict = (
+                f"would NOT promote ({', '.join(worse)} got worse)" if worse else "would promote"
+            )
+            print(f"\nDRY RUN: {verdict}; reviewed.yml restored, nothing promoted.")
+            return 1 if worse else 0
         if worse:
             LEARN_RESULTS.mkdir(parents=True, exist_ok=True)
             rejected = LEARN_RESULTS / "reviewed.rejected.yml"
