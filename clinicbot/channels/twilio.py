@@ -70,6 +70,7 @@ from clinicbot.channels.common import BadInput, clean_text, failure_message, log
 from clinicbot.channels.sms_format import SMS, WHATSAPP, Option, TurnPart
 from clinicbot.channels.throttle import is_urgent_text
 from clinicbot.channels.twilio_store import Contact, TwilioStore
+from clinicbot.insights import sms_feedback
 from clinicbot.nlg import clinic_values
 from clinicbot.settings import load_settings, require_https
 from clinicbot.store.schema import utcnow
@@ -570,6 +571,8 @@ class TwilioService:
             logger.warning("twilio: no SMS/WhatsApp contact for conversation %s", log_id(pseudonym))
             return
         turn = sms_format.format_turn(parts, current.channel)
+        # "Was this helpful? Reply 1 or 2" after an answer, when it fits (clinicbot.insights).
+        turn = sms_feedback.offer(parts, turn, current.channel)
         if not turn.messages:
             return
         if current.opted_out:
@@ -973,6 +976,21 @@ class TwilioMessagingInput(InputChannel):
             return
         metadata: dict[str, Any] = {"channel": contact.channel, "message_sid": message_sid}
         choice = sms_format.parse_option_reply(text, len(options))
+        if choice is not None and sms_feedback.is_feedback(options[choice]):
+            # An answer rating: stored with the topic id, never passed to the assistant.
+            try:
+                await asyncio.to_thread(
+                    sms_feedback.record,
+                    service.store.engine,
+                    contact.pseudonym,
+                    contact.channel,
+                    options[choice],
+                )
+                await asyncio.to_thread(service.store.save_options, contact.pseudonym, [])
+            except SQLAlchemyError:
+                logger.error("twilio: could not store feedback of %s", log_id(contact.pseudonym))
+            await service.send_text(contact, sms_feedback.thanks_text())
+            return
         if choice is not None:
             metadata["button_title"] = options[choice].title
             text = options[choice].payload

@@ -567,8 +567,27 @@ async def test_number_reply_becomes_the_button_payload(harness: Harness) -> None
     assert chosen.text == "/kb_logistics_cost_insurance"
     assert chosen.metadata is not None and chosen.metadata["button_title"] == "Cost"
     answer = harness.standin.bodies()[-1]
-    assert answer == "Answer for /kb_logistics_cost_insurance.\nSources: Murrough 2013"
-    # That turn offered no options, so "1" is now plain text.
+    assert answer == (
+        "Answer for /kb_logistics_cost_insurance.\nSources: Murrough 2013\n"
+        "Was this helpful? Reply 1 or 2: 1) Yes 2) No"
+    )
+    # After an answer "1"/"2" rate it (clinicbot.insights.sms_feedback): stored with the topic
+    # id, thanked, and never passed to the assistant.
+    received = len(harness.bot.received)
+    await harness.text("2")
+    assert len(harness.bot.received) == received
+    assert harness.standin.bodies()[-1] == "Thanks for your feedback."
+    from sqlalchemy import select
+
+    from clinicbot.insights.tables import answer_feedback
+    from clinicbot.store.db import get_engine
+
+    with get_engine(harness.db_url).connect() as conn:
+        rows = conn.execute(select(answer_feedback)).all()
+    assert [(r.kb_id, r.helpful, r.channel) for r in rows] == [
+        ("logistics.cost_insurance", False, "sms")
+    ]
+    # Rated once: no options are left, so "1" is now plain text.
     await harness.text("1")
     assert harness.bot.received[-1].text == "1"
 
