@@ -26,6 +26,8 @@ MAX_RANGE_DAYS = 366
 DEFAULT_DAYS = 30
 #: Most item ids one label form may carry.
 MAX_LABEL_IDS = 500
+#: Seconds a page waits for new tracker events to be rolled up before it shows what it has.
+REFRESH_BUDGET = 0.15
 
 
 class RangeError(ValueError):
@@ -70,8 +72,31 @@ def _tracker(request: Request) -> Engine:
     return engine
 
 
-async def _refresh(request: Request) -> None:
-    await asyncio.to_thread(aggregates.refresh, request.app.ctx.engine, _tracker(request))
+async def _refresh(request: Request) -> bool:
+    """Adds new tracker events, waiting at most :data:`REFRESH_BUDGET` seconds.
+
+    ``app.ctx.insights_refresh_budget`` overrides the budget (tests wait for the roll-up).
+
+    The roll-up runs in a worker thread; when it needs longer (many new events since the last
+    view) the page is served from the counters as they are and the roll-up finishes in the
+    background, so the page time does not grow with the backlog.
+
+    Returns:
+        True when the figures are up to date.
+    """
+    ctx = request.app.ctx
+    task = getattr(ctx, "insights_refresh", None)
+    if task is None or task.done():
+        task = asyncio.ensure_future(
+            asyncio.to_thread(aggregates.refresh, ctx.engine, _tracker(request))
+        )
+        ctx.insights_refresh = task
+    try:
+        budget = getattr(ctx, "insights_refresh_budget", REFRESH_BUDGET)
+        await asyncio.wait_for(asyncio.shield(task), timeout=budget)
+    except asyncio.TimeoutError:
+        return False
+    return True
 
 
 def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTTPResponse:
@@ -98,7 +123,7 @@ async def insights_page(request: Request) -> HTTPResponse:
         start, end = parse_range(request.args)
     except RangeError as exc:
         return _page(request, "error.html", status=400, title="Insights", message=str(exc))
-    await _refresh(request)
+    fresh = await _refresh(request)
     ins = await asyncio.to_thread(aggregates.summary, request.app.ctx.engine, start, end)
     _audit(request, "view_insights", {"start": start.isoformat(), "end": end.isoformat()})
     return _page(
@@ -110,6 +135,7 @@ async def insights_page(request: Request) -> HTTPResponse:
         channel_totals=aggregates.channel_totals(ins),
         start=start.isoformat(),
         end=end.isoformat(),
+        fresh=fresh,
     )
 
 
@@ -154,7 +180,7 @@ async def review_page(request: Request) -> HTTPResponse:
     status = request.args.get("status") or review.PENDING
     if status not in (review.PENDING, review.LABELED, review.DISMISSED):
         status = review.PENDING
-    await _refresh(request)
+    fresh = await _refresh(request)
     items = await asyncio.to_thread(review.list_items, request.app.ctx.engine, status)
     groups = review.group_items(items)
     leaks = await asyncio.to_thread(
@@ -179,6 +205,7 @@ async def review_page(request: Request) -> HTTPResponse:
         topics=review.topic_ids(),
         leaks=leaks,
         notice=request.args.get("notice", ""),
+        fresh=fresh,
     )
 
 

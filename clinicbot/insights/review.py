@@ -186,10 +186,7 @@ def list_items(engine: Engine, status: str = PENDING, limit: int = PAGE_ITEMS) -
     t = review_items
     with engine.connect() as conn:
         rows = conn.execute(
-            select(t)
-            .where(t.c.status == status)
-            .order_by(t.c.day.desc(), t.c.event_ts.desc())
-            .limit(limit)
+            select(t).where(t.c.status == status).order_by(t.c.event_ts.desc()).limit(limit)
         ).all()
     items = [_row_item(r) for r in rows]
     context = _escalation_context(engine, [i.conversation_id for i in items])
@@ -215,19 +212,25 @@ def group_items(
     Returns:
         The groups, ordered by their newest message.
     """
-    from rapidfuzz import fuzz
+    from rapidfuzz import fuzz, process
 
     groups: list[ReviewGroup] = []
     keys: list[str] = []
+    exact: dict[str, int] = {}
     for item in items:
         key = group_key(item.text)
-        for i, other in enumerate(keys):
-            if key == other or (key and other and fuzz.token_set_ratio(key, other) >= similarity):
-                groups[i].items.append(item)
-                break
-        else:
+        index = exact.get(key)
+        if index is None and key:
+            best = process.extractOne(
+                key, keys, scorer=fuzz.token_set_ratio, score_cutoff=similarity
+            )
+            index = best[2] if best is not None else None
+        if index is None:
+            exact[key] = len(groups)
             groups.append(ReviewGroup([item]))
             keys.append(key)
+        else:
+            groups[index].items.append(item)
     return groups
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from datetime import datetime, timezone
 from typing import Any
@@ -93,8 +94,15 @@ def test_insights_review_and_learn(live_stack: Any) -> None:
                 topics[payload["kb_id"]] += 1
         assert kinds["clarify"] >= 1  # the gibberish line
 
-        page.goto(insights)
-        after = _numbers(page)
+        # The roll-up may finish after the page (it never makes the page wait long): reload.
+        deadline = time.monotonic() + 60
+        while True:
+            page.goto(insights)
+            after = _numbers(page)
+            done = after["messages"] - before["messages"] >= len(SCRIPT)
+            if done or time.monotonic() > deadline:
+                break
+            time.sleep(1)
         assert after["conversations"] - before["conversations"] == 4
         assert after["conversations_today"] - before["conversations_today"] == 4
         assert after["messages"] - before["messages"] == len(SCRIPT)
