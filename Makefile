@@ -22,7 +22,7 @@ PY_SOURCES := actions clinicbot tests scripts
 
 .PHONY: help install spacy validate-kb review-sheet validate train run test lint typecheck unit \
         conversation-tests evaluate evaluate-nlu evaluate-safety compare-nlu bench e2e \
-        create-staff cluster bench-load clean
+        create-staff cluster bench-load clean bench-insights learn
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -103,6 +103,12 @@ compare-nlu: spacy ## Compare TF-IDF LR, Rasa LogisticRegression, two-stage, exa
 
 bench: train ## NLU latency, REST round-trip p50/p95, server memory
 	$(PY) -m clinicbot.bench
+
+bench-insights: ## Insights page time on 100,000 generated conversations (CONVERSATIONS=n to change)
+	$(PY) -m clinicbot.insights.bench $(if $(CONVERSATIONS),--conversations $(CONVERSATIONS))
+
+learn: spacy ## Reviewed labels -> data/nlu/reviewed.yml, train a candidate, compare; promote only if no figure drops (ARGS=--dry-run)
+	$(PY) -m clinicbot.insights.learn $(ARGS)
 
 test: install lint typecheck validate unit train ## Everything: lint, types, validation, unit, model, conversation, evaluations, browser/e2e
 	$(PY) -m pytest -q -m "slow or e2e"
