@@ -513,8 +513,12 @@ def send_result(
     )
 
 
-class ValidateScreeningForm(FormValidationAction):
-    """Reads the patient's free text for the form and decides which question comes next."""
+class ValidateScreeningForm(FormValidationAction, ClinicAction):
+    """Reads the patient's free text for the form and decides which question comes next.
+
+    A :class:`ClinicAction` too, so that its ``run`` has the base class's error guard (an
+    exception is logged by action name and class only and answered with the safe reply).
+    """
 
     def name(self) -> str:
         """Action name."""

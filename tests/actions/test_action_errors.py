@@ -61,3 +61,23 @@ async def test_a_real_action_failing_inside(
     events = await ActionAnswerTopic().run(dispatcher, tracker, domain)
     assert events == []
     assert "RuntimeError" in _logged(caplog) and "Jane" not in _logged(caplog)
+
+
+async def test_screening_form_validation_is_guarded_too(
+    domain: Dict[str, Any], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from actions import screening as screening_module
+
+    def broken() -> Any:
+        raise RuntimeError(f"screening rules broken while reading {SECRET}")
+
+    monkeypatch.setattr(screening_module, "screening", broken)
+    caplog.set_level(logging.DEBUG)
+    dispatcher = CollectingDispatcher()
+    tracker = build_tracker("inform", text=SECRET)
+    events = await screening_module.ValidateScreeningForm().run(dispatcher, tracker, domain)
+    assert events == []
+    assert dispatcher.messages and "988" in dispatcher.messages[0]["text"]
+    logged = _logged(caplog)
+    assert "RuntimeError" in logged and "validate_screening_form" in logged
+    assert "Jane" not in logged and "555-0100" not in logged
