@@ -172,6 +172,22 @@ class PatientThrottle:
             return CONVERSATION
         return None
 
+    def check_address(self, ip: str) -> str | None:
+        """Counts one request to another public patient endpoint (per-address limit only).
+
+        The same per-address limit (and loopback exemption) as :meth:`check`, for public
+        writes that belong to no new conversation, such as the widget's answer feedback.
+
+        Args:
+            ip: The client's address.
+
+        Returns:
+            None when allowed, else ``ip``.
+        """
+        if not _is_loopback(ip) and not self.ip.allow(ip):
+            return IP
+        return None
+
 
 def _is_loopback(ip: str) -> bool:
     if ip in ("", "unknown", "localhost"):

@@ -23,7 +23,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from clinicbot.channels.common import BadInput, widget_conversation_id
+from clinicbot.channels.common import BadInput, request_ip, widget_conversation_id
+from clinicbot.channels.throttle import PatientThrottle
 from clinicbot.insights.tables import answer_feedback
 from clinicbot.rasa_client import RasaAPIError
 from clinicbot.store.schema import utcnow
@@ -195,6 +196,14 @@ def parse_request(body: bytes) -> tuple[str, str, bool]:
 bp = Blueprint("answer_feedback")
 
 
+def _throttle(app: Any) -> PatientThrottle:
+    """The web server's patient-channel limits (created on first use, one per app)."""
+    throttle = getattr(app.ctx, "patient_throttle", None)
+    if throttle is None:
+        throttle = app.ctx.patient_throttle = PatientThrottle.from_settings(app.ctx.settings)
+    return throttle
+
+
 @bp.post("/widget/api/feedback")
 async def widget_feedback(request: Request) -> HTTPResponse:
     """POST /widget/api/feedback: the widget's "Was this helpful?" (text/plain JSON body).
@@ -206,7 +215,8 @@ async def widget_feedback(request: Request) -> HTTPResponse:
 
     Returns:
         204 when stored, 400 for bad input, 404 when the conversation has no such answer, 409
-        when it was rated already, 503 when the assistant cannot be asked.
+        when it was rated already, 429 over the patient channels' per-address limit
+        (``PATIENT_MESSAGES_PER_MINUTE``), 503 when the assistant cannot be asked.
     """
     import asyncio
 
@@ -216,6 +226,10 @@ async def widget_feedback(request: Request) -> HTTPResponse:
     headers = {"Cache-Control": "no-store", "Vary": "Origin"}
     if origin and origin in widget_origins(request.app.ctx.settings):
         headers["Access-Control-Allow-Origin"] = origin
+    if _throttle(request.app).check_address(request_ip(request)):
+        return json_response(
+            {"error": "too many requests"}, status=429, headers={**headers, "Retry-After": "60"}
+        )
     try:
         conversation_id, kb_id, helpful = parse_request(request.body or b"")
     except FeedbackError as exc:
