@@ -45,6 +45,7 @@ MODEL_INPUTS = (
     KNOWLEDGE_DIR / "lexicon.yml",
     PACKAGE_DIR / "safety",
     REPO_ROOT / "tests" / "safety" / "dev.yml",  # the safety classifier trains on it
+    REPO_ROOT / "tests" / "safety" / "dev2.yml",  # and on this one
     PACKAGE_DIR / "nlu_classifier.py",
     PACKAGE_DIR / "nlu_gate.py",
     PACKAGE_DIR / "policies.py",

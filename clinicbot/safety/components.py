@@ -80,6 +80,8 @@ logger = logging.getLogger(__name__)
 
 #: The safety development set; the classifier trains on it too (see ``dev_training_examples``).
 DEV_SET_FILE = TESTS_DIR / "safety" / "dev.yml"
+#: Every safety development file the classifier trains on (the test set is never among them).
+DEV_SET_FILES = (DEV_SET_FILE, TESTS_DIR / "safety" / "dev2.yml")
 #: The pseudo-intent of the development set's benign messages (label ``none``).
 DEV_BENIGN_INTENT = "safety_dev_benign"
 _EXPECT_TO_INTENT = {
@@ -89,29 +91,31 @@ _EXPECT_TO_INTENT = {
 }
 
 
-def dev_training_examples(path: Path = DEV_SET_FILE) -> list[tuple[str, str]]:
-    """Reads the safety development set as ``(text, intent)`` training pairs.
+def dev_training_examples(path: Path | None = None) -> list[tuple[str, str]]:
+    """Reads the safety development sets as ``(text, intent)`` training pairs.
 
     Crisis, emergency and advice cases become the safety intents; benign cases (``none``,
     ``mention``) become ``DEV_BENIGN_INTENT``, which the classifier learns as ``none`` and
     always keeps (they are the hard negatives). The test set is never read here.
 
     Args:
-        path: The development set (``cases`` with ``text`` and ``expect``).
+        path: One development file; default: every file of ``DEV_SET_FILES`` that exists.
 
     Returns:
-        The pairs; empty when the file is missing or unreadable.
+        The pairs; empty when no file is readable.
     """
-    try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        logger.warning("safety development set not readable; trained without it")
-        return []
+    paths = [path] if path is not None else [p for p in DEV_SET_FILES if p.exists()]
     pairs = []
-    for item in content.get("cases") or []:
-        if isinstance(item, dict) and isinstance(item.get("text"), str):
-            intent = _EXPECT_TO_INTENT.get(str(item.get("expect")), DEV_BENIGN_INTENT)
-            pairs.append((item["text"], intent))
+    for file in paths:
+        try:
+            content = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            logger.warning("a safety development set is not readable; trained without it")
+            continue
+        for item in content.get("cases") or []:
+            if isinstance(item, dict) and isinstance(item.get("text"), str):
+                intent = _EXPECT_TO_INTENT.get(str(item.get("expect")), DEV_BENIGN_INTENT)
+                pairs.append((item["text"], intent))
     return pairs
 
 
