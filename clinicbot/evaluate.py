@@ -1169,8 +1169,9 @@ def run_compare(real: Path, designs: Sequence[str]) -> int:
     LogisticRegressionClassifier on count features), ``diet`` (Rasa's DIET), all trained by
     ``rasa train nlu`` and parsed by the full pipeline; ``two_stage`` (area, then topic) and
     ``bank`` (nearest-neighbour example bank) are scikit-learn models trained on the same
-    examples. Every design's own ranking goes through the same decision rule at the clarify
-    rate the shipped pipeline has on the set, with the shipped calibration threshold.
+    examples; ``tfidf`` uses the current trained model when there is one (same NLU). Every
+    design's own ranking goes through the same decision rule at the clarify rate of the first
+    design (at the shipped fallback threshold), with the shipped calibration threshold.
 
     Args:
         real: The real-questions file.
@@ -1179,6 +1180,8 @@ def run_compare(real: Path, designs: Sequence[str]) -> int:
     Returns:
         Exit code (0).
     """
+    from clinicbot.run import current_model
+
     cases = load_cases(real)
     texts = [case.text for case in cases]
     training = training_texts()
@@ -1187,49 +1190,55 @@ def run_compare(real: Path, designs: Sequence[str]) -> int:
     settings = {c["name"].rsplit(".", 1)[-1]: c for c in pipeline}
     c_value = float(settings["TfidfIntentClassifier"].get("C", 30.0))
     alt_min = float(settings["AnswerCalibration"].get("alternative_min_confidence", 0.1))
+    threshold = float(settings["FallbackClassifier"].get("threshold", 0.2))
     work = Path(tempfile.mkdtemp(prefix="nlu-compare-"))
-    rankings: Dict[str, List[Ranking]] = {}
-    seconds: Dict[str, float] = {}
+    rate: float | None = None
     try:
         for design in designs:
             print(f"Training and scoring: {design} ...", flush=True)
             start = time.monotonic()
-            if design in ("tfidf", "logreg", "diet"):
+            shipped = current_model() if design == "tfidf" else None
+            if shipped is not None:
+                # The shipped model's NLU is exactly what `rasa train nlu` on config.yml gives.
+                seconds = 0.0
+                ranks = rasa_rankings(shipped, texts)
+            elif design in ("tfidf", "logreg", "diet"):
                 config = CONFIG_FILE
                 if design != "tfidf":
                     config = work / f"config-{design}.yml"
                     with config.open("w", encoding="utf-8") as fh:
                         yaml.safe_dump(variant_config(design), fh, sort_keys=False)
                 model, _ = _train_nlu(config, work, design)
-                seconds[design] = time.monotonic() - start
-                rankings[design] = rasa_rankings(model, texts)
+                seconds = time.monotonic() - start
+                ranks = rasa_rankings(model, texts)
             elif design == "two_stage":
-                rankings[design] = two_stage_rankings(training, texts, c_value)
-                seconds[design] = time.monotonic() - start
+                ranks = two_stage_rankings(training, texts, c_value)
+                seconds = time.monotonic() - start
             elif design == "bank":
-                rankings[design] = example_bank_rankings(training, texts)
-                seconds[design] = time.monotonic() - start
+                ranks = example_bank_rankings(training, texts)
+                seconds = time.monotonic() - start
             else:
                 raise ValueError(f"unknown design {design!r}")
+            if rate is None:
+                # The first design sets the clarify rate, at the shipped fallback threshold.
+                rate = sum(1 for r in ranks if not r or r[0][1] < threshold) / len(cases)
+                print(
+                    f"\n=== {real.name}: {len(cases)} cases; clarify rate matched to {rate:.3f} "
+                    f"({design} at its threshold {threshold:g}); runner-ups offered at "
+                    f">= {alt_min:g} ==="
+                )
+                print(
+                    f"{'design':10s} {'right':>6s} {'conf.wrong':>10s} {'clarify':>7s} "
+                    f"{'offered':>7s} {'thresh':>6s} {'train s':>7s}"
+                )
+            m = matched_decisions(cases, ranks, rate, alt_min)
+            print(
+                f"{design:10s} {m['right']:6.3f} {m['confident_wrong']:10.3f} "
+                f"{m['clarify']:7.3f} {m['offered']:7.2f} {m['threshold']:6.2f} {seconds:7.0f}",
+                flush=True,
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    reference = "tfidf" if "tfidf" in rankings else next(iter(rankings))
-    threshold = float(settings["FallbackClassifier"].get("threshold", 0.2))
-    rate = sum(1 for r in rankings[reference] if not r or r[0][1] < threshold) / len(cases)
-    print(
-        f"\n=== {real.name}: {len(cases)} cases, matched clarify rate {rate:.3f} "
-        f"(the {reference} design at its threshold {threshold:g}) ==="
-    )
-    print(
-        f"{'design':12s} {'right':>6s} {'conf.wrong':>10s} {'clarify':>7s} {'offered':>7s} "
-        f"{'thresh':>6s} {'train s':>7s}"
-    )
-    for design, ranks in rankings.items():
-        m = matched_decisions(cases, ranks, rate, alt_min)
-        print(
-            f"{design:12s} {m['right']:6.3f} {m['confident_wrong']:10.3f} {m['clarify']:7.3f} "
-            f"{m['offered']:7.2f} {m['threshold']:6.2f} {seconds[design]:7.0f}"
-        )
     return 0
 
 
