@@ -42,16 +42,21 @@ def escalation_store() -> Any:
 def notify_in_background(escalation: Any) -> None:
     """Notifies staff of an urgent escalation without delaying the patient's reply.
 
+    Further urgent escalations within ``NOTIFY_COALESCE_SECONDS`` of an alert are summarised
+    in one notification at the end of that window (:class:`clinicbot.notify.AlertCoalescer`).
+
     Args:
         escalation: The stored escalation.
     """
-    from clinicbot.notify import alert_staff
+    from clinicbot.notify import alert_coalescer
 
     async def _notify() -> None:
         try:
             # Retried with backoff; the outcome is recorded on the escalation (console).
-            result = await alert_staff(escalation, load_settings(), escalation_store())
-            if not getattr(result, "ok", True):
+            settings = load_settings()
+            coalescer = alert_coalescer(settings.notify_coalesce_seconds)
+            result = await coalescer.alert(escalation, settings, escalation_store())
+            if result is not None and not result.ok:
                 logger.error("Urgent notification incomplete for %s", escalation.id)
         except Exception:  # noqa: BLE001 - logged; the escalation is in the queue anyway
             logger.exception("Urgent notification failed for %s", escalation.id)

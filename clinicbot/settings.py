@@ -87,6 +87,8 @@ class Settings:
         smtp_port: SMTP port.
         notify_email_to: Recipient of urgent-escalation e-mails.
         notify_email_from: Sender of urgent-escalation e-mails.
+        notify_coalesce_seconds: After an urgent alert, further urgent escalations within this
+            many seconds are summarised in one notification at its end (0: alert each one).
         trusted_proxies: Reverse proxies in front of the services (``TRUSTED_PROXIES``); the
             client address is then taken from ``X-Forwarded-For`` (0: the socket's peer).
         patient_messages_per_minute: Patient messages accepted per client address per minute.
@@ -120,6 +122,7 @@ class Settings:
     smtp_port: int = 25
     notify_email_to: str = ""
     notify_email_from: str = "assistant@localhost"
+    notify_coalesce_seconds: float = 120.0
     trusted_proxies: int = 0
     patient_messages_per_minute: int = 20
     conversation_messages_per_minute: int = 20
@@ -175,6 +178,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_port=int(e.get("SMTP_PORT", "25")),
         notify_email_to=e.get("NOTIFY_EMAIL_TO", ""),
         notify_email_from=e.get("NOTIFY_EMAIL_FROM", "assistant@localhost"),
+        notify_coalesce_seconds=float(e.get("NOTIFY_COALESCE_SECONDS", "120")),
         trusted_proxies=int(e.get("TRUSTED_PROXIES", "0")),
         patient_messages_per_minute=int(e.get("PATIENT_MESSAGES_PER_MINUTE", "20")),
         conversation_messages_per_minute=int(e.get("CONVERSATION_MESSAGES_PER_MINUTE", "20")),

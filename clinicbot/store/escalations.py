@@ -49,7 +49,9 @@ REPLY = "reply"
 ALERT_SENT = "sent"
 ALERT_PARTIAL = "partial"
 ALERT_FAILED = "failed"
-ALERT_STATUSES = (ALERT_SENT, ALERT_PARTIAL, ALERT_FAILED)
+#: Within another urgent alert's window: covered by the summary sent when the window ends.
+ALERT_COALESCED = "coalesced"
+ALERT_STATUSES = (ALERT_SENT, ALERT_PARTIAL, ALERT_FAILED, ALERT_COALESCED)
 MAX_ALERT_DETAIL = 300
 
 #: Characters of escalation ids: digits and capitals without the look-alikes 0/O, 1/I/L, U.
@@ -155,8 +157,9 @@ class Escalation:
         resolved_at: When it left the queue (resolved or returned to the assistant).
         resolved_by: Who closed it.
         alert_status: How the latest urgent staff alert went: ``sent`` (every configured
-            channel), ``partial`` (some), ``failed`` (none, after retries); ``None`` when no
-            alert was attempted.
+            channel), ``partial`` (some), ``failed`` (none, after retries), ``coalesced``
+            (waiting for the summary at the end of an alert window, see
+            :class:`clinicbot.notify.AlertCoalescer`); ``None`` when no alert was attempted.
         alert_detail: Short error codes of the failed channels (never patient data).
         alert_at: When the alert outcome was recorded.
         created: True when the call that returned it created it (not stored).
@@ -668,7 +671,7 @@ class EscalationStore:
 
         Args:
             escalation_id: The escalation.
-            status: ``sent``, ``partial`` or ``failed``.
+            status: ``sent``, ``partial``, ``failed`` or ``coalesced``.
             detail: Short error codes (channel, exception class, HTTP status), cut to 300
                 characters.
 
