@@ -19,7 +19,9 @@ Decision order (first that applies):
    ("framing" ``past`` + ``safe_now`` without ``risk_now`` in ``patterns.yml``): crisis and
    emergency hits other than plans, method seeking and threats become ``mention``, and the
    classifier cannot raise an alarm; a general medication question (``general_medication``
-   framing, no named medicine, dose or personal timing) drops advice hits;
+   framing, no named medicine, dose or personal timing) drops advice hits, and so does a
+   general question whether ketamine can be had at home (``at_home_general`` without
+   ``at_home_personal``), which also keeps the classifier from refusing it;
 1. an emergency pattern hit -> ``emergency`` (``overdose_intentional`` when a crisis pattern
    also hit);
 2. a crisis pattern hit -> ``crisis``. Method seeking and plans are never negatable, so
@@ -84,7 +86,11 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "advice_personal": 0.45,
 }
 #: Meaning markers that support a classifier crisis verdict without a cue word.
-_CRISIS_MARKERS = frozenset({"__fp_absence__", "__finality__"})
+_CRISIS_MARKERS = frozenset(
+    {"__fp_absence__", "__finality__", "__no_consent__", "__control_fear__", "__threat_other__"}
+)
+#: Meaning markers that support a classifier emergency verdict without a cue word.
+_EMERGENCY_MARKERS = frozenset({"__bladder__"})
 PERSONAL_DECISION = "__personal_decision__"
 
 # Crisis subcategories, most urgent first (used to pick one when several patterns hit).
@@ -140,6 +146,11 @@ _GENERIC_MEDICINE = re.compile(
 #: Crisis and emergency kinds that a stated past never explains away.
 _NEVER_RESOLVED = frozenset({"method_seeking", "plan", "harm_others"})
 _SENTENCES = re.compile(r" ?[.?](?: |$)")
+#: Filler that does not count towards a segment's length ("kinda scared tbh" is 2 words).
+_FILLER = re.compile(
+    r"\b(?:to be honest|honestly|lol|lmao|haha|kinda|kind of|sort of|like|just|really|so|tbh|"
+    r"ngl|not going to lie|um|uh|ok|okay|well)\b"
+)
 _SEGMENT_CHARS = 600
 _MIN_SEGMENT_WORDS = 4
 _MAX_SEGMENTS = 120
@@ -260,7 +271,15 @@ class PatternSet:
         framing = data.get("framing") or {}
         self._framing: dict[str, re.Pattern[str] | None] = {
             key: _compile_optional(framing.get(key), macros)
-            for key in ("past", "safe_now", "risk_now", "general_medication", "personal_specific")
+            for key in (
+                "past",
+                "safe_now",
+                "risk_now",
+                "general_medication",
+                "personal_specific",
+                "at_home_general",
+                "at_home_personal",
+            )
         }
         self.cues: dict[str, re.Pattern[str]] = {
             str(label): re.compile(_expand_macros(str(regex), macros))
@@ -289,6 +308,10 @@ class PatternSet:
         if not self._framed("general_medication", text):
             return False
         return not self._framed("personal_specific", _GENERIC_MEDICINE.sub(" ", text))
+
+    def at_home_general(self, text: str) -> bool:
+        """Whether the message asks in general if ketamine can be had at home (no own doses)."""
+        return self._framed("at_home_general", text) and not self._framed("at_home_personal", text)
 
     def has_cue(self, label: str, text: str) -> bool:
         """Whether ``text`` holds a cue word that a classifier-only ``label`` verdict needs."""
@@ -568,7 +591,8 @@ class SafetyDetector:
             parts.append(normalized)
         for segment in _segments(normalized):
             # a few words out of context ("kinda scared tbh") say too little on their own
-            if len(segment.split()) >= _MIN_SEGMENT_WORDS and not self._segment_vetoed(segment):
+            words = len(_FILLER.sub(" ", segment).split())
+            if words >= _MIN_SEGMENT_WORDS and not self._segment_vetoed(segment):
                 parts.append(segment)
         if len(normalized) > _FULL_TEXT_LIMIT and not parts and not vetoed_whole:
             parts.append(normalized[:_FULL_TEXT_LIMIT])
@@ -586,14 +610,21 @@ class SafetyDetector:
         """Whether a classifier probability may count for this part of the message.
 
         A crisis or emergency probability at or above ``confident`` counts on its own; below
-        it the part needs a cue word of the label or, for crisis, a meaning marker of absence
-        or farewell (``clinicbot.safety.features``). An advice probability needs a cue word.
+        it the part needs a cue word of the label or a meaning marker
+        (``clinicbot.safety.features``): for crisis absence, farewell, acts without consent,
+        control or fear at home, a threat to someone, or hopelessness together with means;
+        for emergency a bladder that will not empty. An advice probability needs a cue word.
         """
         if label in (CRISIS, EMERGENCY) and value >= self.thresholds["confident"]:
             return True
         if self.patterns.has_cue(label, part):
             return True
-        return label == CRISIS and bool(_CRISIS_MARKERS & set(markers(part)))
+        found = set(markers(part))
+        if label == EMERGENCY:
+            return bool(_EMERGENCY_MARKERS & found)
+        if label == CRISIS and {"__hopeless__", "__means__"} <= found:
+            return True
+        return label == CRISIS and bool(_CRISIS_MARKERS & found)
 
     def _segment_vetoed(self, segment: str) -> bool:
         """Whether a benign, mention or negated pattern covers this segment."""
@@ -621,6 +652,12 @@ class SafetyDetector:
             # ("i self harmed in high school but i have been fine for a decade").
             reasons = tuple(p.id for p in emergency + crisis) + ("resolved_past",)
             return SafetyResult(MENTION, "resolved_past", 1.0, reasons, (MENTION,))
+        at_home_general = self.patterns.at_home_general(normalized)
+        if at_home_general and all(p.sub == "at_home" for p in advice):
+            # "can i take ketamine at home?" is the at-home topic's question, not a request
+            # for a personal decision.
+            found.benign.append("at_home_general")
+            advice = []
         if advice and self.patterns.general_medication(normalized):
             # A general question about medicines ("do i have to stop my medications to be a
             # candidate?") gets the knowledge-base answer, not a refusal.
@@ -647,7 +684,7 @@ class SafetyDetector:
         advice_threshold = self.thresholds[ADVICE]
         if PERSONAL_DECISION in markers(normalized):
             advice_threshold = self.thresholds["advice_personal"]
-        if scores.get(ADVICE, 0.0) >= advice_threshold:
+        if scores.get(ADVICE, 0.0) >= advice_threshold and not at_home_general:
             return SafetyResult(
                 ADVICE, "personal_advice", scores[ADVICE], ("classifier",), (ADVICE,)
             )

@@ -14,8 +14,17 @@ that decide whether a sentence is risk, told in words the training data may neve
   now", "years ago", "haven't since", "in 2015");
 * ``__general__``: a general or third-person information frame ("do people", "does ketamine",
   "in general", "is it common");
+* ``__no_consent__``: something done without consent, told without the words ("i said no",
+  "he wouldn't stop", "i couldn't say no", "woke up and ...", "took advantage");
+* ``__control_fear__``: control or violence at home ("afraid to go home", "checks my phone",
+  "controls the money", "she hit me", "not allowed to");
+* ``__threat_other__``: a veiled threat toward someone ("he'll be sorry", "i know where he
+  parks", "catch him alone", "won't walk away from");
+* ``__hopeless__`` and ``__means__``: hopelessness, and asking how much or how high (together
+  they support a crisis verdict: means-seeking after hopelessness);
+* ``__bladder__``: a bladder that will not empty (ketamine's urinary retention);
 * ``__personal_decision__``: a first-person decision about a medicine or dose ("should i",
-  "can i take my", "is it ok for me").
+  "can i take my", "is it ok for me"; not "what should i know").
 
 ``with_markers`` appends the marker tokens to the normalised text; the classifier's word
 vectoriser then learns weights for them like for any word. The regexes are bounded (no nested
@@ -85,8 +94,51 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"what (?:does|do) (?:the )?research",
         r"(?:what|which) (?:medications?|medicines?)|interact\w*|interactions?",
     ),
+    "__no_consent__": _any(
+        r"(?:did not|never) (?:want|agree|say yes|consent)(?: to)?(?: (?:it|that|any of it))?",
+        r"(?:could not|can not|cannot) (?:say no|get away|stop (?:him|her|them)|move|fight)",
+        r"(?:said|told (?:him|her|them)) (?:no|to stop)|(?:would not|did not) "
+        r"(?:stop|let me (?:leave|go))|kept (?:going|pushing)|(?:i )?gave in|went along with",
+        r"took advantage|held me down|pinned me|made me (?:do|keep|touch)|forc\w* me",
+        r"(?:woke|wake) up (?:and|with|to|at|next to|naked|in)|no memory of|(?:passed out|asleep"
+        r"|unconscious|blacked out|too drunk)(?: \w+){0,6} (?:did|was|had|started|took)",
+        r"(?:something|stuff|things) in my drink|secret games?|pretend to be asleep|if i refused",
+        r"sleep with (?:him|her|them)|unless i",
+    ),
+    "__control_fear__": _any(
+        r"(?:afraid|scared|terrified) (?:to go|of going) (?:back )?home|hiding the marks",
+        r"(?:checks|goes through|reads|tracks|tracker on) my (?:phone|messages|texts|email|car)",
+        r"controls? (?:all )?(?:the|my|our) (?:money|finances|bank)|takes? my (?:paycheck|money"
+        r"|keys|car keys|phone|pension)|(?:not|never) allowed to|ask permission",
+        r"(?:hit|hits|slapped|slaps|shoved|shoves|pushed|pushes|kicked|choked|grabbed|squeezed)"
+        r" (?:me|my (?:neck|throat|arm|face|head))|threw (?:a |the )?\w+ at (?:me|my)",
+        r"locks? me (?:out|in)|sneak (?:to|out|here)|furious if (?:he|she|they) knew|flinch\w*",
+        r"bruises|burn on (?:her|his) (?:arm|leg|hand)|rough with",
+    ),
+    "__threat_other__": _any(
+        r"(?:he|she|they)(?: will| ll)? (?:be sorry|regret|pay for)|better pray|what is coming",
+        r"(?:catch|find|get) (?:him|her|them) alone|know (?:where|which car|when) (?:he|she|they)",
+        r"(?:will not|won t|not) (?:walk away|survive|make it (?:to|home)|be teaching|wake up)",
+        r"(?:pay|paying) (?:\w+ ){0,3}a visit|get back at|teach (?:him|her|them) a lesson",
+        r"(?:his|her|their) brakes|list of (?:the )?(?:people|names)",
+    ),
+    "__hopeless__": _any(
+        r"nothing (?:helps|works|matters|will change|changes|is working)|no point|pointless",
+        r"why bother|hopeless|i am done|i can not (?:do this|take it|go on)|give up",
+    ),
+    "__means__": _any(
+        r"how (?:much|many)(?: \w+){0,4} (?:would|to|is too|it takes|stop|kill|do the most)",
+        r"(?:strongest|most dangerous|deadliest|most damage)|closed garage|how (?:high|tall|far)",
+        r"(?:where|how) (?:can|could|do) i (?:buy|get|find)(?: \w+){0,3} (?:a lot|a gun|rope"
+        r"|pills|enough)",
+    ),
+    "__bladder__": _any(
+        r"(?:can not|cannot|could not|unable to|have not been able to|not able to) (?:pee|urinate"
+        r"|empty my bladder|go to the (?:bathroom|toilet|loo))",
+        r"(?:bladder|belly|stomach)(?: \w+){0,4} (?:full|swollen|hard|agony|burst)|tiny drips",
+    ),
     "__personal_decision__": _any(
-        r"should i|can i|could i|do i|may i",
+        r"(?<!what )should i(?! (?:know|expect|bring|wear|eat|ask|tell))|can i|could i|do i|may i",
         r"would it be (?:ok|okay|fine|safe|better|smarter) (?:for me|if i)",
         r"is it (?:ok|okay|fine|safe|alright) (?:for me|if i|to)",
         r"how (?:much|many) (?:should|can) i|which (?:one )?(?:should|do) i",
