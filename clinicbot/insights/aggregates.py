@@ -329,12 +329,16 @@ def _unhelpful_reviews(clinic: Engine, tracker: Engine, events: Any) -> None:
     if not ratings:
         return
     items: list[dict[str, Any]] = []
-    for _rid, conversation_id, kb_id, answer_key in ratings:
+    for _rid, conversation_id, kb_id, answer_key, rated_at in ratings:
+        try:  # the widget's key is the answer's tracker timestamp
+            bound = float(answer_key)
+        except ValueError:  # SMS keys are tokens: the question came before the rating
+            bound = rated_at.timestamp()
         with tracker.connect() as tconn:
             rows = tconn.execute(
                 select(events.c.type_name, events.c.timestamp, events.c.data)
                 .where(events.c.sender_id == conversation_id, events.c.type_name == "user")
-                .where(events.c.timestamp <= float(answer_key))
+                .where(events.c.timestamp <= bound)
                 .order_by(events.c.id.desc())
                 .limit(1)
             ).all()

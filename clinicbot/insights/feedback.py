@@ -139,7 +139,9 @@ def feedback_counts(engine: Engine, start: datetime, end: datetime) -> dict[str,
     return out
 
 
-def unhelpful_answers(engine: Engine, after_id: int = 0) -> list[tuple[int, str, str, str]]:
+def unhelpful_answers(
+    engine: Engine, after_id: int = 0
+) -> list[tuple[int, str, str, str, datetime]]:
     """Lists "not helpful" ratings (for the review inbox).
 
     Args:
@@ -147,16 +149,16 @@ def unhelpful_answers(engine: Engine, after_id: int = 0) -> list[tuple[int, str,
         after_id: Only ratings with a larger id.
 
     Returns:
-        (id, conversation id, kb_id, answer key) tuples, oldest first.
+        (id, conversation id, kb_id, answer key, rated at) tuples, oldest first.
     """
     t = answer_feedback
     query = (
-        select(t.c.id, t.c.conversation_id, t.c.kb_id, t.c.answer_key)
+        select(t.c.id, t.c.conversation_id, t.c.kb_id, t.c.answer_key, t.c.created_at)
         .where(t.c.helpful.is_(False), t.c.id > after_id)
         .order_by(t.c.id)
     )
     with engine.connect() as conn:
-        return [(int(r[0]), r[1], r[2], r[3]) for r in conn.execute(query)]
+        return [(int(r[0]), r[1], r[2], r[3], r[4]) for r in conn.execute(query)]
 
 
 def parse_request(body: bytes) -> tuple[str, str, bool]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
 
 from clinicbot.evaluate import HELDOUT_FILE, load_examples
 from clinicbot.insights import aggregates, learn, review
 from clinicbot.insights.feedback import AlreadyRated, AnswerRef, record_feedback
+from clinicbot.insights.synthetic import TrackerWriter
 from clinicbot.insights.tables import review_items
 from clinicbot.store.escalations import EscalationStore
 from tests.insights.conftest import DAY1
@@ -94,9 +96,19 @@ def test_unhelpful_answer_goes_to_review(clinic: Engine, tracker_path: Path) -> 
     record_feedback(clinic, conv, "widget", answer, helpful=False)
     with pytest.raises(AlreadyRated):
         record_feedback(clinic, conv, "widget", answer, helpful=True)
+    # An SMS rating (its key is a token): the question before the rating is filed.
+    sms = "sms-" + "c" * 16
+    writer = TrackerWriter(create_engine(f"sqlite:///{tracker_path}", future=True))
+    writer.user(sms, DAY1 + 1000, "when can i drive again", "kb_safety_driving_after", 0.95)
+    writer.bot(sms, DAY1 + 1000.2, "answer", "safety.driving_after")
+    writer.user(sms, DAY1 + 2000, "ok bye", "goodbye", 0.99)  # after the rating
+    writer.flush()
+    rated = datetime.fromtimestamp(DAY1 + 1500, tz=timezone.utc)
+    record_feedback(clinic, sms, "sms", AnswerRef("safety.driving_after", "sms-k1"), False, rated)
     aggregates.refresh(clinic, _ro(tracker_path))
     items = {i.text: i.reason for i in review.list_items(clinic)}
     assert items["how much is it"] == "unhelpful"
+    assert items["when can i drive again"] == "unhelpful" and "ok bye" not in items
 
 
 def test_evaluation_sentences_are_never_exported() -> None:
