@@ -156,7 +156,7 @@ def test_cluster_upstreams_make_the_same_balancing_choices_as_make_cluster() -> 
         "least_conn;",
         "proxy_next_upstream error timeout;",
         "proxy_next_upstream_tries 2;",
-        "max_fails=1 fail_timeout=5s;",
+        "max_fails=3 fail_timeout=5s;",
     ):
         assert directive in shipped, directive
         assert directive in generated, directive
