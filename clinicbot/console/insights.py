@@ -133,6 +133,7 @@ async def insights_page(request: Request) -> HTTPResponse:
         ins=ins,
         charts=aggregates.charts(ins),
         channel_totals=aggregates.channel_totals(ins),
+        conversation_totals=aggregates.channel_totals(ins, conversations=True),
         start=start.isoformat(),
         end=end.isoformat(),
         fresh=fresh,

@@ -459,6 +459,7 @@ class Insights:
         channels: Channels seen.
         conversations: Day to conversations started.
         messages: Day to {channel: patient messages}.
+        conversations_by_channel: Day to {channel: conversations started}.
         replies: Day to {reply kind: count}.
         topics: The most asked topics, (topic id, answers), most first.
         escalation_reasons: Reason to escalations opened in the range.
@@ -474,6 +475,7 @@ class Insights:
     channels: list[str] = field(default_factory=list)
     conversations: dict[str, int] = field(default_factory=dict)
     messages: dict[str, dict[str, int]] = field(default_factory=dict)
+    conversations_by_channel: dict[str, dict[str, int]] = field(default_factory=dict)
     replies: dict[str, dict[str, int]] = field(default_factory=dict)
     topics: list[tuple[str, int]] = field(default_factory=list)
     escalation_reasons: dict[str, int] = field(default_factory=dict)
@@ -531,6 +533,8 @@ def summary(clinic: Engine, start: date, end: date) -> Insights:
     for day, channel, metric, key, count in rows:
         if metric == "conversations":
             out.conversations[day] = out.conversations.get(day, 0) + count
+            per = out.conversations_by_channel.setdefault(day, {})
+            per[channel] = per.get(channel, 0) + count
         elif metric == "messages":
             channels.add(channel)
             per = out.messages.setdefault(day, {})
@@ -609,6 +613,8 @@ def to_csv(ins: Insights) -> str:
     w.writerow(["section", "period", "channel", "key", "value"])
     for day in ins.days:
         w.writerow(["conversations", day, "all", "", ins.conversations.get(day, 0)])
+        for channel, count in sorted(ins.conversations_by_channel.get(day, {}).items()):
+            w.writerow(["conversations", day, channel, "", count])
         for channel, count in sorted(ins.messages.get(day, {}).items()):
             w.writerow(["messages", day, channel, "", count])
         for kind, count in sorted(ins.replies.get(day, {}).items()):
@@ -760,10 +766,11 @@ def charts(ins: Insights) -> list[Chart]:
     ]
 
 
-def channel_totals(ins: Insights) -> dict[str, int]:
-    """Patient messages per channel over the range."""
+def channel_totals(ins: Insights, conversations: bool = False) -> dict[str, int]:
+    """Patient messages (or conversations started) per channel over the range."""
     totals: dict[str, int] = defaultdict(int)
-    for per in ins.messages.values():
+    source = ins.conversations_by_channel if conversations else ins.messages
+    for per in source.values():
         for channel, count in per.items():
             totals[channel] += count
     return dict(sorted(totals.items()))

@@ -47,6 +47,8 @@ async def test_insights_page_shows_aggregates_only(ins_console: Console) -> None
     assert 'data-label="logistics.cost_insurance" data-value="1' in page.text
     assert 'data-label="11-30" data-value="0.333' in page.text  # clarification rate
     assert 'data-label="2026-W49 crisis" data-value="1' in page.text
+    assert 'data-channel-conversations="widget">2<' in page.text
+    assert 'data-channel-total="sms">1<' in page.text
     for patient_text in ("how much is it", "parking garage", "book me a table", "cant go on"):
         assert patient_text not in page.text
     actions = [e.action for e in list_audit(ins_console.engine, actor="dana")]

@@ -29,6 +29,11 @@ def test_counts_per_day_channel_topic_and_rates(clinic: Engine, tracker_path: Pa
         "2026-11-30": {"widget": 2, "sms": 1},
         "2026-12-01": {"rest": 1, "widget": 2},
     }
+    assert ins.conversations_by_channel == {
+        "2026-11-30": {"widget": 1, "sms": 1},
+        "2026-12-01": {"rest": 1, "widget": 1},
+    }
+    assert aggregates.channel_totals(ins, conversations=True) == {"rest": 1, "sms": 1, "widget": 2}
     assert dict(ins.topics) == {"logistics.cost_insurance": 1, "safety.side_effects": 1}
     assert ins.rate("2026-11-30", "clarify") == 1 / 3
     assert ins.rate("2026-12-01", "out_of_scope") == 1 / 3
