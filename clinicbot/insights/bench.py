@@ -108,6 +108,12 @@ async def _run(conversations: int, repeats: int) -> int:
         async with http.get(base + page) as resp:
             await resp.read()
         after_new = (time.perf_counter() - t) * 1000
+        while True:  # until the page no longer says it is catching up
+            async with http.get(base + page) as resp:
+                if b'id="catching-up"' not in await resp.read():
+                    break
+            await asyncio.sleep(0.2)
+        complete_s = time.perf_counter() - t
         csv_ms = await timed("/console/insights.csv")
         review_ms = await timed("/console/review")
     server.close()
@@ -119,6 +125,7 @@ async def _run(conversations: int, repeats: int) -> int:
         ("review inbox, 300 newest items grouped (median)", review_ms),
     ]
     print(f"\n{conversations:,} conversations, {repeats} requests each, loopback HTTP:")
+    print(f"  (the 1,000 new conversations were in the figures {complete_s:.1f} s later)")
     for name, ms in rows:
         ok = ms < GOAL_MS
         failures += 0 if ok or "review" in name else 1
