@@ -723,20 +723,21 @@ def save_confusion_png(s: RealScores, path: Path) -> Path:
     return path
 
 
-def run_nlu(real: Path, heldout: Path, goals: Dict[str, float]) -> int:
+def run_nlu(real: Path, heldout: Path, goals: Dict[str, float], model: Path | None = None) -> int:
     """Evaluates the current model on the real set (headline) and the held-out set.
 
     Args:
         real: The real-questions file (``cases:`` format).
         heldout: Held-out NLU file.
         goals: Thresholds (see ``GOALS``).
+        model: Model archive (default: the current model of ``make train``).
 
     Returns:
         Exit code: 0 when every goal is met, 1 otherwise.
     """
     from clinicbot.run import current_model
 
-    model = current_model()
+    model = model or current_model()
     if model is None:
         print("No current model: run `make train` first.")
         return 1
@@ -1257,6 +1258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("mode", choices=["nlu", "compare", "calibrate"])
     parser.add_argument("--real", type=Path, default=REAL_DEV_FILE)
     parser.add_argument("--heldout", type=Path, default=HELDOUT_FILE)
+    parser.add_argument("--model", type=Path, default=None, help="nlu: model archive")
     parser.add_argument("--min-right", type=float, default=GOALS["min_right"])
     parser.add_argument("--max-confident-wrong", type=float, default=GOALS["max_confident_wrong"])
     parser.add_argument("--min-offered", type=float, default=GOALS["min_offered"])
@@ -1275,7 +1277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "min_offered": args.min_offered,
             "min_heldout": args.min_heldout,
         }
-        return run_nlu(args.real, args.heldout, goals)
+        return run_nlu(args.real, args.heldout, goals, args.model)
     if args.mode == "calibrate":
         return run_calibrate()
     return run_compare(args.real, args.designs)
