@@ -97,7 +97,8 @@ MARKERS: dict[str, re.Pattern[str]] = {
     "__no_consent__": _any(
         r"(?:did not|never) (?:want|agree|say yes|consent)(?: to)?(?: (?:it|that|any of it))?",
         r"(?:could not|can not|cannot) (?:say no|get away|stop (?:him|her|them)|move|fight)",
-        r"(?:said|told (?:him|her|them)) (?:no|to stop)|(?:would not|did not) "
+        r"i (?:said|kept saying|was saying) no|told (?:him|her|them) (?:no|to stop)"
+        r"|(?:would not|did not) "
         r"(?:stop|let me (?:leave|go))|kept (?:going|pushing)|(?:i )?gave in|went along with",
         r"took advantage|held me down|pinned me|made me (?:do|keep|touch)|forc\w* me",
         r"(?:woke|wake) up (?:and|with|to|at|next to|naked|in)|no memory of|(?:passed out|asleep"
