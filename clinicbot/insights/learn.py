@@ -361,6 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     # "Before": the model of the tree as it is (trained first if there is none).
+    inputs_at_start = inputs_digest()
     before_model = ensure_model()
     REVIEWED_FILE.write_text(new_text, encoding="utf-8")
     print(f"Wrote {REVIEWED_FILE.relative_to(REPO_ROOT)}; training a candidate ...", flush=True)
@@ -370,6 +371,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         except subprocess.CalledProcessError:
             _restore(previous)
             print("Training the candidate failed; reviewed.yml restored.")
+            return 1
+        if inputs_digest() != inputs_at_start:
+            _restore(previous)
+            print(
+                "\nNOT PROMOTED: data, domain or config changed while the models trained (someone "
+                "else's edit), so before and after differ by more than reviewed.yml and the "
+                "comparison would not measure the labels. reviewed.yml restored; run make learn "
+                "again when the tree is quiet."
+            )
             return 1
         print("Evaluating the current model and the candidate ...", flush=True)
         before = evaluate_model(before_model)
@@ -399,6 +409,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         shutil.copyfile(candidate, target)
     print(f"\nPROMOTED: {target.relative_to(REPO_ROOT)} (make run serves it). Commit reviewed.yml.")
     return 0
+
+
+def inputs_digest(exclude: Path = REVIEWED_FILE) -> str:
+    """A digest of the model inputs (``clinicbot.run.MODEL_INPUTS``) without ``reviewed.yml``.
+
+    ``make learn`` compares it before and after training: if it changed, someone edited the
+    data, domain or config meanwhile, and the comparison would not measure the labels alone.
+
+    Args:
+        exclude: The file left out (the export itself).
+
+    Returns:
+        A hex digest.
+    """
+    import hashlib
+
+    from clinicbot.run import MODEL_INPUTS, _files
+
+    h = hashlib.sha256()
+    for path in _files(MODEL_INPUTS):
+        if path == exclude:
+            continue
+        h.update(str(path.relative_to(REPO_ROOT)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def _reviewed_texts() -> set[str]:

@@ -176,3 +176,15 @@ def test_comparison_refuses_any_drop() -> None:
     assert learn.drops(before, worse) == ["real: confident wrong", "held-out: intent accuracy"]
     table = learn.comparison_table(before, worse)
     assert "WORSE" in table and "+0.050" in table
+
+
+def test_inputs_digest_ignores_the_export_only(tmp_path: Path) -> None:
+    from clinicbot.run import MODEL_INPUTS, _files
+
+    reviewed = learn.REVIEWED_FILE
+    inputs = [p for p in _files(MODEL_INPUTS) if p != reviewed]
+    assert inputs
+    digest = learn.inputs_digest()
+    # Leaving out another input file changes it; leaving out reviewed.yml is the default.
+    assert learn.inputs_digest(exclude=inputs[0]) != digest
+    assert learn.inputs_digest(exclude=tmp_path / "not-an-input.yml") == digest or reviewed.exists()
