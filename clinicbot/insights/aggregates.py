@@ -63,6 +63,8 @@ BATCH_SIZE = 20_000
 MAX_REVIEW_TEXT = 1000
 #: Topics shown on the page.
 TOP_TOPICS = 15
+#: Widest bar drawn (SVG units), so that one day is not one wall of colour.
+MAX_BAR_WIDTH = 64.0
 
 _STATE_EVENTS = "tracker_event_id"
 _STATE_FEEDBACK = "feedback_id"
@@ -706,7 +708,9 @@ def bar_chart(
     for i, (label, value) in enumerate(items):
         h = room * (value / peak)
         shown = f"{value * 100:.1f}%" if percent else f"{value:g}"
-        bars.append(Bar(label, value, shown, i * slot + slot * 0.1, top + room - h, slot * 0.8, h))
+        bar_width = min(slot * 0.8, MAX_BAR_WIDTH)
+        x = i * slot + (slot - bar_width) / 2
+        bars.append(Bar(label, value, shown, x, top + room - h, bar_width, h))
     return Chart(chart_id, title, bars, width, height, unit)
 
 
