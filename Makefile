@@ -77,6 +77,9 @@ cluster: install ## Production topology on one machine: PostgreSQL, Redis, RASA_
 	@mkdir -p var
 	$(PY) -m clinicbot.cluster
 
+bench-load: train ## Open-loop load: served msg/s, p50/p95 at rising rates for one process and the cluster; per-turn breakdown (ARGS=...)
+	$(PY) -m clinicbot.bench_load $(ARGS)
+
 lint: ## ruff (lint + Google docstrings)
 	$(VENV)/bin/ruff check $(PY_SOURCES)
 

@@ -1,0 +1,346 @@
+"""``make bench-load``: open-loop capacity of one process (``make run``) and of the cluster.
+
+Open loop: messages are sent at a fixed arrival rate whatever the server's speed (as patients
+do), so a slow server shows up as growing latency and fewer served messages per second, not as
+a politely slower client. Each offered rate runs for ``--seconds`` (at most ``--max-messages``
+messages); each message belongs to one of many conversations, each of which sends again only
+after ``--think`` seconds on average. Latency is measured from a message's scheduled send
+time. Everything is on 127.0.0.1: the stack and the cluster are started on free ports with
+temporary data and stopped at the end.
+
+``--only breakdown`` loads the same model in this process, with the same action server, and times
+each part of a turn over the bench questions: NLU (``parse_message``), each node of the
+model's graph (NLU components, each policy's prediction), the action server call
+(``RemoteAction.run``) and the tracker store (retrieve + save, SQLite as in ``make run``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Sequence
+
+import aiohttp
+
+from clinicbot.bench import QUESTIONS, _free_port
+from clinicbot.evaluate import percentile
+from clinicbot.run import Stack, ensure_model, service_env
+
+#: Rate limits of the patient channels would refuse a load test's traffic: lifted for it.
+_UNTHROTTLED = {
+    "CONVERSATION_MESSAGES_PER_MINUTE": "100000",
+    "PATIENT_MESSAGES_PER_MINUTE": "100000",
+    "NEW_CONVERSATIONS_PER_HOUR": "1000000",
+    "PROXY_RATE": "0",
+}
+
+
+@dataclass
+class StepResult:
+    """What one offered rate gave.
+
+    Attributes:
+        offered: Offered rate (messages per second).
+        sent: Messages sent.
+        ok: Messages answered with HTTP 200.
+        errors: Messages that failed (status, refused, timed out).
+        served: Answered messages per second over the step (first send to last answer).
+        p50: Median latency of answered messages (ms).
+        p95: 95th percentile latency (ms).
+    """
+
+    offered: float
+    sent: int
+    ok: int
+    errors: int
+    served: float
+    p50: float
+    p95: float
+
+
+async def open_loop(
+    url: str, rate: float, seconds: float, max_messages: int, think: float, timeout: float = 30
+) -> StepResult:
+    """Sends messages at a fixed rate and measures what comes back.
+
+    Args:
+        url: The REST webhook.
+        rate: Messages per second.
+        seconds: Length of the step.
+        max_messages: Upper bound on messages.
+        think: Mean seconds between two messages of one conversation.
+        timeout: Seconds before a message counts as failed.
+
+    Returns:
+        The step's figures.
+    """
+    count = max(1, min(max_messages, int(rate * seconds)))
+    patients = max(1, int(rate * think))
+    senders = [f"load-{uuid.uuid4().hex[:12]}" for _ in range(patients)]
+    latencies: List[float] = []
+    errors = 0
+    last_done = 0.0
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=aiohttp.ClientTimeout(total=timeout)
+    ) as session:
+        start = time.perf_counter()
+
+        async def one(i: int) -> None:
+            nonlocal errors, last_done
+            due = start + i / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            body = {"sender": senders[i % patients], "message": QUESTIONS[i % len(QUESTIONS)]}
+            try:
+                async with session.post(url, json=body) as resp:
+                    await resp.read()
+                    good = resp.status == 200
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                good = False
+            now = time.perf_counter()
+            if good:
+                latencies.append((now - due) * 1000)
+                last_done = max(last_done, now)
+            else:
+                errors += 1
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+    span = max(last_done - start, count / rate) if latencies else 1.0
+    return StepResult(
+        offered=rate,
+        sent=count,
+        ok=len(latencies),
+        errors=errors,
+        served=len(latencies) / span,
+        p50=statistics.median(latencies) if latencies else 0.0,
+        p95=percentile(latencies, 0.95),
+    )
+
+
+def run_steps(url: str, rates: Sequence[float], args: argparse.Namespace) -> List[StepResult]:
+    """Runs every offered rate in turn against one URL, printing each result."""
+    results = []
+    asyncio.run(open_loop(url, 2, 4, 8, 1.0))  # warm-up
+    for rate in rates:
+        result = asyncio.run(open_loop(url, rate, args.seconds, args.max_messages, args.think))
+        results.append(result)
+        print(
+            f"  offered {result.offered:5.1f}/s  served {result.served:5.1f} msg/s  "
+            f"p50 {result.p50:7.0f} ms  p95 {result.p95:7.0f} ms  "
+            f"ok {result.ok}/{result.sent}  errors {result.errors}",
+            flush=True,
+        )
+        time.sleep(2)  # let queues drain between steps
+    return results
+
+
+def _env(tmp: Path) -> Dict[str, str]:
+    ports = {"RASA_PORT": _free_port(), "ACTION_PORT": _free_port(), "WEB_PORT": _free_port()}
+    env = {
+        **os.environ,
+        **_UNTHROTTLED,
+        **{k: str(v) for k, v in ports.items()},
+        "CLINIC_DB_URL": f"sqlite:///{tmp / 'clinic.db'}",
+        "TRACKER_DB": str(tmp / "tracker.db"),
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['ACTION_PORT']}/webhook",
+        "RASA_URL": f"http://127.0.0.1:{ports['RASA_PORT']}",
+    }
+    return service_env(env)
+
+
+def bench_single(model: Path, rates: Sequence[float], args: argparse.Namespace) -> None:
+    """One Rasa process on SQLite, as ``make run`` serves."""
+    import subprocess
+    import sys
+
+    from clinicbot.paths import REPO_ROOT
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    env = _env(tmp)
+    subprocess.run(
+        [sys.executable, "-m", "clinicbot.console", "migrate"],
+        check=True,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    stack = Stack(model, env, log_dir=tmp / "logs")
+    print("\nOne process (make run: one Rasa server, SQLite) ...", flush=True)
+    stack.start()
+    try:
+        run_steps(f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook", rates, args)
+    finally:
+        stack.stop()
+
+
+def bench_cluster(model: Path, rates: Sequence[float], args: argparse.Namespace) -> None:
+    """The cluster (PostgreSQL, Redis, replicas, nginx), through the proxy."""
+    from clinicbot.cluster import Cluster, ClusterConfig, prepare
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
+    base = {
+        **os.environ,
+        **_UNTHROTTLED,
+        "CLUSTER_DIR": str(tmp / "cluster"),
+        "RASA_REPLICAS": str(args.replicas),
+        "ACTION_PORT": str(_free_port()),
+        "WEB_PORT": str(_free_port()),
+        "PROXY_PORT": str(_free_port()),
+        "PROXY_API_PORT": str(_free_port()),
+        "CLUSTER_PG_PORT": str(_free_port()),
+        "CLUSTER_REDIS_PORT": str(_free_port()),
+    }
+    base.pop("TRACKER_DB", None)
+    base.pop("ACTION_ENDPOINT_URL", None)
+    base["RASA_PORT"] = str(_free_port())
+    cfg = ClusterConfig.from_env(base)
+    env = prepare(cfg, base)
+    cluster = Cluster(cfg, model, env)
+    print(f"\nCluster ({cfg.replicas} Rasa replicas, PostgreSQL, Redis, nginx) ...", flush=True)
+    cluster.start()
+    try:
+        run_steps(f"http://127.0.0.1:{cfg.proxy_port}/webhooks/rest/webhook", rates, args)
+    finally:
+        cluster.stop()
+
+
+# ------------------------------------------------------------------------------ breakdown
+
+
+class Timings:
+    """Accumulates wall-clock time per part of a turn."""
+
+    def __init__(self) -> None:
+        """Empty."""
+        self.ms: Dict[str, List[float]] = defaultdict(list)
+
+    def wrap_async(self, owner: Any, name: str, label: str) -> None:
+        """Times an async method of a class under ``label``."""
+        original = getattr(owner, name)
+
+        @functools.wraps(original)
+        async def timed(*a: Any, **k: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return await original(*a, **k)
+            finally:
+                self.ms[label].append((time.perf_counter() - t) * 1000)
+
+        setattr(owner, name, timed)
+
+    def wrap_sync(self, owner: Any, name: str, label: Callable[[Any], str]) -> None:
+        """Times a plain method of a class under ``label(self)``."""
+        original = getattr(owner, name)
+
+        @functools.wraps(original)
+        def timed(obj: Any, *a: Any, **k: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return original(obj, *a, **k)
+            finally:
+                self.ms[label(obj)].append((time.perf_counter() - t) * 1000)
+
+        setattr(owner, name, timed)
+
+
+def breakdown(model: Path, rounds: int) -> None:
+    """Times NLU, each policy, the action call and the tracker store per turn, in process."""
+    from rasa.core import agent as rasa_agent
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.processor import MessageProcessor
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.engine.graph import GraphNode
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-breakdown-"))
+    env = _env(tmp)
+    stack = Stack(model, env, log_dir=tmp / "logs")
+    stack.start(only=("actions",))
+    saved = dict(os.environ)
+    os.environ.update(env)
+    timings = Timings()
+    try:
+        timings.wrap_async(MessageProcessor, "parse_message", "NLU (parse_message)")
+        timings.wrap_async(RemoteAction, "run", "action server call")
+        timings.wrap_async(SQLTrackerStore, "retrieve", "tracker store: retrieve")
+        timings.wrap_async(SQLTrackerStore, "save", "tracker store: save")
+        timings.wrap_async(MessageProcessor, "handle_message", "whole turn (handle_message)")
+        # Every graph node (NLU components, each policy, the ensemble) under its node name.
+        timings.wrap_sync(GraphNode, "__call__", lambda node: f"graph node {node._node_name}")
+        endpoints = AvailableEndpoints.read_endpoints(env["RASA_ENDPOINTS"])
+
+        async def go() -> None:
+            agent = await rasa_agent.load_agent(model_path=str(model), endpoints=endpoints)
+            for q in QUESTIONS:  # warm-up
+                await agent.handle_text(q, sender_id="warmup")
+            timings.ms.clear()
+            for _ in range(rounds):
+                sender = f"bd-{uuid.uuid4().hex[:8]}"
+                for q in QUESTIONS:
+                    await agent.handle_text(q, sender_id=sender)
+
+        asyncio.run(go())
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        stack.stop()
+    turns = len(timings.ms.get("whole turn (handle_message)", [])) or 1
+    print(f"\nWhere the time goes per turn ({turns} turns, one at a time, in process):")
+    for label, values in sorted(timings.ms.items(), key=lambda kv: -sum(kv[1])):
+        print(
+            f"  {label:34s} {sum(values) / turns:7.1f} ms/turn   "
+            f"(calls/turn {len(values) / turns:4.1f}, median {statistics.median(values):6.1f} ms)"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line of ``make bench-load``.
+
+    Args:
+        argv: Arguments.
+
+    Returns:
+        Exit code.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rates", default="5,10,20,30,40,60", help="offered msg/s, ascending")
+    parser.add_argument("--seconds", type=float, default=20, help="length of each step")
+    parser.add_argument("--max-messages", type=int, default=1200, help="cap per step")
+    parser.add_argument(
+        "--think", type=float, default=10, help="seconds between a patient's messages"
+    )
+    parser.add_argument("--replicas", type=int, default=2, help="Rasa replicas in the cluster")
+    parser.add_argument(
+        "--only", choices=("single", "cluster", "breakdown"), action="append", help="parts to run"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="breakdown: passes over questions")
+    parser.add_argument("--model", type=Path, help="model archive (default: current, trained)")
+    args = parser.parse_args(argv)
+    rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    if not rates or any(r <= 0 for r in rates):
+        parser.error("--rates: positive numbers, comma-separated")
+    if args.seconds <= 0 or args.seconds > 600 or args.max_messages < 1:
+        parser.error("--seconds must be in (0, 600] and --max-messages at least 1")
+    model = args.model.resolve() if args.model else ensure_model()
+    parts = args.only or ["single", "cluster", "breakdown"]
+    print(f"Model {model.name}; open loop, {args.seconds:g} s per rate, think {args.think:g} s")
+    if "single" in parts:
+        bench_single(model, rates, args)
+    if "cluster" in parts:
+        bench_cluster(model, rates, args)
+    if "breakdown" in parts:
+        breakdown(model, args.rounds)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
