@@ -42,6 +42,7 @@ from clinicbot.insights.tables import (
     insights_state,
     review_items,
 )
+from clinicbot.store.db import write_transaction
 from clinicbot.store.schema import escalation_notes, escalation_reasons, escalations, utcnow
 
 #: Below this intent confidence an answer goes to the review inbox.
@@ -170,10 +171,11 @@ def _insert(conn: Connection, table: Any) -> Any:
     return sqlite_insert(table)
 
 
-def _get_state(conn: Connection, name: str) -> int:
-    value = conn.execute(
-        select(insights_state.c.value).where(insights_state.c.name == name)
-    ).scalar()
+def _get_state(conn: Connection, name: str, lock: bool = False) -> int:
+    query = select(insights_state.c.value).where(insights_state.c.name == name)
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    value = conn.execute(query).scalar()
     return int(value or 0)
 
 
@@ -431,7 +433,11 @@ def refresh(clinic: Engine, tracker: Engine, batch_size: int = BATCH_SIZE) -> in
             }
             for item in new:
                 item["first_day"] = first_days.get(item["conversation_id"], "")
-            with clinic.begin() as conn:
+            with write_transaction(clinic) as conn:
+                # Another web process may have added this batch meanwhile (SQLite: BEGIN
+                # IMMEDIATE serialises the writers, so the watermark read here is current).
+                if _get_state(conn, _STATE_EVENTS, lock=True) != last:
+                    continue
                 if new:
                     stmt = _insert(conn, insights_conversations).on_conflict_do_nothing(
                         index_elements=["conversation_id"]

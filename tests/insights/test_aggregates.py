@@ -119,3 +119,26 @@ def test_missing_tracker_table_is_not_an_error(clinic: Engine, tmp_path: Path) -
     create_engine(f"sqlite:///{empty}").connect().close()
     assert aggregates.refresh(clinic, _ro(empty)) == 0
     assert aggregates.summary(clinic, D1, D1).conversations == {"2026-11-30": 0}
+
+
+def test_concurrent_refreshes_count_each_event_once(
+    clinic: Engine, tracker_path: Path, monkeypatch
+) -> None:
+    """Several web processes refreshing at once (no shared in-process lock) add nothing twice."""
+    import contextlib
+    import threading
+
+    monkeypatch.setattr(aggregates, "_REFRESH_LOCK", contextlib.nullcontext())
+    ro = _ro(tracker_path)
+    threads = [
+        threading.Thread(target=aggregates.refresh, args=(clinic, ro), kwargs={"batch_size": 3})
+        for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ins = aggregates.summary(clinic, D1, D2)
+    assert ins.conversations == {"2026-11-30": 2, "2026-12-01": 2}
+    assert sum(aggregates.channel_totals(ins).values()) == 6
+    assert dict(ins.topics) == {"logistics.cost_insurance": 1, "safety.side_effects": 1}
