@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -114,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         workers=1,
         access_log=False,
         motd=False,
+        # Same variable as Rasa's own server: a burst of calls from several Rasa servers
+        # overflows Sanic's default queue of 100 pending connections (resets, lost turns).
+        backlog=int(os.environ.get("SANIC_BACKLOG", "100")),
     )
     return 0
 

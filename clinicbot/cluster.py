@@ -594,6 +594,9 @@ def prepare(cfg: ClusterConfig, base_env: Mapping[str, str] | None = None) -> Di
             "TRUSTED_PROXIES": "1",
         }
     )
+    # Pending connections each Sanic server queues (Rasa and the action server read it): the
+    # default 100 overflows when the proxy sends a burst of turns.
+    env.setdefault("SANIC_BACKLOG", "1024")
     env.setdefault("PUBLIC_RASA_URL", f"http://localhost:{cfg.proxy_port}")
     env.setdefault(
         "WIDGET_ORIGINS", f"http://localhost:{cfg.proxy_port},http://127.0.0.1:{cfg.proxy_port}"
