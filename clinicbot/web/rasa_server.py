@@ -29,7 +29,7 @@ def rasa_argv(args: Sequence[str], env: Mapping[str, str]) -> list[str]:
         env: Environment holding ``RASA_TOKEN``.
 
     Returns:
-        ``["rasa", *args, "--auth-token", token]`` when the API is enabled, else
+        ``["rasa", *args, "--auth-token=<token>"]`` when the API is enabled, else
         ``["rasa", *args]``.
 
     Raises:
@@ -43,7 +43,9 @@ def rasa_argv(args: Sequence[str], env: Mapping[str, str]) -> list[str]:
         token = env.get(TOKEN_VARIABLE, "")
         if not token:
             raise MissingToken(f"{TOKEN_VARIABLE} must be set when the HTTP API is enabled")
-        argv += ["--auth-token", token]
+        # One argument: a generated token may start with "-", which argparse would take
+        # for an option ("--auth-token: expected one argument", Rasa does not start).
+        argv.append(f"--auth-token={token}")
     return argv
 
 
