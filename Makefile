@@ -22,7 +22,7 @@ PY_SOURCES := actions clinicbot tests scripts
 
 .PHONY: help install spacy validate-kb review-sheet validate train run test lint typecheck unit \
         conversation-tests evaluate evaluate-nlu evaluate-safety compare-nlu bench e2e \
-        create-staff cluster bench-load clean bench-insights learn
+        create-staff cluster bench-load clean bench-insights learn test-cluster-load
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -114,8 +114,11 @@ learn: spacy ## Reviewed labels -> data/nlu/reviewed.yml, train a candidate, com
 	$(PY) -m clinicbot.insights.learn $(ARGS)
 
 test: install lint typecheck validate unit train ## Everything: lint, types, validation, unit, model, conversation, evaluations, browser/e2e
-	$(PY) -m pytest -q -m "slow or e2e"
+	$(PY) -m pytest -q -m "(slow or e2e) and not load"
 	@$(MAKE) --no-print-directory conversation-tests
+
+test-cluster-load: install train ## Cluster burst tests: 200 concurrent conversations, a replica killed mid-run (not in make test)
+	$(PY) -m pytest -q -m load tests/e2e/test_cluster_e2e.py
 
 create-staff: ## Create a staff account: make create-staff USERNAME=alex ROLE=staff DISPLAY_NAME="Alex R."
 	$(PY) -m clinicbot.console create-staff --username "$(USERNAME)" --role "$(or $(ROLE),staff)" \

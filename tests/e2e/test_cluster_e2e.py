@@ -279,6 +279,7 @@ def _check(cluster: ClusterProcess, convs: list[Conversation], sample: int = 40)
         assert deduped == asked, (conv.sender, texts)
 
 
+@pytest.mark.load
 def test_200_concurrent_conversations_no_loss_no_crosstalk(cluster: ClusterProcess) -> None:
     convs = _conversations("load")
     url = f"{cluster.proxy_url}/webhooks/rest/webhook"
@@ -287,6 +288,7 @@ def test_200_concurrent_conversations_no_loss_no_crosstalk(cluster: ClusterProce
     assert sum(c.retries for c in convs) == 0  # no replica failed: nothing needed a retry
 
 
+@pytest.mark.load
 def test_a_replica_killed_mid_run_loses_nothing(cluster: ClusterProcess) -> None:
     convs = _conversations("fault")
     url = f"{cluster.proxy_url}/webhooks/rest/webhook"
