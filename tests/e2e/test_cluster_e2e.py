@@ -91,6 +91,8 @@ class ClusterProcess:
             RASA_REPLICAS="2",
             RASA_PORT=str(rasa0),
             ACTION_PORT=str(action),
+            # make exports one for the default port: the replicas must call this cluster's.
+            ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action}/webhook",
             WEB_PORT=str(web),
             PROXY_PORT=str(proxy),
             PROXY_API_PORT=str(api),
