@@ -4,9 +4,11 @@ A notification carries the escalation id, priority, reason codes, channel, time 
 the staff console, and nothing else: no patient message text, no contact details (those are
 health data and stay behind the console's sign-in). :func:`notify_urgent` never raises and every
 network step has a timeout. A failed attempt (network error, timeout, HTTP 5xx/429/408, SMTP
-connection error or 4xx reply) is retried with exponential backoff (:class:`AlertRetry`; the
-webhook through ``aiohttp-retry``); :func:`alert_staff` then records the outcome on the
-escalation, so that a failed alert shows in the staff console's queue.
+connection error or 4xx reply) is retried with exponential backoff: the webhook through the
+shared :func:`clinicbot.http_retry.request_with_retry` (``aiohttp-retry``), the e-mail in its
+own loop on the same :class:`~clinicbot.http_retry.Backoff` schedule (:data:`AlertRetry`);
+:func:`alert_staff` then records the outcome on the escalation, so that a failed alert shows in
+the staff console's queue.
 """
 
 from __future__ import annotations
@@ -22,9 +24,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any, Awaitable, Callable
 
-import aiohttp
-from aiohttp_retry import ExponentialRetry, RetryClient
-
+from clinicbot.http_retry import Backoff, RetryGaveUp, request_with_retry
 from clinicbot.settings import Settings
 from clinicbot.store.escalations import ALERT_COALESCED
 
@@ -33,37 +33,8 @@ logger = logging.getLogger(__name__)
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,63}$")
 _ID = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 DEFAULT_TIMEOUT_SECONDS = 4.0
-#: HTTP statuses of the webhook that are retried (besides every 5xx).
-RETRY_STATUSES = frozenset({408, 429})
-
-
-@dataclass(frozen=True)
-class AlertRetry:
-    """How often and how soon a failed alert is tried again.
-
-    Attributes:
-        attempts: Tries per channel, the first included.
-        first_delay: Seconds before the second try; each further wait is ``factor`` times
-            longer, at most ``max_delay``.
-        factor: Growth of the wait.
-        max_delay: Longest wait.
-    """
-
-    attempts: int = 4
-    first_delay: float = 1.0
-    factor: float = 2.0
-    max_delay: float = 30.0
-
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait after a failed try.
-
-        Args:
-            attempt: The try that failed (1 for the first).
-
-        Returns:
-            The wait, at most ``max_delay``.
-        """
-        return float(min(self.max_delay, self.first_delay * self.factor ** max(0, attempt - 1)))
+#: The alerts' retry schedule: 4 tries per channel, 1 s, 2 s, 4 s apart (the shared one).
+AlertRetry = Backoff
 
 
 @dataclass
@@ -210,45 +181,38 @@ async def _post_webhook(
     url: str,
     content: dict[str, Any],
     timeout: float,
-    retry: AlertRetry,
+    retry: Backoff,
     result: NotifyResult,
+    sleep: Callable[[float], Awaitable[Any]],
 ) -> str | None:
     """POSTs the alert, retrying network errors, timeouts, 5xx, 408 and 429."""
 
-    async def count(*_: Any) -> None:
-        result.webhook_tries += 1
+    def count(attempt: int) -> None:
+        result.webhook_tries = attempt
 
-    trace = aiohttp.TraceConfig()
-    trace.on_request_start.append(count)
-    options = ExponentialRetry(
-        attempts=max(1, retry.attempts),
-        # aiohttp-retry waits start_timeout * factor ** attempt after try ``attempt``.
-        start_timeout=retry.first_delay / retry.factor,
-        max_timeout=retry.max_delay,
-        factor=retry.factor,
-        statuses=set(RETRY_STATUSES),
-        exceptions={aiohttp.ClientError, asyncio.TimeoutError},
-    )
-    session = aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=timeout), trace_configs=[trace]
-    )
-    async with RetryClient(client_session=session, retry_options=options) as client:
-        async with client.post(
+    try:
+        reply = await request_with_retry(
+            "POST",
             url,
+            backoff=retry,
+            timeout=timeout,
+            label="urgent notification webhook",
+            sleep=sleep,
+            on_attempt=count,
             data=json.dumps(content),
             headers={"Content-Type": "application/json"},
             allow_redirects=False,
-        ) as resp:
-            if 200 <= resp.status < 300:
-                return None
-            return f"webhook: HTTP {resp.status}"
+        )
+    except RetryGaveUp as exc:
+        return f"webhook: {exc.last}"
+    return None if reply.ok else f"webhook: HTTP {reply.status}"
 
 
 async def _send_email_retrying(
     msg: EmailMessage,
     settings: Settings,
     timeout: float,
-    retry: AlertRetry,
+    retry: Backoff,
     result: NotifyResult,
     sleep: Callable[[float], Awaitable[Any]],
 ) -> None:
@@ -279,7 +243,7 @@ async def notify_urgent(
     *,
     base_url: str | None = None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
-    retry: AlertRetry | None = None,
+    retry: Backoff | None = None,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
 ) -> NotifyResult:
     """Alerts the team about an urgent escalation by webhook and/or e-mail.
@@ -297,7 +261,7 @@ async def notify_urgent(
         base_url: Console base URL for the link (defaults to :func:`console_base_url`).
         timeout: Seconds allowed for each try of each channel.
         retry: Retry policy (default :class:`AlertRetry`).
-        sleep: Waits between e-mail tries (tests record the delays).
+        sleep: Waits between tries (tests record the delays).
 
     Returns:
         What was attempted and what succeeded.
@@ -318,7 +282,7 @@ async def _deliver(
     settings: Settings,
     *,
     timeout: float,
-    retry: AlertRetry | None,
+    retry: Backoff | None,
     sleep: Callable[[float], Awaitable[Any]],
 ) -> NotifyResult:
     """Sends one notification (content from ``build``) by webhook and/or e-mail; never raises."""
@@ -335,7 +299,9 @@ async def _deliver(
             result.webhook_attempted = True
             try:
                 error = await asyncio.wait_for(
-                    _post_webhook(settings.notify_webhook_url, content, timeout, policy, result),
+                    _post_webhook(
+                        settings.notify_webhook_url, content, timeout, policy, result, sleep
+                    ),
                     budget,
                 )
             except Exception as exc:  # noqa: BLE001 - never let an alert break a reply
