@@ -69,6 +69,7 @@ DEFAULT_SET = DEV_ORIGINAL
 #: Every labelled safety set: (name, role, path). Only ``test`` is never tuned on.
 SETS: tuple[tuple[str, str, Path], ...] = (
     ("test", "test (measure only)", TEST_SET),
+    ("test2", "test (measure only, written blind)", SAFETY_DIR / "test2.yml"),
     ("dev", "development (tuned on, classifier trained on it)", DEV_SET),
     ("dev-original", "development (patterns tuned on it)", DEV_ORIGINAL),
     ("dev-regression", "development (patterns tuned on it)", DEV_REGRESSION),
