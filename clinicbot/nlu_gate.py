@@ -211,21 +211,62 @@ def topic_alternatives(
     return offered
 
 
+def offered_topics(
+    intent: str | None,
+    ranking: Iterable[Dict[str, Any]],
+    config: Dict[str, Any],
+) -> List[str]:
+    """The "did you mean" topics for a parse, with ``AnswerCalibration``'s configuration.
+
+    A clarification offers ``clarify_topics`` topics. An answer whose own confidence is below
+    ``hedge_below`` (the middle band between the fallback threshold and a confident answer)
+    offers the next ``clarify_topics`` topics whatever their confidence, as a clarification
+    would, but the likeliest topic is answered instead of asking; a confident answer offers at
+    most ``max_alternatives`` runner-ups at or above ``alternative_min_confidence``.
+
+    Args:
+        intent: The message's intent name.
+        ranking: The intent ranking, best first.
+        config: ``alternative_min_confidence``, ``max_alternatives``, ``clarify_topics`` and
+            ``hedge_below`` (missing keys take ``AnswerCalibration``'s defaults).
+
+    Returns:
+        Topic intent names, best first.
+    """
+    settings = {**AnswerCalibration.get_default_config(), **config}
+    items = list(ranking)
+    min_confidence = float(settings["alternative_min_confidence"])
+    if intent == FALLBACK_INTENT:
+        return topic_alternatives(intent, items, min_confidence, int(settings["clarify_topics"]))
+    confidence = next(
+        (float(r.get("confidence") or 0.0) for r in items if r.get("name") == intent), 1.0
+    )
+    if confidence < float(settings["hedge_below"]):
+        return topic_alternatives(intent, items, 0.0, int(settings["clarify_topics"]))
+    return topic_alternatives(intent, items, min_confidence, int(settings["max_alternatives"]))
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class AnswerCalibration(GraphComponent):
     """Adds the "did you mean" topics to every parse (``message["alternatives"]``).
 
     A knowledge-base answer whose runner-up topic is close or whose own confidence is middling
-    is still given, and the runner-ups are offered as buttons next to it; a clarification offers
-    the likeliest topics. ``action_answer_topic`` and ``action_clarify`` render them. The
+    is still given, and the runner-ups are offered as buttons next to it (below ``hedge_below``
+    the answer offers as many topics as a clarification would); a clarification offers the
+    likeliest topics. ``action_answer_topic`` and ``action_clarify`` render them. The
     threshold is chosen by cross-validation on the training data
     (``python -m clinicbot.evaluate calibrate``), never on an evaluation set.
     """
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        """Default configuration (see ``topic_alternatives``)."""
-        return {"alternative_min_confidence": 0.1, "max_alternatives": 2, "clarify_topics": 3}
+        """Default configuration (see ``offered_topics``)."""
+        return {
+            "alternative_min_confidence": 0.1,
+            "max_alternatives": 2,
+            "clarify_topics": 3,
+            "hedge_below": 0.0,
+        }
 
     def __init__(self, config: Dict[str, Any]) -> None:
         """Creates the component."""
@@ -253,12 +294,6 @@ class AnswerCalibration(GraphComponent):
         """
         for message in messages:
             intent = (message.get(INTENT) or {}).get("name")
-            clarifying = intent == FALLBACK_INTENT
-            offered = topic_alternatives(
-                intent,
-                message.get(INTENT_RANKING_KEY) or [],
-                float(self.config["alternative_min_confidence"]),
-                int(self.config["clarify_topics" if clarifying else "max_alternatives"]),
-            )
+            offered = offered_topics(intent, message.get(INTENT_RANKING_KEY) or [], self.config)
             message.set(ALTERNATIVES_KEY, offered, add_to_output=True)
         return messages

@@ -122,3 +122,33 @@ def test_answer_calibration_sets_alternatives_on_every_message(tmp_path) -> None
     assert middling.get(ALTERNATIVES_KEY) == ["kb_mechanism_esketamine_vs_ketamine"]
     assert smalltalk.get(ALTERNATIVES_KEY) == []
     assert ALTERNATIVES_KEY in middling.as_dict(only_output_properties=True)
+
+
+def test_an_answer_in_the_middle_band_offers_as_many_topics_as_a_clarification() -> None:
+    from clinicbot.nlu_gate import offered_topics
+
+    ranking = _ranked(
+        ("kb_safety_side_effects", 0.3),
+        ("kb_safety_long_term_risks", 0.02),
+        ("greet", 0.02),
+        ("kb_safety_monitoring", 0.01),
+        ("kb_process_routes", 0.005),
+    )
+    config = {"alternative_min_confidence": 0.1, "max_alternatives": 2, "clarify_topics": 3}
+    top = "kb_safety_side_effects"
+    # Without a middle band, runner-ups this unlikely are not offered.
+    assert offered_topics(top, ranking, config) == []
+    hedged = {**config, "hedge_below": 0.35}
+    assert offered_topics(top, ranking, hedged) == [
+        "kb_safety_long_term_risks",
+        "kb_safety_monitoring",
+        "kb_process_routes",
+    ]
+    # Above the band the usual rule holds; a clarification offers the best topics.
+    assert offered_topics(top, ranking, {**config, "hedge_below": 0.25}) == []
+    fallback = [{"name": "nlu_fallback", "confidence": 0.4}, *ranking]
+    assert offered_topics("nlu_fallback", fallback, config) == [
+        "kb_safety_side_effects",
+        "kb_safety_long_term_risks",
+        "kb_safety_monitoring",
+    ]

@@ -144,3 +144,37 @@ def test_matched_decisions_use_the_same_clarify_rate() -> None:
     assert result["right"] == pytest.approx(0.5)
     assert result["confident_wrong"] == pytest.approx(0.0)  # the wrong answer offers kb_a
     assert result["offered"] == pytest.approx(1.0)
+
+
+def test_fast_decision_follows_the_pipeline_rules() -> None:
+    from clinicbot.evaluation.fast import decide
+
+    calibration = {"alternative_min_confidence": 0.1, "max_alternatives": 2, "clarify_topics": 3}
+    ranking = [("kb_a", 0.5), ("kb_b", 0.3), ("greet", 0.1), ("kb_c", 0.05), ("kb_d", 0.05)]
+    assert decide(ranking, 0.4, calibration) == PatientView("answer", "kb_a", ("kb_b",))
+    assert decide(ranking, 0.6, calibration) == PatientView(
+        "clarify", None, ("kb_a", "kb_b", "kb_c")
+    )
+    # Mostly unknown words: the vocabulary gate asks instead of answering.
+    assert decide(ranking, 0.4, calibration, known_ratio=0.2).kind == "clarify"
+    # The middle band answers and offers as many topics as a clarification.
+    banded = decide(ranking, 0.4, {**calibration, "hedge_below": 0.55})
+    assert banded == PatientView("answer", "kb_a", ("kb_b", "kb_c", "kb_d"))
+    assert decide([("out_of_scope", 0.9)], 0.4, calibration).kind == "out_of_scope"
+    assert decide([("followup_risks", 0.9)], 0.4, calibration).topic == "kb_safety_side_effects"
+    assert decide([("greet", 0.9)], 0.4, calibration).kind == "other"
+
+
+def test_matched_decisions_match_the_middle_band_rate() -> None:
+    cases = [Case(str(i), ("kb_a",)) for i in range(4)]
+    rankings = [
+        [("kb_a", 0.9)],
+        [("kb_b", 0.5), ("kb_c", 0.01), ("kb_a", 0.005)],
+        [("kb_a", 0.3)],
+        [("kb_b", 0.2), ("kb_a", 0.1)],
+    ]
+    plain = matched_decisions(cases, rankings, clarify_rate=0.25, alt_min=0.1)
+    assert plain["confident_wrong"] == pytest.approx(0.25)  # kb_a is not offered next to kb_b
+    banded = matched_decisions(cases, rankings, 0.25, 0.1, hedge_rate=0.75)
+    assert banded["confident_wrong"] == pytest.approx(0.0)  # the band offers three topics
+    assert banded["right"] == plain["right"] == pytest.approx(0.5)
