@@ -69,11 +69,11 @@ from clinicbot.channels import sms_format
 from clinicbot.channels.common import BadInput, clean_text, failure_message, log_id
 from clinicbot.channels.sms_format import SMS, WHATSAPP, Option, TurnPart
 from clinicbot.channels.throttle import is_urgent_text
-from clinicbot.channels.twilio_store import Contact, TwilioStore
 from clinicbot.insights import sms_feedback
 from clinicbot.nlg import clinic_values
 from clinicbot.settings import load_settings, require_https
 from clinicbot.store.schema import utcnow
+from clinicbot.store.sms import Contact, SmsStore
 
 logger = logging.getLogger(__name__)
 
@@ -422,7 +422,7 @@ class TwilioService:
     def __init__(
         self,
         config: TwilioConfig,
-        store: TwilioStore | None = None,
+        store: SmsStore | None = None,
         client: TwilioRestClient | None = None,
     ) -> None:
         """Keeps the collaborators; the database opens on first use."""
@@ -437,10 +437,10 @@ class TwilioService:
         self._sweeper: asyncio.Task[None] | None = None
 
     @property
-    def store(self) -> TwilioStore:
+    def store(self) -> SmsStore:
         """The channel's store (opened on first use)."""
         if self._store is None:
-            self._store = TwilioStore.from_url(self.config.db_url)
+            self._store = SmsStore.from_url(self.config.db_url)
         return self._store
 
     def pseudonym(self, channel: str, address: str) -> str:
@@ -961,7 +961,8 @@ class TwilioMessagingInput(InputChannel):
             if keyword == sms_format.HELP:
                 await service.send_text(contact, help_text())
                 return
-            options = store.options(contact.pseudonym)
+            stored = store.options(contact.pseudonym)
+            options = [Option(o.title, o.payload) for o in stored]
         except SQLAlchemyError:
             logger.error(
                 "twilio: clinic database unavailable while handling %s", log_id(contact.pseudonym)

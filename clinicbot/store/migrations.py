@@ -63,7 +63,7 @@ F = TypeVar("F", bound=MigrationFunc)
 #: Modules that :func:`migrate` imports so their ``@register`` decorators run. Append yours.
 MIGRATION_MODULES: list[str] = [
     "clinicbot.store.migrations",
-    "clinicbot.channels.twilio_store",
+    "clinicbot.store.sms",
 ]
 
 #: Key of the PostgreSQL advisory lock that serialises concurrent ``migrate()`` calls.

@@ -34,10 +34,10 @@ from clinicbot.channels.twilio import (
     TwilioRestClient,
     TwilioService,
 )
-from clinicbot.channels.twilio_store import TwilioStore
 from clinicbot.nlg import clinic_values
 from clinicbot.payload import make_payload
 from clinicbot.store.db import dispose_engine
+from clinicbot.store.sms import SmsStore
 
 try:
     from tests.channels.twilio_standin import TwilioStandin, free_port
@@ -240,7 +240,7 @@ async def test_pseudonym_is_stable_and_not_the_phone(harness: Harness, db_url: s
     assert other.pseudonym("whatsapp", PATIENT).startswith("wa-")
     assert other.pseudonym("sms", "+15550000000") != first
     # The staff lookup finds the number behind it.
-    contact = TwilioStore.from_url(db_url).contact(first)
+    contact = SmsStore.from_url(db_url).contact(first)
     assert contact is not None and (contact.channel, contact.address) == ("sms", PATIENT)
 
 
@@ -429,7 +429,7 @@ async def test_a_message_lost_to_a_crash_is_processed_at_the_next_start(
     status, body = await harness.text("i want to end my life", sid="SMcrash1")
     assert status == 200 and "<Response/>" in body
     assert harness.bot.received == [] and harness.standin.messages == []  # lost, today
-    store = TwilioStore.from_url(harness.db_url)
+    store = SmsStore.from_url(harness.db_url)
     assert store.message_state("SMcrash1") == ("claimed", "i want to end my life")
 
     h, server = await restarted(harness, redrive_min_age=0)
@@ -458,7 +458,7 @@ async def test_a_message_lost_to_a_crash_is_processed_at_the_next_start(
 
 async def test_processed_messages_are_not_redriven(harness: Harness) -> None:
     await harness.text("hello", sid="SMdone")
-    assert TwilioStore.from_url(harness.db_url).message_state("SMdone") == ("processed", None)
+    assert SmsStore.from_url(harness.db_url).message_state("SMdone") == ("processed", None)
     h, server = await restarted(harness, redrive_min_age=0)
     try:
         await asyncio.sleep(0.2)
@@ -481,7 +481,7 @@ async def test_a_claim_of_a_live_process_is_left_alone_until_it_is_old(
         assert h.bot.received == []
         assert await h.channel.redrive(h.bot) == 0
         # Once the claim is older than that, the sweep takes it over.
-        with TwilioStore.from_url(harness.db_url).engine.begin() as conn:
+        with SmsStore.from_url(harness.db_url).engine.begin() as conn:
             conn.execute(
                 text(
                     "UPDATE sms_inbound_messages SET claimed_at = '2020-01-01 00:00:00.000000'"
@@ -518,7 +518,7 @@ async def test_stop_silences_everything(harness: Harness, caplog: pytest.LogCapt
     assert any("crisis/emergency turn for opted-out" in w for w in warnings)
     assert not any(PATIENT_DIGITS in w for w in warnings)
     # The opt-out is durable and timestamped.
-    contact = TwilioStore.from_url(harness.db_url).contact(harness.pseudonym)
+    contact = SmsStore.from_url(harness.db_url).contact(harness.pseudonym)
     assert contact is not None and contact.opted_out_at is not None
 
 
@@ -532,7 +532,7 @@ async def test_start_opts_back_in(harness: Harness) -> None:
     assert welcome.startswith("Welcome back") and "STOP" in welcome
     await harness.text("hello again")
     assert harness.standin.bodies()[-1] == "You said: hello again"
-    events = TwilioStore.from_url(harness.db_url).consent_events(harness.pseudonym)
+    events = SmsStore.from_url(harness.db_url).consent_events(harness.pseudonym)
     assert [e for e, _, _ in events] == ["opt_out", "opt_in"]
 
 

@@ -1,7 +1,9 @@
-"""Durable state of the Twilio channel (clinicbot.channels.twilio_store)."""
+"""Durable state of the SMS/WhatsApp channel (clinicbot.store.sms)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -10,9 +12,10 @@ import pytest
 from sqlalchemy import inspect, text
 
 from clinicbot.channels.sms_format import Option
-from clinicbot.channels.twilio_store import TwilioStore, ensure_schema
+from clinicbot.paths import REPO_ROOT
 from clinicbot.store.db import dispose_engine, get_engine
 from clinicbot.store.migrations import applied_versions, migrate, registered
+from clinicbot.store.sms import SmsStore, StoredOption, ensure_schema
 
 
 @pytest.fixture
@@ -23,8 +26,8 @@ def db_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def store(db_url: str) -> TwilioStore:
-    return TwilioStore.from_url(db_url)
+def store(db_url: str) -> SmsStore:
+    return SmsStore.from_url(db_url)
 
 
 def test_schema_is_migration_100_and_idempotent(db_url: str) -> None:
@@ -32,7 +35,7 @@ def test_schema_is_migration_100_and_idempotent(db_url: str) -> None:
     ensure_schema(engine)
     ensure_schema(engine)
     assert 100 in applied_versions(engine)
-    assert 100 in [m.version for m in registered(["clinicbot.channels.twilio_store"])]
+    assert 100 in [m.version for m in registered(["clinicbot.store.sms"])]
     tables = set(inspect(engine).get_table_names())
     assert {
         "sms_settings",
@@ -43,10 +46,10 @@ def test_schema_is_migration_100_and_idempotent(db_url: str) -> None:
     } <= tables
 
 
-def test_claim_message_is_true_once(store: TwilioStore, db_url: str) -> None:
+def test_claim_message_is_true_once(store: SmsStore, db_url: str) -> None:
     assert store.claim_message("SM1", "sms-a")
     assert not store.claim_message("SM1", "sms-a")
-    assert not TwilioStore.from_url(db_url).claim_message("SM1", "sms-a")  # durable
+    assert not SmsStore.from_url(db_url).claim_message("SM1", "sms-a")  # durable
     assert store.claim_message("SM2", "sms-a")
 
 
@@ -54,7 +57,7 @@ NOW = timedelta(0)
 DAY = timedelta(days=1)
 
 
-def test_a_claim_stays_pending_until_processed(store: TwilioStore) -> None:
+def test_a_claim_stays_pending_until_processed(store: SmsStore) -> None:
     assert store.claim_message("SM1", "sms-a", "i feel unsafe", owner="dead")
     assert store.message_state("SM1") == ("claimed", "i feel unsafe")
     # Another process (a restart) takes it over once, with its text.
@@ -70,13 +73,13 @@ def test_a_claim_stays_pending_until_processed(store: TwilioStore) -> None:
     assert store.take_over_unprocessed("fourth", NOW, DAY) == ([], 0)
 
 
-def test_young_claims_are_left_to_their_owner(store: TwilioStore) -> None:
+def test_young_claims_are_left_to_their_owner(store: SmsStore) -> None:
     store.claim_message("SM1", "sms-a", "hello", owner="live")
     assert store.take_over_unprocessed("other", timedelta(seconds=60), DAY) == ([], 0)
     assert store.message_state("SM1") == ("claimed", "hello")
 
 
-def test_old_claims_expire_instead_of_being_answered(store: TwilioStore) -> None:
+def test_old_claims_expire_instead_of_being_answered(store: SmsStore) -> None:
     store.claim_message("SMold", "sms-a", "from yesterday", owner="dead")
     store.claim_message("SMnew", "sms-a", "just now", owner="dead")
     with store.engine.begin() as conn:
@@ -93,7 +96,7 @@ def test_old_claims_expire_instead_of_being_answered(store: TwilioStore) -> None
 
 def test_migration_101_keeps_earlier_messages_as_processed(db_url: str) -> None:
     engine = get_engine(db_url)
-    migrate(engine, modules=["clinicbot.channels.twilio_store"], target=100)
+    migrate(engine, modules=["clinicbot.store.sms"], target=100)
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -103,26 +106,26 @@ def test_migration_101_keeps_earlier_messages_as_processed(db_url: str) -> None:
         )
     ensure_schema(engine)
     assert 101 in applied_versions(engine)
-    store = TwilioStore(engine)
+    store = SmsStore(engine)
     assert store.message_state("SMbefore") == ("processed", None)
     assert store.take_over_unprocessed("new", NOW, DAY * 3650) == ([], 0)
     assert not store.claim_message("SMbefore", "sms-a")  # still deduplicated
 
 
-def test_pseudonym_key_is_generated_once_and_persisted(store: TwilioStore, db_url: str) -> None:
+def test_pseudonym_key_is_generated_once_and_persisted(store: SmsStore, db_url: str) -> None:
     key = store.pseudonym_key()
     assert len(key) == 64
     assert store.pseudonym_key() == key
-    assert TwilioStore.from_url(db_url).pseudonym_key() == key
+    assert SmsStore.from_url(db_url).pseudonym_key() == key
 
 
-def test_setting_keeps_the_first_value(store: TwilioStore) -> None:
+def test_setting_keeps_the_first_value(store: SmsStore) -> None:
     assert store.setting("x") is None
     assert store.setting("x", lambda: "first") == "first"
     assert store.setting("x", lambda: "second") == "first"
 
 
-def test_contact_and_opt_out_record(store: TwilioStore) -> None:
+def test_contact_and_opt_out_record(store: SmsStore) -> None:
     contact = store.record_inbound("sms-a", "sms", "+15550100001")
     assert not contact.opted_out
     assert "+1555" not in repr(contact)
@@ -140,12 +143,26 @@ def test_contact_and_opt_out_record(store: TwilioStore) -> None:
     assert not store.set_opted_out("sms-unknown", True, "STOP")
 
 
-def test_options_keep_the_latest_only(store: TwilioStore) -> None:
+def test_options_keep_the_latest_only(store: SmsStore) -> None:
     first = [Option("Cost", "/cost"), Option("Staff", "/staff")]
     store.save_options("sms-a", first)
-    assert store.options("sms-a") == first
-    store.save_options("sms-a", [Option("Hours", "/hours")])
-    assert store.options("sms-a") == [Option("Hours", "/hours")]
+    assert store.options("sms-a") == [
+        StoredOption("Cost", "/cost"),
+        StoredOption("Staff", "/staff"),
+    ]
+    store.save_options("sms-a", [StoredOption("Hours", "/hours")])
+    assert store.options("sms-a") == [StoredOption("Hours", "/hours")]
     store.save_options("sms-a", [])
     assert store.options("sms-a") == []
     assert store.options("sms-b") == []
+
+
+def test_the_store_does_not_import_channels() -> None:
+    """The SMS tables are part of the store: migrating never loads a channel module."""
+    code = (
+        "import sys, clinicbot.store.migrations as m\n"
+        "for name in m.MIGRATION_MODULES: __import__(name)\n"
+        "loaded = sorted(n for n in sys.modules if n.startswith('clinicbot.channels'))\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True, timeout=120)

@@ -1,4 +1,7 @@
-"""Durable state of the Twilio SMS/WhatsApp channel, in the clinic database.
+"""Durable state of the SMS/WhatsApp channel (Twilio), in the clinic database.
+
+Part of the store, not of the channel: :mod:`clinicbot.channels.twilio` uses it, and it knows
+nothing of channels (the numbered options are kept as plain title/payload pairs).
 
 Tables (created by migration 100, registered below with :mod:`clinicbot.store.migrations`):
 
@@ -8,7 +11,7 @@ Tables (created by migration 100, registered below with :mod:`clinicbot.store.mi
 ``sms_contacts``
     Pseudonym -> phone number and channel (``sms``/``whatsapp``), with the opt-out state. The
     pseudonym is the Rasa sender id; the phone number never leaves this table except to address
-    a message (and for signed-in staff, through :meth:`TwilioStore.contact`).
+    a message (and for signed-in staff, through :meth:`SmsStore.contact`).
 ``sms_consent_events``
     Every opt-out and opt-in, with its time and keyword (the carrier-compliance record).
 ``sms_inbound_messages``
@@ -16,7 +19,7 @@ Tables (created by migration 100, registered below with :mod:`clinicbot.store.mi
     webhook is recognised and answered only once. Since migration 101 the row also records
     the processing state (``claimed`` until the bot's turn was handled, then ``processed``)
     and, while claimed, the message body, so that a message whose processing was cut short by
-    a crash is processed at the next start (:meth:`TwilioStore.take_over_unprocessed`). The
+    a crash is processed at the next start (:meth:`SmsStore.take_over_unprocessed`). The
     body is cleared as soon as the message is processed (or expires).
 ``sms_options``
     The numbered options most recently offered in a conversation (latest only), so that a reply
@@ -29,9 +32,10 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import (
     Column,
@@ -48,7 +52,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from clinicbot.channels.sms_format import Option
 from clinicbot.store.db import get_engine, write_transaction
 from clinicbot.store.migrations import add_column, migrate, register
 from clinicbot.store.schema import UTCDateTime, utcnow
@@ -202,6 +205,30 @@ def ensure_schema(engine: Engine) -> None:
     migrate(engine, modules=[MIGRATIONS_MODULE])
 
 
+class OptionLike(Protocol):
+    """Anything with an option's title and payload (the channel's ``sms_format.Option``)."""
+
+    @property
+    def title(self) -> str:
+        """What the patient read."""
+
+    @property
+    def payload(self) -> str:
+        """What the option's number stands for."""
+
+
+class StoredOption(NamedTuple):
+    """A numbered option as stored.
+
+    Attributes:
+        title: What the patient read.
+        payload: What a reply with the option's number stands for.
+    """
+
+    title: str
+    payload: str
+
+
 @dataclass(frozen=True)
 class Contact:
     """Where a pseudonymous conversation is delivered.
@@ -249,7 +276,7 @@ class PendingMessage:
         return f"PendingMessage({self.message_sid!r}, {self.pseudonym!r})"
 
 
-class TwilioStore:
+class SmsStore:
     """Reads and writes the channel's tables.
 
     Args:
@@ -261,7 +288,7 @@ class TwilioStore:
         self.engine = engine
 
     @classmethod
-    def from_url(cls, url: str) -> TwilioStore:
+    def from_url(cls, url: str) -> SmsStore:
         """Opens the store of a database URL and applies pending migrations.
 
         Args:
@@ -536,7 +563,7 @@ class TwilioStore:
 
     # ------------------------------------------------------------------ numbered options
 
-    def save_options(self, pseudonym: str, options: list[Option]) -> None:
+    def save_options(self, pseudonym: str, options: Sequence[OptionLike]) -> None:
         """Remembers the options just offered (replacing older ones; none clears them).
 
         Args:
@@ -553,7 +580,7 @@ class TwilioStore:
                     )
                 )
 
-    def options(self, pseudonym: str) -> list[Option]:
+    def options(self, pseudonym: str) -> list[StoredOption]:
         """Returns the options most recently offered in a conversation.
 
         Args:
@@ -568,4 +595,4 @@ class TwilioStore:
             ).scalar()
         if not data:
             return []
-        return [Option(str(o["title"]), str(o["payload"])) for o in json.loads(data)]
+        return [StoredOption(str(o["title"]), str(o["payload"])) for o in json.loads(data)]
