@@ -9,6 +9,10 @@ without one). The questions, their buttons and "why we ask" texts are data
 file (``knowledge/screening_rules.yml``); the parsing and the rules engine are pure Python in
 :mod:`clinicbot.screening`.
 
+The questions themselves are asked by the ``action_ask_<slot>`` actions of
+:mod:`actions.screening_questions`; this module holds the rest of the conversation and what
+those actions share (:class:`ScreeningAction`, :func:`send_result`).
+
 Free text is read by ``validate_screening_form`` itself (the slots have ``custom`` mappings),
 so it can tell an answer from a correction ("actually I'm 19"), a question for the knowledge
 base, "stop" or a crisis. When a message is not for the form, the validation returns no slot
@@ -32,9 +36,7 @@ message text). They reach the escalation store only with the patient's explicit 
 from __future__ import annotations
 
 import abc
-import asyncio
-import logging
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -43,7 +45,7 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.base import ClinicAction
-from actions.handoff import NORMAL, EscalatingAction, escalation_store
+from actions.handoff import NORMAL, EscalatingAction
 from clinicbot.knowledge import KnowledgeBase
 from clinicbot.payload import ANSWER, HANDOFF, make_payload
 from clinicbot.screening import (
@@ -53,7 +55,6 @@ from clinicbot.screening import (
     CONTACT_METHOD,
     CORRECTION,
     FIRST_NAME,
-    FORM_SLOTS,
     HINT_CORRECTED,
     HINT_RESET,
     HINT_RESUME,
@@ -72,15 +73,11 @@ from clinicbot.screening import (
     UNDER_AGE,
     WHY,
     YES,
-    Question,
     Result,
     Screening,
     default_screening,
 )
 from clinicbot.spacy_build import canonical_names
-from clinicbot.transcript import kb_topics_used, transcript_from_events
-
-logger = logging.getLogger(__name__)
 
 FORM_NAME = "screening_form"
 #: Escalation reason code of a consultation request.
@@ -241,243 +238,6 @@ class ActionScreeningStart(ScreeningAction):
         return [SlotSet(slot, None) for slot in ALL_SLOTS] + [SlotSet(REQUESTED_SLOT, None)]
 
 
-class AskScreeningQuestion(ScreeningAction, abc.ABC):
-    """Asks one question of the form (``action_ask_<slot>``), introduced by the hint."""
-
-    #: The slot this action asks for.
-    slot: str = ""
-
-    def question_text(self, tracker: Tracker, question: Question, hint: str) -> str:
-        """The question, introduced according to the hint the validation left.
-
-        Args:
-            tracker: The conversation.
-            question: The question.
-            hint: The hint (``unclear``, ``why``, ``resume``, ``corrected:<slot>``,
-                ``reset:<slot>`` or empty).
-
-        Returns:
-            The text.
-        """
-        screen = self.screening()
-        kb = self.kb()
-        method = tracker.get_slot(CONTACT_METHOD)
-        ask = kb.fill(question.text_for(method))
-        why = f"{screen.message('why_prefix', kb.fill)} {kb.fill(question.why)}"
-        kind, _, about = hint.partition(":")
-        label = screen.questions[about].label if about in screen.questions else ""
-        progress = ""
-        if question.slot in SCREENING_SLOTS:
-            progress = screen.message(
-                "progress",
-                kb.fill,
-                number=str(SCREENING_SLOTS.index(question.slot) + 1),
-                total=str(len(SCREENING_SLOTS)),
-            )
-        if kind == HINT_UNCLEAR:
-            parts = [kb.fill(question.reprompt_for(method)), ask]
-        elif kind == HINT_WHY:
-            parts = [why, ask]
-        elif kind == HINT_RESUME:
-            parts = [screen.message("resume", kb.fill), ask]
-        elif kind == HINT_CORRECTED and label:
-            parts = [screen.message("corrected", kb.fill, label=label), progress, ask, why]
-        elif kind == HINT_RESET and label:
-            parts = [screen.message("reask_corrected", kb.fill, label=label), ask, why]
-        else:
-            parts = [progress, ask, why]
-        if self.is_sms(tracker) and question.options:
-            options = " / ".join(kb.fill(o.title) for o in question.options)
-            parts.append(screen.message("sms_options", kb.fill, options=options))
-        return "\n\n".join(p for p in parts if p)
-
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[str, Any],
-    ) -> List[EventType]:
-        """Sends the question with its buttons.
-
-        Args:
-            dispatcher: Sends messages back.
-            tracker: The conversation (the form's temporary tracker).
-            domain: The domain.
-
-        Returns:
-            The hint cleared.
-        """
-        hint = str(tracker.get_slot(HINT_SLOT) or "")
-        events, hint = await self.before_question(dispatcher, tracker, hint)
-        question = self.screening().questions[self.slot]
-        kb = self.kb()
-        buttons = [{"title": kb.fill(o.title), "payload": o.payload} for o in question.options]
-        self.send(
-            dispatcher,
-            tracker,
-            self.question_text(tracker, question, hint),
-            "question",
-            buttons=buttons,
-            sources=question.sources,
-            screening_slot=self.slot,
-        )
-        return events + [SlotSet(HINT_SLOT, None)]
-
-    async def before_question(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, hint: str
-    ) -> Tuple[List[EventType], str]:
-        """Sends anything that comes before the question (nothing by default).
-
-        Args:
-            dispatcher: Sends messages back.
-            tracker: The conversation.
-            hint: The hint for the question.
-
-        Returns:
-            Events, and the hint still to use for the question.
-        """
-        return [], hint
-
-
-class ActionAskScreenAge(AskScreeningQuestion):
-    """Asks whether the patient is at least the clinic's minimum age."""
-
-    slot = "screen_age"
-
-    def name(self) -> str:
-        """Action name."""
-        return "action_ask_screen_age"
-
-
-class ActionAskScreenReason(AskScreeningQuestion):
-    """Asks the main reason for considering treatment."""
-
-    slot = "screen_reason"
-
-    def name(self) -> str:
-        """Action name."""
-        return "action_ask_screen_reason"
-
-
-class ActionAskScreenTreatments(AskScreeningQuestion):
-    """Asks how many antidepressants or other treatments were tried."""
-
-    slot = "screen_treatments"
-
-    def name(self) -> str:
-        """Action name."""
-        return "action_ask_screen_treatments"
-
-
-class ActionAskScreenPregnancy(AskScreeningQuestion):
-    """Asks about pregnancy or breastfeeding."""
-
-    slot = "screen_pregnancy"
-
-    def name(self) -> str:
-        """Action name."""
-        return "action_ask_screen_pregnancy"
-
-
-class ActionAskScreenPsychosis(AskScreeningQuestion):
-    """Asks about a history of psychosis, schizophrenia or mania."""
-
-    slot = "screen_psychosis"
-
-    def name(self) -> str:
-        """Action name."""
-        return "action_ask_screen_psychosis"
-
-
-class ActionAskScreenCardio(AskScreeningQuestion):
-    """Asks about heart or blood-vessel conditions."""
-
-    slot = "screen_cardio"
-
-    def name(self) -> str:
-        """Action name."""
-        return "action_ask_screen_cardio"
-
-
-class ActionAskScreenSubstance(AskScreeningQuestion):
-    """Asks about alcohol or drug use that worries the patient."""
-
-    slot = "screen_substance"
-
-    def name(self) -> str:
-        """Action name."""
-        return "action_ask_screen_substance"
-
-
-class ActionAskConsultConsent(AskScreeningQuestion):
-    """Shows the result (once), then asks for consent to be contacted."""
-
-    slot = "consult_consent"
-
-    def name(self) -> str:
-        """Action name."""
-        return "action_ask_consult_consent"
-
-    async def before_question(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, hint: str
-    ) -> Tuple[List[EventType], str]:
-        """Sends the result unless it was already shown for these answers.
-
-        A correction notice ("Thanks, I've updated ...") then comes before the result rather
-        than before the question.
-
-        Args:
-            dispatcher: Sends messages back.
-            tracker: The conversation.
-            hint: The hint for the question.
-
-        Returns:
-            The outcome slot, and the hint still to use for the question.
-        """
-        if tracker.get_slot(OUTCOME_SLOT):
-            return [], hint
-        screen = self.screening()
-        prefix = ""
-        kind, _, about = hint.partition(":")
-        if kind == HINT_CORRECTED and about in screen.questions:
-            label = screen.questions[about].label
-            prefix = screen.message("corrected", self.kb().fill, label=label)
-            hint = ""
-        result = screen.evaluate(current_answers(tracker))
-        send_result(self, dispatcher, tracker, result, prefix=prefix)
-        return [SlotSet(OUTCOME_SLOT, result.outcome)], hint
-
-
-class ActionAskConsultFirstName(AskScreeningQuestion):
-    """Asks the first name for the consultation request."""
-
-    slot = "consult_first_name"
-
-    def name(self) -> str:
-        """Action name."""
-        return "action_ask_consult_first_name"
-
-
-class ActionAskConsultContactMethod(AskScreeningQuestion):
-    """Asks whether to be contacted by phone or email."""
-
-    slot = "consult_contact_method"
-
-    def name(self) -> str:
-        """Action name."""
-        return "action_ask_consult_contact_method"
-
-
-class ActionAskConsultContact(AskScreeningQuestion):
-    """Asks the phone number or email address."""
-
-    slot = "consult_contact"
-
-    def name(self) -> str:
-        """Action name."""
-        return "action_ask_consult_contact"
-
-
 def send_result(
     action: ScreeningAction,
     dispatcher: CollectingDispatcher,
@@ -523,26 +283,6 @@ class ValidateScreeningForm(FormValidationAction, ClinicAction):
     def name(self) -> str:
         """Action name."""
         return "validate_screening_form"
-
-    async def required_slots(
-        self,
-        domain_slots: List[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> List[str]:
-        """The slots still needed (fewer after "stop", an under-age answer or no consent).
-
-        Args:
-            domain_slots: The form's slots in the domain.
-            dispatcher: Sends messages back.
-            tracker: The conversation.
-            domain: The domain.
-
-        Returns:
-            Slot names.
-        """
-        return screening().required_slots(current_answers(tracker))
 
     async def run(
         self,
@@ -665,7 +405,7 @@ class ActionScreeningSubmit(EscalatingAction, ScreeningAction):
             "contact_method": answers.get(CONTACT_METHOD),
             "contact": answers.get(CONTACT),
         }
-        escalation = await self.store_request(tracker, details)
+        escalation = await self.escalate(tracker, CONSULTATION_REASON, NORMAL, details)
         if escalation is None:
             dispatcher.utter_message(
                 text=screen.message("request_failed", kb.fill),
@@ -690,39 +430,10 @@ class ActionScreeningSubmit(EscalatingAction, ScreeningAction):
         )
         return [SlotSet("escalation_id", escalation.id)]
 
-    async def store_request(self, tracker: Tracker, details: Dict[str, Any]) -> Any | None:
-        """Stores the consultation request as a normal-priority escalation.
-
-        Unlike :meth:`EscalatingAction.escalate`, a failure is logged without the exception
-        text, which could quote the health data being stored.
-
-        Args:
-            tracker: The conversation.
-            details: Screening answers, outcome and contact details.
-
-        Returns:
-            The escalation, or None if the store could not be reached.
-        """
-        transcript = transcript_from_events(tracker.events)
-        try:
-            return await asyncio.to_thread(
-                escalation_store().open_or_join,
-                tracker.sender_id,
-                tracker.get_latest_input_channel() or "unknown",
-                CONSULTATION_REASON,
-                NORMAL,
-                transcript,
-                kb_topics_used(transcript),
-                details,
-            )
-        except Exception as exc:  # noqa: BLE001 - the patient's reply must not fail
-            logger.error("Could not store a consultation request (%s)", type(exc).__name__)
-            return None
-
 
 __all__ = [
-    "FORM_SLOTS",
     "ActionScreeningStart",
     "ActionScreeningSubmit",
+    "ScreeningAction",
     "ValidateScreeningForm",
 ]

@@ -7,26 +7,23 @@ import logging
 from typing import Any, Dict, List
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from actions import handoff
-from actions import screening as screening_actions
 from actions.handoff import escalation_store
 from actions.screening import (
-    ActionAskConsultConsent,
-    ActionAskConsultContact,
-    ActionAskScreenAge,
-    ActionAskScreenPregnancy,
     ActionScreeningStart,
     ActionScreeningSubmit,
     ValidateScreeningForm,
     is_fresh_message,
 )
+from actions.screening_questions import ASK_ACTIONS, ActionAskConsultConsent
 from clinicbot.knowledge import default_knowledge_base
-from clinicbot.paths import REPO_ROOT
-from clinicbot.screening import ALL_SLOTS, SCREENING_TOPIC
+from clinicbot.paths import DOMAIN_FILE, REPO_ROOT
+from clinicbot.screening import ALL_SLOTS, FORM_SLOTS, SCREENING_TOPIC
 
 CLEAR: Dict[str, Any] = {
     "screen_age": "meets_minimum",
@@ -192,20 +189,28 @@ async def test_medicine_entities_count_as_treatments(domain) -> None:
     assert SlotSet("screen_treatments", "two") in events
 
 
-async def test_required_slots_follow_the_answers(domain) -> None:
-    action = ValidateScreeningForm()
-    tracker = form_tracker(slots={**CLEAR, "consult_consent": "no"})
-    assert await action.required_slots([], CollectingDispatcher(), tracker, domain) == list(
-        CLEAR
-    ) + ["consult_consent"]
-
-
 # ------------------------------------------------------------------ questions
+
+
+def test_the_sdk_registers_one_ask_action_per_form_slot() -> None:
+    """The names are derived from the slots; they must be the ones the domain lists."""
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+    asks = {name for name in executor.actions if name.startswith("action_ask_")}
+    assert asks == {f"action_ask_{slot}" for slot in FORM_SLOTS}
+    assert asks <= set(domain["actions"])
+    assert {
+        f"action_ask_{slot}" for slot in domain["forms"]["screening_form"]["required_slots"]
+    } <= asks
+    for slot, action in ASK_ACTIONS.items():
+        assert action().name() == f"action_ask_{slot}" and action.slot == slot
+    assert ASK_ACTIONS["consult_consent"] is ActionAskConsultConsent
 
 
 async def test_a_question_has_progress_why_buttons_and_its_payload(domain) -> None:
     dispatcher = CollectingDispatcher()
-    events = await ActionAskScreenAge().run(
+    events = await ASK_ACTIONS["screen_age"]().run(
         dispatcher, form_tracker(requested="screen_age"), domain
     )
     [message] = dispatcher.messages
@@ -227,7 +232,7 @@ async def test_a_question_has_progress_why_buttons_and_its_payload(domain) -> No
 async def test_an_unclear_answer_gets_the_reprompt_before_the_question(domain) -> None:
     dispatcher = CollectingDispatcher()
     tracker = form_tracker(requested="screen_pregnancy", slots={"screen_hint": "unclear"})
-    await ActionAskScreenPregnancy().run(dispatcher, tracker, domain)
+    await ASK_ACTIONS["screen_pregnancy"]().run(dispatcher, tracker, domain)
     text = dispatcher.messages[0]["text"]
     assert text.startswith("Sorry, I didn't catch that.")
     assert "pregnant" in text and "Question" not in text
@@ -238,7 +243,7 @@ async def test_a_corrected_answer_is_acknowledged(domain) -> None:
     tracker = form_tracker(
         requested="screen_pregnancy", slots={"screen_hint": "corrected:screen_age"}
     )
-    await ActionAskScreenPregnancy().run(dispatcher, tracker, domain)
+    await ASK_ACTIONS["screen_pregnancy"]().run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["text"].startswith(
         "Thanks, I've updated your answer about your age."
     )
@@ -247,7 +252,7 @@ async def test_a_corrected_answer_is_acknowledged(domain) -> None:
 async def test_sms_gets_the_options_as_text(domain) -> None:
     dispatcher = CollectingDispatcher()
     tracker = form_tracker(requested="screen_pregnancy", channel="twilio")
-    await ActionAskScreenPregnancy().run(dispatcher, tracker, domain)
+    await ASK_ACTIONS["screen_pregnancy"]().run(dispatcher, tracker, domain)
     [message] = dispatcher.messages
     assert message["buttons"] == []
     assert message["text"].endswith("Reply: Yes / No / Not sure")
@@ -284,7 +289,7 @@ async def test_the_result_never_says_eligible(domain) -> None:
 async def test_the_contact_question_follows_the_method(domain) -> None:
     dispatcher = CollectingDispatcher()
     slots = {**CLEAR, "consult_consent": "yes", "consult_contact_method": "email"}
-    await ActionAskConsultContact().run(dispatcher, form_tracker(slots=slots), domain)
+    await ASK_ACTIONS["consult_contact"]().run(dispatcher, form_tracker(slots=slots), domain)
     assert "email address" in dispatcher.messages[0]["text"]
 
 
@@ -400,7 +405,7 @@ async def test_a_store_failure_is_told_honestly_and_logged_without_health_data(
     def broken_store() -> Any:
         raise Boom(f"INSERT failed with parameters {CONTACT} {CLEAR}")
 
-    monkeypatch.setattr(screening_actions, "escalation_store", broken_store)
+    monkeypatch.setattr(handoff, "escalation_store", broken_store)
     caplog.set_level(logging.DEBUG)
     dispatcher = CollectingDispatcher()
     events = await ActionScreeningSubmit().run(
@@ -466,14 +471,19 @@ async def test_a_whole_screening_logs_no_answers_names_or_contacts(
         assert secret not in logged, secret
 
 
-SCREENING_MODULES = ["actions/screening.py"] + sorted(
-    str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "clinicbot" / "screening").glob("*.py")
+SCREENING_MODULES = sorted(
+    str(p.relative_to(REPO_ROOT))
+    for p in [
+        *(REPO_ROOT / "actions").glob("screening*.py"),
+        *(REPO_ROOT / "clinicbot" / "screening").glob("*.py"),
+    ]
 )
 
 
 def test_the_screening_package_is_checked() -> None:
     assert len(SCREENING_MODULES) > 5
     assert "clinicbot/screening/interpretation.py" in SCREENING_MODULES
+    assert "actions/screening_questions.py" in SCREENING_MODULES
 
 
 @pytest.mark.parametrize("module", SCREENING_MODULES)
