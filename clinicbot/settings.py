@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from clinicbot.paths import VAR_DIR
 
 _LOOPBACK_HOSTS = frozenset({"localhost", "::1"})
+#: Twilio's REST API, used when neither ``TWILIO_API_BASE`` nor ``credentials.yml`` sets one.
+DEFAULT_TWILIO_API_BASE = "https://api.twilio.com"
 
 
 class SettingsError(ValueError):
@@ -54,6 +56,12 @@ def _is_loopback_ip(host: str) -> bool:
         return False
 
 
+def _origins(value: str | None, web_port: int) -> tuple[str, ...]:
+    """``WIDGET_ORIGINS``: comma-separated origins; default the web server's own two."""
+    origins = tuple(o.strip().rstrip("/") for o in (value or "").split(",") if o.strip())
+    return origins or (f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}")
+
+
 def _flag(value: str | None, default: bool) -> bool:
     if value is None or value.strip() == "":
         return default
@@ -73,6 +81,9 @@ class Settings:
             (``Authorization: Bearer``); the action server refuses calls without it.
         web_host: Interface of the web server (widget + staff console).
         web_port: Port of the web server.
+        widget_origins: Page origins allowed to open the widget's socket and read its history
+            API from another origin (``WIDGET_ORIGINS``, comma-separated); default the web
+            server's ``http://localhost:PORT`` and ``http://127.0.0.1:PORT``.
         rasa_url: Base URL the web server and tools use to reach Rasa.
         public_rasa_url: Rasa URL as seen by a patient's browser (socket.io); empty means
             "same host as the page, port ``rasa_port``".
@@ -99,6 +110,19 @@ class Settings:
         restart_max_delay: ``make run``: longest restart delay (it doubles per quick crash).
         restart_reset_after: ``make run``: a service that ran this many seconds before it
             exited restarts after ``restart_initial_delay`` again.
+        sanic_backlog: Pending connections the action server queues (``SANIC_BACKLOG``, the
+            variable Rasa's own server reads too).
+        twilio_account_sid: Twilio account SID (``TWILIO_ACCOUNT_SID``).
+        twilio_auth_token: Twilio auth token; it checks ``X-Twilio-Signature`` and
+            authenticates the REST API (without it every webhook call gets 403).
+        twilio_sms_from: SMS sender number, E.164 (``TWILIO_SMS_FROM``).
+        twilio_whatsapp_from: WhatsApp sender, ``whatsapp:+1...`` (``TWILIO_WHATSAPP_FROM``).
+        twilio_api_base: Twilio REST API base URL (``TWILIO_API_BASE``, https only); empty:
+            ``credentials.yml``'s value, else :data:`DEFAULT_TWILIO_API_BASE`.
+        twilio_webhook_url: Public webhook URL Twilio signs (``TWILIO_WEBHOOK_URL``; needed
+            behind a proxy); empty: the request URL.
+        twilio_pseudonym_key: HMAC key of the SMS conversation pseudonyms
+            (``TWILIO_PSEUDONYM_KEY``); empty: one is generated and kept in the database.
 
     """
 
@@ -109,6 +133,7 @@ class Settings:
     action_token: str = ""
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    widget_origins: tuple[str, ...] = ()
     rasa_url: str = "http://127.0.0.1:5005"
     public_rasa_url: str = ""
     rasa_token: str = ""
@@ -131,6 +156,19 @@ class Settings:
     restart_initial_delay: float = 1.0
     restart_max_delay: float = 30.0
     restart_reset_after: float = 60.0
+    sanic_backlog: int = 100
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_sms_from: str = ""
+    twilio_whatsapp_from: str = ""
+    twilio_api_base: str = ""
+    twilio_webhook_url: str = ""
+    twilio_pseudonym_key: str = ""
+
+    def __post_init__(self) -> None:
+        """Fills the default widget origins from ``web_port`` when none are given."""
+        if not self.widget_origins:
+            object.__setattr__(self, "widget_origins", _origins(None, self.web_port))
 
 
 def _tracker_path(value: str | None) -> str:
@@ -155,6 +193,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """
     e = os.environ if env is None else env
     rasa_port = int(e.get("RASA_PORT", "5005"))
+    web_port = int(e.get("WEB_PORT", "8080"))
     return Settings(
         rasa_host=e.get("RASA_HOST", "127.0.0.1"),
         rasa_port=rasa_port,
@@ -162,7 +201,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         action_host=e.get("ACTION_HOST", "127.0.0.1"),
         action_token=e.get("ACTION_SERVER_TOKEN", ""),
         web_host=e.get("WEB_HOST", "127.0.0.1"),
-        web_port=int(e.get("WEB_PORT", "8080")),
+        web_port=web_port,
+        widget_origins=_origins(e.get("WIDGET_ORIGINS"), web_port),
         rasa_url=e.get("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
         public_rasa_url=e.get("PUBLIC_RASA_URL", ""),
         rasa_token=e.get("RASA_TOKEN", ""),
@@ -187,4 +227,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         restart_initial_delay=float(e.get("RESTART_INITIAL_DELAY", "1")),
         restart_max_delay=float(e.get("RESTART_MAX_DELAY", "30")),
         restart_reset_after=float(e.get("RESTART_RESET_AFTER", "60")),
+        sanic_backlog=int(e.get("SANIC_BACKLOG", "100")),
+        twilio_account_sid=e.get("TWILIO_ACCOUNT_SID", "").strip(),
+        twilio_auth_token=e.get("TWILIO_AUTH_TOKEN", "").strip(),
+        twilio_sms_from=e.get("TWILIO_SMS_FROM", "").strip(),
+        twilio_whatsapp_from=e.get("TWILIO_WHATSAPP_FROM", "").strip(),
+        twilio_api_base=require_https(
+            "TWILIO_API_BASE", e.get("TWILIO_API_BASE", "").strip().rstrip("/")
+        ),
+        twilio_webhook_url=e.get("TWILIO_WEBHOOK_URL", "").strip(),
+        twilio_pseudonym_key=e.get("TWILIO_PSEUDONYM_KEY", "").strip(),
     )
