@@ -261,6 +261,9 @@ def breakdown(model: Path, rounds: int) -> None:
     from rasa.core.utils import AvailableEndpoints
     from rasa.engine.graph import GraphNode
 
+    from clinicbot import rasa_tuning
+
+    rasa_tuning.apply()  # as the Rasa launcher does: measure what make run serves
     tmp = Path(tempfile.mkdtemp(prefix="bench-breakdown-"))
     env = _env(tmp)
     stack = Stack(model, env, log_dir=tmp / "logs")

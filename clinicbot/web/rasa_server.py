@@ -58,6 +58,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     sys.argv = rasa_argv(list(sys.argv[1:] if argv is None else argv), os.environ)
     from rasa.__main__ import main as rasa_main
 
+    from clinicbot import rasa_tuning
+
+    rasa_tuning.apply()  # action calls kept alive and retried, cheaper checks (its docstring)
+
     rasa_main()
 
 

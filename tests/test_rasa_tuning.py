@@ -1,0 +1,170 @@
+"""The fixes applied inside the Rasa process (clinicbot.rasa_tuning), against real servers."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import jsonschema
+import pytest
+from aiohttp import web
+from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+from clinicbot import rasa_tuning
+
+VALID = {
+    "events": [{"event": "slot", "name": "last_topic", "value": "safety.side_effects"}],
+    "responses": [{"text": "An answer", "buttons": [], "custom": {"type": "answer"}}],
+}
+INVALID = {"events": [{"event": 3}], "responses": "not a list"}
+
+
+def test_validation_accepts_and_rejects_as_rasa_does() -> None:
+    spec = RemoteAction.action_response_format_spec()
+    for result in (VALID, {"events": [], "responses": []}, {}):
+        jsonschema.validate(result, spec)  # Rasa's own check accepts it ...
+        assert rasa_tuning.validate_action_result(None, result) is True  # ... and so does ours
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(INVALID, spec)
+    with pytest.raises(jsonschema.ValidationError) as err:
+        rasa_tuning.validate_action_result(None, INVALID)
+    assert "Failed to validate Action server response" in err.value.message
+
+
+def test_the_schema_is_checked_once_not_per_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    checks = []
+    real_validator_for = jsonschema.validators.validator_for
+
+    def counting_validator_for(schema: Any, *a: Any, **k: Any) -> Any:
+        cls = real_validator_for(schema, *a, **k)
+
+        class Counting(cls):  # type: ignore[misc, valid-type]
+            @classmethod
+            def check_schema(cls, schema: Any, *args: Any, **kwargs: Any) -> None:
+                checks.append(1)
+                super().check_schema(schema, *args, **kwargs)
+
+        return Counting
+
+    monkeypatch.setattr(jsonschema.validators, "validator_for", counting_validator_for)
+    rasa_tuning._action_result_validator.cache_clear()
+    try:
+        for _ in range(5):
+            rasa_tuning.validate_action_result(None, VALID)
+    finally:
+        rasa_tuning._action_result_validator.cache_clear()
+    assert len(checks) == 1  # jsonschema.validate would check the meta-schema 5 times
+
+
+class ActionServer:
+    """A local HTTP server recording each request's connection; scripted failures first."""
+
+    def __init__(self) -> None:
+        """Nothing scripted."""
+        self.peers: list[Any] = []
+        self.headers: list[str] = []
+        self.drop_first = 0  # requests answered by closing the connection without a reply
+        self.status = 200
+        self.delay = 0.0
+        self.url = ""
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        self.peers.append(request.transport.get_extra_info("peername"))
+        self.headers.append(request.headers.get("Authorization", ""))
+        await request.read()
+        if self.drop_first > 0:
+            self.drop_first -= 1
+            assert request.transport is not None
+            request.transport.close()  # the client sees the connection closed, no answer
+            return web.Response()
+        await asyncio.sleep(self.delay)
+        return web.json_response({"events": [], "responses": []}, status=self.status)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[ActionServer]:
+    srv = ActionServer()
+    app = web.Application()
+    app.router.add_post("/webhook", srv.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    srv.url = f"http://127.0.0.1:{port}/webhook"
+    yield srv
+    await runner.cleanup()
+
+
+def _endpoint(url: str) -> rasa_tuning.KeepAliveEndpoint:
+    return rasa_tuning.KeepAliveEndpoint(
+        EndpointConfig(url=url, headers={"Authorization": "Bearer s3cret"}, extra="x")
+    )
+
+
+async def test_calls_reuse_one_connection_and_send_the_headers(server: ActionServer) -> None:
+    endpoint = _endpoint(server.url)
+    for _ in range(5):
+        assert await endpoint.request(json={"next_action": "a"}) == {"events": [], "responses": []}
+    assert len(server.peers) == 5
+    assert len(set(server.peers)) == 1  # Rasa's own request() opens a new connection each time
+    assert server.headers == ["Bearer s3cret"] * 5
+    assert endpoint.kwargs == {"extra": "x"}  # the rest is the wrapped configuration
+
+
+async def test_a_call_whose_connection_closed_without_answer_is_sent_again(
+    server: ActionServer,
+) -> None:
+    server.drop_first = 2
+    endpoint = _endpoint(server.url)
+    assert await endpoint.request(json={"next_action": "a"}) == {"events": [], "responses": []}
+    assert len(server.peers) == 3
+
+
+async def test_retries_are_bounded(server: ActionServer) -> None:
+    server.drop_first = rasa_tuning.RETRIES + 1
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await _endpoint(server.url).request(json={})
+    assert len(server.peers) == rasa_tuning.RETRIES + 1
+
+
+async def test_a_timed_out_call_is_not_sent_again(server: ActionServer) -> None:
+    server.delay = 1.0
+    with pytest.raises(asyncio.TimeoutError):
+        await _endpoint(server.url).request(json={}, timeout=aiohttp.ClientTimeout(total=0.3))
+    await asyncio.sleep(0.8)
+    assert len(server.peers) == 1
+
+
+async def test_an_error_status_is_raised_as_rasa_does_without_retry(server: ActionServer) -> None:
+    server.status = 500
+    with pytest.raises(ClientResponseError) as err:
+        await _endpoint(server.url).request(json={})
+    assert err.value.status == 500
+    assert len(server.peers) == 1
+
+
+def test_apply_wraps_the_action_endpoint_and_turns_sqlite_to_wal(tmp_path: Path) -> None:
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    rasa_tuning.apply()
+    rasa_tuning.apply()  # idempotent
+    config = EndpointConfig(url="http://127.0.0.1:1/webhook", enable_selective_domain=True)
+    action = RemoteAction("action_answer_topic", config)
+    assert isinstance(action.action_endpoint, rasa_tuning.KeepAliveEndpoint)
+    assert RemoteAction("action_clarify", config).action_endpoint is action.action_endpoint
+    assert action._is_selective_domain_enabled()  # endpoint options still read
+    assert RemoteAction._validate_action_result is rasa_tuning.validate_action_result
+
+    db = tmp_path / "tracker.db"
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db))
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
