@@ -22,7 +22,7 @@ PY_SOURCES := actions clinicbot tests scripts
 
 .PHONY: help install spacy validate-kb review-sheet validate train run test lint typecheck unit \
         conversation-tests evaluate evaluate-nlu evaluate-safety compare-nlu bench e2e \
-        create-staff cluster bench-load clean bench-insights learn test-cluster-load
+        create-staff cluster bench-load clean bench-insights learn test-cluster-load test-js
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -86,8 +86,11 @@ lint: ## ruff (lint + Google docstrings)
 typecheck: ## mypy on the project's Python
 	$(VENV)/bin/mypy actions clinicbot
 
-unit: ## Fast pytest suite (no trained model needed)
+unit: test-js ## Fast pytest suite (no trained model needed) and the widget's JavaScript unit tests
 	$(PY) -m pytest -q -m "not slow and not e2e"
+
+test-js: ## The widget's JavaScript unit tests (rich text, contrast, buttons, storage) with Node's test runner
+	node --test tests/widget_js/
 
 conversation-tests: train ## rasa test on the conversation tests (fails on any prediction error)
 	$(RASA) test core --stories tests/conversations --fail-on-prediction-errors --out results/core \

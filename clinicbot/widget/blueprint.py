@@ -4,8 +4,10 @@ Routes:
 
 * ``GET /`` -- a SAMPLE clinic homepage that embeds the widget the way any website would (one
   script tag plus an optional config object), with a strict Content-Security-Policy.
-* ``GET /widget/widget.js``, ``/widget/widget.css``, ``/widget/demo.css``,
-  ``/widget/vendor/socket.io.min.js`` -- static files from ``static/`` (only these).
+* ``GET /widget/widget.js`` (the loader embeds use), ``/widget/js/<module>.js`` (the widget's
+  ES modules, :data:`WIDGET_MODULES`), ``/widget/widget.css``, ``/widget/demo.css``,
+  ``/widget/vendor/socket.io.min.js`` -- static files from ``static/`` (only these), with
+  ``Access-Control-Allow-Origin: *`` (module scripts on other sites are fetched with CORS).
 * ``POST /widget/api/history`` with ``{"session_id": "<uuid>"}`` (or the ``X-Widget-Session``
   header) -- the current session of the patient's conversation, read from Rasa's tracker, so a
   reload or a new tab shows it again; nothing after ``WIDGET_IDLE_MINUTES`` without activity.
@@ -18,7 +20,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import re
 import secrets
 import time
@@ -77,9 +78,30 @@ class StaticAsset:
     cache_control: str
 
 
+#: The widget's ES modules in ``static/js/`` (entry: ``main.js``); ``widget.js`` is the classic
+#: loader existing embeds use. Each is served at ``/widget/js/<name>.js``.
+WIDGET_MODULES = (
+    "main",
+    "config",
+    "contrast",
+    "buttons",
+    "richtext",
+    "dom",
+    "storage",
+    "transport",
+    "messages",
+    "ui",
+    "view",
+    "chat",
+)
+
 #: URL path -> asset. Only these files are served; there is no directory listing or lookup.
 STATIC_ASSETS: dict[str, StaticAsset] = {
     "/widget/widget.js": StaticAsset("widget.js", _JS, _SHORT_CACHE),
+    **{
+        f"/widget/js/{name}.js": StaticAsset(f"js/{name}.js", _JS, _SHORT_CACHE)
+        for name in WIDGET_MODULES
+    },
     "/widget/widget.css": StaticAsset("widget.css", _CSS, _SHORT_CACHE),
     "/widget/demo.css": StaticAsset("demo.css", _CSS, _SHORT_CACHE),
     "/widget/vendor/socket.io.min.js": StaticAsset("vendor/socket.io.min.js", _JS, _LONG_CACHE),
@@ -120,7 +142,7 @@ def _jinja_env() -> jinja2.Environment:
     )
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=32)
 def _read_asset(path: str, mtime_ns: int) -> tuple[bytes, str]:
     """Reads a static file and its ETag; cached per modification time."""
     body = (STATIC_DIR / path).read_bytes()
@@ -145,20 +167,14 @@ def _rasa_client(request: Request, settings: Settings) -> Any:
 def widget_origins(settings: Settings) -> list[str]:
     """Lists the page origins allowed to read the history API from another origin.
 
-    Uses ``settings.widget_origins`` when the settings have it, else the comma-separated
-    ``WIDGET_ORIGINS`` environment variable (the variable the socket.io channel reads).
-
     Args:
-        settings: Process settings.
+        settings: Process settings (``widget_origins``, from ``WIDGET_ORIGINS``, as the
+            socket.io channel reads it).
 
     Returns:
         Origins such as ``https://www.clinic.example``; ``*`` is never honoured here.
     """
-    raw = getattr(settings, "widget_origins", None)
-    if raw is None:
-        raw = os.environ.get("WIDGET_ORIGINS", "")
-    items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
-    return [o.strip().rstrip("/") for o in items if o.strip() and o.strip() != "*"]
+    return [o for o in settings.widget_origins if o != "*"]
 
 
 # --------------------------------------------------------------------------------------------

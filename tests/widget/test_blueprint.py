@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -288,6 +289,9 @@ async def test_head_request(server: Server) -> None:
         "/widget/vendor/README.md",
         "/widget/static/widget.js",
         "/widget/templates/demo.html",
+        "/widget/js/package.json",
+        "/widget/js/../blueprint.py",
+        "/widget/js/nothere.js",
     ],
 )
 async def test_only_listed_files_are_served(server: Server, path: str) -> None:
@@ -308,12 +312,42 @@ def test_vendored_socketio_matches_readme() -> None:
     assert (vendor / "socket.io-client.LICENSE").read_text().startswith("The MIT License")
 
 
-def test_widget_js_never_inserts_html() -> None:
-    js = (widget_bp.STATIC_DIR / "widget.js").read_text()
+WIDGET_JS_FILES = [
+    widget_bp.STATIC_DIR / "widget.js",
+    *sorted(widget_bp.STATIC_DIR.glob("js/*.js")),
+]
+
+
+@pytest.mark.parametrize("path", WIDGET_JS_FILES, ids=lambda p: p.name)
+def test_widget_js_never_inserts_html(path: Path) -> None:
+    js = path.read_text()
     for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert forbidden not in js, forbidden
     for tracker in ("googleapis", "gstatic", "cdn.", "unpkg", "jsdelivr", "analytics"):
         assert tracker not in js.lower(), tracker
+
+
+def test_every_widget_module_is_served_and_every_import_resolves() -> None:
+    served = {a.relative_path for a in widget_bp.STATIC_ASSETS.values()}
+    modules = sorted(widget_bp.STATIC_DIR.glob("js/*.js"))
+    assert {f"js/{p.name}" for p in modules} == {f"js/{m}.js" for m in widget_bp.WIDGET_MODULES}
+    loader = (widget_bp.STATIC_DIR / "widget.js").read_text()
+    assert '"js/main.js"' in loader and 'tag.type = "module"' in loader
+    for path in modules:
+        for target in re.findall(r'^import [^;]*? from "\./([\w-]+\.js)";', path.read_text(), re.M):
+            assert f"js/{target}" in served, f"{path.name} imports {target}, which is not served"
+    for path in modules:
+        assert len(path.read_text().splitlines()) <= 500, path.name
+
+
+async def test_modules_are_javascript_with_cors(server: Server) -> None:
+    for name in widget_bp.WIDGET_MODULES:
+        status, headers, body = await server.get(f"/widget/js/{name}.js")
+        assert status == 200, name
+        assert headers["content-type"] == "text/javascript; charset=utf-8"  # strict MIME check
+        assert headers["access-control-allow-origin"] == "*"  # module scripts load with CORS
+        assert headers["x-content-type-options"] == "nosniff"
+        assert body
 
 
 # ------------------------------------------------------------------------------ history API
@@ -396,19 +430,21 @@ async def test_history_503_when_rasa_is_down_for_real(server: Server) -> None:
     assert "unavailable" in json.loads(body)["error"]
 
 
-async def test_history_cors_only_for_configured_origins(
-    server: Server, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_history_cors_only_for_configured_origins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(widget_bp, "RasaClient", FakeRasaClient([]))
-    monkeypatch.setenv("WIDGET_ORIGINS", "https://www.clinic.example, http://localhost:3000")
-    _, headers, _ = await server.history(SESSION, headers={"Origin": "https://www.clinic.example"})
-    assert headers["access-control-allow-origin"] == "https://www.clinic.example"
-    assert "Origin" in headers["vary"]
-    _, headers, _ = await server.history(SESSION, headers={"Origin": "https://evil.example"})
-    assert "access-control-allow-origin" not in headers
-    monkeypatch.setenv("WIDGET_ORIGINS", "*")
-    _, headers, _ = await server.history(SESSION, headers={"Origin": "https://evil.example"})
-    assert "access-control-allow-origin" not in headers
+    env = {"RASA_URL": "http://127.0.0.1:9"}
+    origins = "https://www.clinic.example, http://localhost:3000"
+    async for server in _serve(load_settings({**env, "WIDGET_ORIGINS": origins})):
+        _, headers, _ = await server.history(
+            SESSION, headers={"Origin": "https://www.clinic.example"}
+        )
+        assert headers["access-control-allow-origin"] == "https://www.clinic.example"
+        assert "Origin" in headers["vary"]
+        _, headers, _ = await server.history(SESSION, headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in headers
+    async for server in _serve(load_settings({**env, "WIDGET_ORIGINS": "*"})):
+        _, headers, _ = await server.history(SESSION, headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in headers
 
 
 async def test_history_uses_the_apps_rasa_client() -> None:
