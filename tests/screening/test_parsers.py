@@ -1,15 +1,18 @@
-"""Free-text answers: how patients actually answer the pre-screening questions."""
+"""Free-text answers (clinicbot.screening.answers, .contact) and the parser registry (.parsers)."""
 
 from __future__ import annotations
 
 import pytest
+import yaml
 
+from clinicbot.paths import KNOWLEDGE_DIR
 from clinicbot.screening import (
+    PARSERS,
+    QUESTIONS_FILE,
+    Question,
     Screening,
-    is_question,
-    is_stop,
-    numbers_in,
     parse_age,
+    parse_answer,
     parse_count,
     parse_reason,
     parse_yes_no,
@@ -185,36 +188,48 @@ def test_keyword_mentions_do_not_count_as_yes_when_not_allowed() -> None:
     assert parse_yes_no("I am pregnant", ["pregnant"], allow_mention=False) == "yes"
 
 
-def test_numbers_in_reads_digits_and_words() -> None:
-    assert [v for _, _, v in numbers_in("twenty-five or 30 or seven")] == [25, 30, 7]
-
-
 def test_counts_and_reasons_without_an_answer() -> None:
     assert parse_count("") is None
     assert parse_reason("") is None
     assert parse_reason("my marriage") is None
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["is it safe?", "how much does it cost", "tell me about side effects", "Can I drive after"],
-)
-def test_questions_are_recognised(text: str) -> None:
-    assert is_question(text)
+# ------------------------------------------------------------------ the registry
 
 
-@pytest.mark.parametrize("text", ["yes", "I'm 17", "two of them", "not sure"])
-def test_answers_are_not_questions(text: str) -> None:
-    assert not is_question(text)
+def test_the_registry_covers_every_answer_type_of_the_questions_file() -> None:
+    """Read from the raw YAML, so a new answer type fails here before anything parses."""
+    with (KNOWLEDGE_DIR / QUESTIONS_FILE).open(encoding="utf-8") as fh:
+        used = {q["parser"] for q in yaml.safe_load(fh)["questions"]}
+    assert used, "no questions read"
+    assert used <= set(PARSERS), used - set(PARSERS)
+    assert set(PARSERS) <= used, f"registered but never used: {set(PARSERS) - used}"
 
 
-@pytest.mark.parametrize(
-    "text", ["stop", "Stop please", "never mind", "nevermind", "cancel the screening", "quit"]
-)
-def test_stop_phrases(text: str) -> None:
-    assert is_stop(text)
+def test_every_question_parses_through_its_registered_parser(screen: Screening) -> None:
+    for question in screen.questions.values():
+        reader = PARSERS[question.parser]
+        assert reader.__name__ == f"read_{question.parser}", question.slot
 
 
-@pytest.mark.parametrize("text", ["I had to stop my antidepressant", "skip this", "no"])
-def test_not_stop_phrases(text: str) -> None:
-    assert not is_stop(text)
+def test_an_unknown_answer_type_parses_nothing_and_is_reported(screen: Screening) -> None:
+    odd = Question(slot="screen_age", parser="shoe_size", label="x", text="x", why="x")
+    assert parse_answer(odd, "yes") is None
+    broken = Screening(
+        [odd, *[q for s, q in screen.questions.items() if s != "screen_age"]],
+        screen.rules,
+        screen.outcome_texts,
+        screen.notes_heading,
+        screen.messages,
+    )
+    assert broken.parse("screen_age", "yes") is None
+    assert "question screen_age: unknown parser 'shoe_size'" in broken.problems()
+
+
+def test_the_context_reaches_the_parsers(screen: Screening) -> None:
+    age = screen.questions["screen_age"]
+    assert parse_answer(age, "I'm 19") == {"screen_age": "meets_minimum"}
+    assert parse_answer(age, "I'm 19", minimum_age=21) == {"screen_age": "under_minimum"}
+    pregnancy = screen.questions["screen_pregnancy"]
+    assert parse_answer(pregnancy, "breastfeeding") == {"screen_pregnancy": "yes"}
+    assert parse_answer(pregnancy, "breastfeeding", allow_mention=False) is None
