@@ -30,6 +30,10 @@ PostgreSQL's data, Redis' directory, the generated nginx and endpoint files, log
 ``postgres`` user (initdb refuses root) and ``var/``, ``var/cluster/`` become ``rwx--x--x``
 (traversable, not listable) so it reaches its own directory.
 
+PostgreSQL's command lines are in :mod:`clinicbot.cluster_pg` (shared with the tests' throwaway
+server), nginx's generated configuration in :mod:`clinicbot.cluster_nginx`; this module holds
+the configuration, Redis, the endpoint file, the services and the command line.
+
 Local mode: everything listens on 127.0.0.1, so the generated endpoint file is
 ``endpoints.production.yml`` with ``sslmode: disable`` and Redis without TLS (the password
 stays). ``CLUSTER_TLS=1`` keeps the production file's TLS settings unchanged (for PostgreSQL and
@@ -55,6 +59,18 @@ from typing import Any, Dict, List, Mapping, Sequence
 
 import yaml
 
+from clinicbot.cluster_nginx import nginx_command, write_nginx_conf
+from clinicbot.cluster_pg import (
+    CLINIC_DATABASE,
+    PG_USER,
+    TRACKER_DATABASE,
+    create_databases,
+    give_to_service_user,
+    init_postgres,
+    pg_url,
+    postgres_command,
+    wait_postgres,
+)
 from clinicbot.paths import REPO_ROOT, VAR_DIR
 from clinicbot.run import (
     ensure_model,
@@ -69,14 +85,7 @@ from clinicbot.supervisor import RestartPolicy, ServiceSpec, Supervisor
 
 logger = logging.getLogger(__name__)
 
-DEPLOY_NGINX = REPO_ROOT / "deploy" / "nginx"
 PRODUCTION_ENDPOINTS = REPO_ROOT / "endpoints.production.yml"
-#: PostgreSQL role owning both databases, and the databases' names.
-PG_USER = "clinic"
-TRACKER_DATABASE = "tracker"
-CLINIC_DATABASE = "clinic"
-#: Unprivileged account PostgreSQL runs as when ``make cluster`` runs as root.
-PG_SYSTEM_USER = "postgres"
 
 
 def _flag(value: str | None) -> bool:
@@ -149,192 +158,6 @@ class ClusterConfig:
         return self.root.joinpath(*parts)
 
 
-# ---------------------------------------------------------------------------------- PostgreSQL
-
-
-def pg_bindir() -> Path:
-    """Directory of Debian's PostgreSQL server binaries (the newest installed version).
-
-    Returns:
-        For example ``/usr/lib/postgresql/15/bin``.
-
-    Raises:
-        FileNotFoundError: If PostgreSQL is not installed.
-    """
-    found = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
-        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
-    )
-    if not found:
-        raise FileNotFoundError(
-            "PostgreSQL is missing: make install installs it as root (apt-get install postgresql)"
-        )
-    return found[-1].parent
-
-
-def as_service_user(command: Sequence[str]) -> List[str]:
-    """Wraps a command so that it runs as ``postgres`` when this process is root.
-
-    ``setpriv`` replaces itself with the command (no extra process between the supervisor and
-    PostgreSQL, so signals reach it directly).
-
-    Args:
-        command: The command line.
-
-    Returns:
-        The command line to run.
-    """
-    if os.geteuid() != 0:
-        return list(command)
-    return [
-        "setpriv",
-        f"--reuid={PG_SYSTEM_USER}",
-        f"--regid={PG_SYSTEM_USER}",
-        "--init-groups",
-        "--",
-        *command,
-    ]
-
-
-def _give_to_service_user(path: Path) -> None:
-    if os.geteuid() == 0:
-        shutil.chown(path, PG_SYSTEM_USER, PG_SYSTEM_USER)
-
-
-def init_postgres(datadir: Path, password: str) -> bool:
-    """Creates a PostgreSQL data directory unless it exists.
-
-    The superuser is :data:`PG_USER` with ``password`` (scram-sha-256 over TCP); local socket
-    connections need the same operating-system user (peer).
-
-    Args:
-        datadir: The data directory.
-        password: Password of :data:`PG_USER`.
-
-    Returns:
-        True if it was created now.
-    """
-    if (datadir / "PG_VERSION").exists():
-        return False
-    datadir.mkdir(parents=True, exist_ok=True)
-    datadir.chmod(0o700)
-    _give_to_service_user(datadir)
-    pwfile = datadir.parent / f".{datadir.name}.pw"
-    pwfile.write_text(password + "\n", encoding="utf-8")
-    pwfile.chmod(0o600)
-    _give_to_service_user(pwfile)
-    try:
-        subprocess.run(
-            as_service_user(
-                [
-                    str(pg_bindir() / "initdb"),
-                    "-D",
-                    str(datadir),
-                    "-U",
-                    PG_USER,
-                    f"--pwfile={pwfile}",
-                    "--auth-host=scram-sha-256",
-                    "--auth-local=peer",
-                    "-E",
-                    "UTF8",
-                    "--locale=C.UTF-8",
-                ]
-            ),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    finally:
-        pwfile.unlink(missing_ok=True)
-    return True
-
-
-def postgres_command(datadir: Path, port: int, socket_dir: Path) -> List[str]:
-    """Command line running PostgreSQL in the foreground on 127.0.0.1.
-
-    Args:
-        datadir: Its data directory.
-        port: TCP port.
-        socket_dir: Directory of its Unix socket.
-
-    Returns:
-        The command line.
-    """
-    return as_service_user(
-        [
-            str(pg_bindir() / "postgres"),
-            "-D",
-            str(datadir),
-            "-p",
-            str(port),
-            "-k",
-            str(socket_dir),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            "max_connections=300",
-            "-c",
-            "logging_collector=off",
-        ]
-    )
-
-
-def wait_postgres(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> bool:
-    """Waits until PostgreSQL accepts connections at a URL.
-
-    Args:
-        url: SQLAlchemy-style URL (``postgresql+psycopg2://user:pw@host:port/db``).
-        timeout: Seconds to wait.
-        proc: The server process (stop waiting if it exits).
-
-    Returns:
-        True when it answered in time.
-    """
-    import psycopg2
-
-    dsn = url.replace("postgresql+psycopg2://", "postgresql://")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            return False
-        try:
-            psycopg2.connect(dsn, connect_timeout=2).close()
-            return True
-        except psycopg2.OperationalError:
-            time.sleep(0.3)
-    return False
-
-
-def create_databases(admin_url: str, names: Sequence[str]) -> None:
-    """Creates databases that do not exist yet.
-
-    Args:
-        admin_url: URL of an existing database, as a superuser.
-        names: Database names (plain identifiers).
-
-    Raises:
-        ValueError: For a name that is not a plain identifier.
-    """
-    import psycopg2
-
-    conn = psycopg2.connect(admin_url.replace("postgresql+psycopg2://", "postgresql://"))
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            for name in names:
-                if not name.replace("_", "").isalnum():
-                    raise ValueError(f"not a plain database name: {name!r}")
-                cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-                if cur.fetchone() is None:
-                    cur.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        conn.close()
-
-
-def pg_url(port: int, password: str, database: str) -> str:
-    """SQLAlchemy URL of a database on the cluster's PostgreSQL."""
-    return f"postgresql+psycopg2://{PG_USER}:{password}@127.0.0.1:{port}/{database}"
-
-
 # ------------------------------------------------------------------------------------- Redis
 
 
@@ -392,128 +215,6 @@ def wait_redis(port: int, password: str, timeout: float) -> bool:
     return False
 
 
-# ------------------------------------------------------------------------------------- nginx
-
-
-def nginx_conf(cfg: ClusterConfig, web_port: int) -> str:
-    """The cluster's nginx configuration (built on ``deploy/nginx/``).
-
-    Args:
-        cfg: The cluster configuration.
-        web_port: The web server's port.
-
-    Returns:
-        The file's text.
-    """
-    tmp = cfg.path("nginx")
-    replicas = "\n".join(
-        f"        server 127.0.0.1:{port} max_fails=3 fail_timeout=5s;"
-        for port in cfg.replica_ports
-    )
-    # nginx does not count requests whose key is empty: PROXY_RATE=0 turns the per-address
-    # limits off (load tests from 127.0.0.1 only; never in production).
-    limit_key = "$binary_remote_addr" if cfg.proxy_rate > 0 else '""'
-    rate = max(cfg.proxy_rate, 1)
-    return f"""# Generated by clinicbot/cluster.py on every start: edit the code, not this file.
-worker_processes auto;
-daemon off;
-pid {tmp / "nginx.pid"};
-error_log {cfg.path("logs", "nginx-error.log")} warn;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    server_tokens off;
-    client_body_temp_path {tmp / "body"};
-    proxy_temp_path {tmp / "proxy"};
-    fastcgi_temp_path {tmp / "fastcgi"};
-    uwsgi_temp_path {tmp / "uwsgi"};
-    scgi_temp_path {tmp / "scgi"};
-
-    # socket.io (widget) and Twilio: affinity by client address (socket.io's polling
-    # transport must come back to the replica holding its session).
-    upstream clinicbot_rasa {{
-        hash $remote_addr consistent;
-{replicas}
-    }}
-    # REST webhook and Rasa's HTTP API: any replica (tracker in PostgreSQL, Redis lock).
-    upstream clinicbot_rasa_any {{
-        least_conn;
-{replicas}
-        keepalive 32;
-    }}
-    upstream clinicbot_web {{ server 127.0.0.1:{web_port}; keepalive 16; }}
-
-    map $http_upgrade $clinicbot_connection_upgrade {{
-        default upgrade;
-        ''      close;
-    }}
-    map $remote_addr $clinicbot_limit_key {{ default {limit_key}; }}
-    limit_req_zone $clinicbot_limit_key zone=clinicbot_public:10m rate={rate}r/s;
-    limit_req_zone $clinicbot_limit_key zone=clinicbot_console:10m rate=5r/s;
-    limit_req_status 429;
-
-    # A replica that refuses or times out on connect is skipped; a POST already sent is not
-    # sent again (nginx never retries non-idempotent requests that reached an upstream).
-    proxy_next_upstream error timeout;
-    proxy_next_upstream_tries 2;
-    proxy_next_upstream_timeout 10s;
-    proxy_connect_timeout 2s;
-    # A turn waiting in a replica's queue under load: give up after 2 minutes, not 1.
-    proxy_read_timeout 120s;
-
-    server {{
-        listen 127.0.0.1:{cfg.proxy_port};
-        include {DEPLOY_NGINX / "public-locations.conf"};
-        include {tmp / "rest-webhook.conf"};
-    }}
-
-    # Internal, loopback only: the web server reaches Rasa's HTTP API (token-protected).
-    server {{
-        listen 127.0.0.1:{cfg.proxy_api_port};
-        client_max_body_size 1m;
-        location / {{
-            proxy_pass http://clinicbot_rasa_any;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-        }}
-    }}
-}}
-"""
-
-
-def rest_webhook_conf() -> str:
-    """``deploy/nginx/rest-webhook.conf`` sent to the any-replica upstream (keep-alive on).
-
-    Raises:
-        RuntimeError: If the shipped file no longer proxies to ``clinicbot_rasa``.
-    """
-    text = (DEPLOY_NGINX / "rest-webhook.conf").read_text(encoding="utf-8")
-    old = "proxy_pass http://clinicbot_rasa;"
-    if old not in text:
-        raise RuntimeError("deploy/nginx/rest-webhook.conf no longer proxies to clinicbot_rasa")
-    new = (
-        "proxy_pass http://clinicbot_rasa_any;\n"
-        "    proxy_http_version 1.1;\n"
-        '    proxy_set_header Connection "";'
-    )
-    return text.replace(old, new)
-
-
-def write_nginx_conf(cfg: ClusterConfig, web_port: int) -> Path:
-    """Writes the nginx files under ``<cluster>/nginx/`` and returns the main one."""
-    directory = cfg.path("nginx")
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "rest-webhook.conf").write_text(rest_webhook_conf(), encoding="utf-8")
-    conf = directory / "nginx.conf"
-    conf.write_text(nginx_conf(cfg, web_port), encoding="utf-8")
-    return conf
-
-
-def nginx_command(conf: Path) -> List[str]:
-    """Command line of nginx in the foreground with a configuration file."""
-    return [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf), "-e", "stderr"]
-
-
 # --------------------------------------------------------------------------------- endpoints
 
 
@@ -566,7 +267,7 @@ def prepare(cfg: ClusterConfig, base_env: Mapping[str, str] | None = None) -> Di
         for directory in {cfg.root, cfg.root.parent}:
             if directory != Path("/") and directory.stat().st_uid == 0:
                 directory.chmod(0o711)
-        _give_to_service_user(cfg.path("run"))
+        give_to_service_user(cfg.path("run"))
     pw = load_secrets(cfg)
     init_postgres(cfg.path("postgres"), pw["pg_password"])
     endpoints = cfg.path("endpoints.yml")

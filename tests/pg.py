@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL server for tests, from Debian's binaries, in a temporary directory.
 
-Uses the same initdb/postgres command lines as ``make cluster`` (:mod:`clinicbot.cluster`): as
+Uses the same initdb/postgres command lines as ``make cluster`` (:mod:`clinicbot.cluster_pg`): as
 root it runs as the ``postgres`` user (initdb refuses root), listens on 127.0.0.1 only, on a
 free port, with a generated password. Each test gets a database of its own
 (:meth:`PostgresServer.new_database`).
@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from clinicbot.cluster import (
+from clinicbot.cluster_pg import (
     create_databases,
     init_postgres,
     pg_bindir,

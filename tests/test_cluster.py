@@ -8,13 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from clinicbot.cluster import (
-    ClusterConfig,
-    cluster_services,
-    nginx_conf,
-    rest_webhook_conf,
-    write_nginx_conf,
-)
+from clinicbot.cluster import ClusterConfig, cluster_services
+from clinicbot.cluster_nginx import nginx_conf, rest_webhook_conf, write_nginx_conf
 
 
 def test_config_reads_replicas_and_ports_from_the_environment(tmp_path: Path) -> None:

@@ -15,12 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from clinicbot.cluster import (
-    PRODUCTION_ENDPOINTS,
-    ClusterConfig,
-    cluster_endpoints,
-    nginx_conf,
-)
+from clinicbot.cluster import PRODUCTION_ENDPOINTS, ClusterConfig, cluster_endpoints
+from clinicbot.cluster_nginx import nginx_conf
 from clinicbot.paths import PACKAGE_DIR, REPO_ROOT
 from clinicbot.run import health_urls, service_commands
 from clinicbot.settings import Settings, load_settings
