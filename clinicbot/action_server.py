@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
-import os
 import sys
 from collections.abc import Sequence
 
@@ -117,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         motd=False,
         # Same variable as Rasa's own server: a burst of calls from several Rasa servers
         # overflows Sanic's default queue of 100 pending connections (resets, lost turns).
-        backlog=int(os.environ.get("SANIC_BACKLOG", "100")),
+        backlog=settings.sanic_backlog,
     )
     return 0
 

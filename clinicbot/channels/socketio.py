@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import os
 import uuid
 from typing import Any, Awaitable, Callable, Dict, List
 
@@ -50,17 +49,13 @@ def allowed_origins(env: Dict[str, str] | None = None) -> List[str]:
     """Origins whose pages may open the widget's socket.
 
     Args:
-        env: Environment to read (defaults to ``os.environ``).
+        env: Environment to read (defaults to the process's, through
+            :func:`clinicbot.settings.load_settings`).
 
     Returns:
         The origins from ``WIDGET_ORIGINS``, or the web server's localhost origins.
     """
-    e = os.environ if env is None else env
-    configured = [o.strip() for o in e.get("WIDGET_ORIGINS", "").split(",") if o.strip()]
-    if configured:
-        return configured
-    port = load_settings(e).web_port
-    return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+    return list(load_settings(env).widget_origins)
 
 
 class ClinicSocketIOOutput(OutputChannel):
