@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
-
 import pytest
 
 from clinicbot.knowledge import KnowledgeBase
@@ -15,16 +13,7 @@ from clinicbot.screening import (
     UNDER_AGE,
     Screening,
 )
-
-CLEAR: Dict[str, Any] = {
-    "screen_age": "meets_minimum",
-    "screen_reason": "depression",
-    "screen_treatments": "three_plus",
-    "screen_pregnancy": "no",
-    "screen_psychosis": "no",
-    "screen_cardio": "no",
-    "screen_substance": "no",
-}
+from tests.screening.conftest import CLEAR
 
 
 def test_clear_answers_make_a_consultation_look_worthwhile(
