@@ -10,7 +10,8 @@ start-up.
 Convention for other modules (SMS channel state, consultation requests, ...):
 
 * Each module owns a block of versions: 1-99 ``clinicbot.store`` (this file), 100-199 the SMS
-  channel state, 200-299 consultation requests; a new module takes the next free hundred.
+  channel state (``clinicbot.store.sms_migrations``), 200-299 consultation requests; a new
+  module takes the next free hundred.
 * Write the migration in your own module, frozen: create tables from a ``MetaData`` local to the
   function (never from :mod:`clinicbot.store.schema` or your current models, which change
   later), and never edit a migration once it has shipped; add a new version instead.
@@ -63,7 +64,7 @@ F = TypeVar("F", bound=MigrationFunc)
 #: Modules that :func:`migrate` imports so their ``@register`` decorators run. Append yours.
 MIGRATION_MODULES: list[str] = [
     "clinicbot.store.migrations",
-    "clinicbot.store.sms",
+    "clinicbot.store.sms_migrations",
 ]
 
 #: Key of the PostgreSQL advisory lock that serialises concurrent ``migrate()`` calls.

@@ -3,7 +3,7 @@
 Part of the store, not of the channel: :mod:`clinicbot.channels.twilio` uses it, and it knows
 nothing of channels (the numbered options are kept as plain title/payload pairs).
 
-Tables (created by migration 100, registered below with :mod:`clinicbot.store.migrations`):
+Tables (created by migration 100, in :mod:`clinicbot.store.sms_migrations`):
 
 ``sms_settings``
     Channel secrets generated on first use (the pseudonym key when ``TWILIO_PSEUDONYM_KEY`` is
@@ -39,9 +39,7 @@ from typing import NamedTuple, Protocol
 
 from sqlalchemy import (
     Column,
-    DateTime,
     ForeignKey,
-    Index,
     Integer,
     MetaData,
     String,
@@ -49,96 +47,20 @@ from sqlalchemy import (
     Text,
     select,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from clinicbot.store.db import get_engine, write_transaction
-from clinicbot.store.migrations import add_column, migrate, register
+from clinicbot.store.migrations import migrate
 from clinicbot.store.schema import UTCDateTime, utcnow
 
-#: Name of this module for :func:`clinicbot.store.migrations.migrate` (``modules=``).
-MIGRATIONS_MODULE = __name__
+#: The module registering these tables' migrations (:func:`clinicbot.store.migrations.migrate`).
+MIGRATIONS_MODULE = "clinicbot.store.sms_migrations"
 PSEUDONYM_KEY_SETTING = "pseudonym_key"
 #: Processing states of an inbound message.
 CLAIMED = "claimed"
 PROCESSED = "processed"
 EXPIRED = "expired"
-
-
-# --------------------------------------------------------------------------- migrations (frozen)
-
-
-@register(100, "sms/whatsapp channel: contacts, consent, inbound dedup, options, settings")
-def _v100_sms_channel(conn: Connection) -> None:
-    md = MetaData()
-    Table(
-        "sms_settings",
-        md,
-        Column("name", String(64), primary_key=True),
-        Column("value", Text, nullable=False),
-        Column("created_at", DateTime, nullable=False),
-    )
-    Table(
-        "sms_contacts",
-        md,
-        Column("pseudonym", String(40), primary_key=True),
-        Column("channel", String(16), nullable=False),
-        Column("address", String(64), nullable=False),
-        Column("created_at", DateTime, nullable=False),
-        Column("last_inbound_at", DateTime),
-        Column("opted_out_at", DateTime),
-    )
-    consent = Table(
-        "sms_consent_events",
-        md,
-        Column("id", Integer, primary_key=True, autoincrement=True),
-        Column(
-            "pseudonym",
-            String(40),
-            ForeignKey("sms_contacts.pseudonym", ondelete="CASCADE"),
-            nullable=False,
-        ),
-        Column("event", String(16), nullable=False),
-        Column("keyword", String(32), nullable=False),
-        Column("at", DateTime, nullable=False),
-    )
-    Index("ix_sms_consent_events_pseudonym", consent.c.pseudonym)
-    inbound = Table(
-        "sms_inbound_messages",
-        md,
-        Column("message_sid", String(64), primary_key=True),
-        Column("pseudonym", String(40), nullable=False),
-        Column("received_at", DateTime, nullable=False),
-    )
-    Index("ix_sms_inbound_messages_received_at", inbound.c.received_at)
-    Table(
-        "sms_options",
-        md,
-        Column("pseudonym", String(40), primary_key=True),
-        Column("options", Text, nullable=False),
-        Column("updated_at", DateTime, nullable=False),
-    )
-    md.create_all(conn)
-
-
-@register(101, "sms inbound messages: claim state and body until processed (at-least-once)")
-def _v101_inbound_processing_state(conn: Connection) -> None:
-    # Rows from before were answered already: they become "processed".
-    table = "sms_inbound_messages"
-    add_column(conn, table, Column("state", String(16), nullable=False, server_default="processed"))
-    add_column(conn, table, Column("body", Text))
-    add_column(conn, table, Column("owner", String(32)))
-    add_column(conn, table, Column("claimed_at", DateTime))
-    add_column(conn, table, Column("processed_at", DateTime))
-    md = MetaData()
-    inbound = Table(
-        table,
-        md,
-        Column("message_sid", String(64), primary_key=True),
-        Column("state", String(16)),
-        Column("received_at", DateTime),
-    )
-    Index("ix_sms_inbound_messages_state", inbound.c.state, inbound.c.received_at).create(conn)
 
 
 # --------------------------------------------------------------------------- current shape

@@ -35,7 +35,7 @@ def test_schema_is_migration_100_and_idempotent(db_url: str) -> None:
     ensure_schema(engine)
     ensure_schema(engine)
     assert 100 in applied_versions(engine)
-    assert 100 in [m.version for m in registered(["clinicbot.store.sms"])]
+    assert 100 in [m.version for m in registered(["clinicbot.store.sms_migrations"])]
     tables = set(inspect(engine).get_table_names())
     assert {
         "sms_settings",
@@ -96,7 +96,7 @@ def test_old_claims_expire_instead_of_being_answered(store: SmsStore) -> None:
 
 def test_migration_101_keeps_earlier_messages_as_processed(db_url: str) -> None:
     engine = get_engine(db_url)
-    migrate(engine, modules=["clinicbot.store.sms"], target=100)
+    migrate(engine, modules=["clinicbot.store.sms_migrations"], target=100)
     with engine.begin() as conn:
         conn.execute(
             text(
