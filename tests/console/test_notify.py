@@ -379,7 +379,7 @@ async def test_the_action_server_records_the_alert_outcome(
     monkeypatch.setenv("NOTIFY_WEBHOOK_URL", webhook.url)
     monkeypatch.setattr(handoff, "escalation_store", lambda: console.store)
     monkeypatch.setattr(
-        "clinicbot.notify.AlertRetry", lambda: AlertRetry(attempts=3, first_delay=0.01)
+        "clinicbot.notify.alerts.AlertRetry", lambda: AlertRetry(attempts=3, first_delay=0.01)
     )
     esc = console.escalate("conv-bg", reason="crisis", priority="urgent")
     handoff.notify_in_background(esc)

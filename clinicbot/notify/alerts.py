@@ -1,20 +1,8 @@
-"""Alerts the clinic team about urgent escalations (webhook and/or e-mail).
-
-A notification carries the escalation id, priority, reason codes, channel, time and a link to
-the staff console, and nothing else: no patient message text, no contact details (those are
-health data and stay behind the console's sign-in). :func:`notify_urgent` never raises and every
-network step has a timeout. A failed attempt (network error, timeout, HTTP 5xx/429/408, SMTP
-connection error or 4xx reply) is retried with exponential backoff: the webhook through the
-shared :func:`clinicbot.http_retry.request_with_retry` (``aiohttp-retry``), the e-mail in its
-own loop on the same :class:`~clinicbot.http_retry.Backoff` schedule (:data:`AlertRetry`);
-:func:`alert_staff` then records the outcome on the escalation, so that a failed alert shows in
-the staff console's queue.
-"""
+"""One urgent alert: its content (no patient data), the webhook and e-mail, the outcome."""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import re
@@ -26,12 +14,12 @@ from typing import Any, Awaitable, Callable
 
 from clinicbot.http_retry import Backoff, RetryGaveUp, request_with_retry
 from clinicbot.settings import Settings
-from clinicbot.store.escalations import ALERT_COALESCED
 
 logger = logging.getLogger(__name__)
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,63}$")
-_ID = re.compile(r"^[A-Za-z0-9-]{1,32}$")
+#: What an escalation id looks like (anything else is reported as ``unknown``).
+ESCALATION_ID = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 DEFAULT_TIMEOUT_SECONDS = 4.0
 #: The alerts' retry schedule: 4 tries per channel, 1 s, 2 s, 4 s apart (the shared one).
 AlertRetry = Backoff
@@ -124,7 +112,7 @@ def notification_content(escalation: Any, base_url: str) -> dict[str, Any]:
         A JSON-serialisable dictionary.
     """
     esc_id = str(getattr(escalation, "id", "") or "")
-    if not _ID.match(esc_id):
+    if not ESCALATION_ID.match(esc_id):
         esc_id = "unknown"
     reasons = [_code(r) for r in (getattr(escalation, "reasons", None) or [])]
     created = getattr(escalation, "created_at", None)
@@ -266,7 +254,7 @@ async def notify_urgent(
     Returns:
         What was attempted and what succeeded.
     """
-    return await _deliver(
+    return await deliver(
         lambda: notification_content(escalation, base_url or console_base_url(settings)),
         _email,
         settings,
@@ -276,7 +264,7 @@ async def notify_urgent(
     )
 
 
-async def _deliver(
+async def deliver(
     build: Callable[[], dict[str, Any]],
     make_email: Callable[[dict[str, Any], Settings], EmailMessage],
     settings: Settings,
@@ -285,7 +273,19 @@ async def _deliver(
     retry: Backoff | None,
     sleep: Callable[[float], Awaitable[Any]],
 ) -> NotifyResult:
-    """Sends one notification (content from ``build``) by webhook and/or e-mail; never raises."""
+    """Sends one notification by webhook and/or e-mail, each retried; never raises.
+
+    Args:
+        build: Builds the JSON content (called once, inside the error handling).
+        make_email: Builds the e-mail from the content.
+        settings: Process settings (which channels are configured).
+        timeout: Seconds allowed for each try of each channel.
+        retry: Retry schedule (default :data:`AlertRetry`).
+        sleep: Waits between tries.
+
+    Returns:
+        What was attempted and what succeeded.
+    """
     result = NotifyResult()
     policy = retry or AlertRetry()
     budget = max(1, policy.attempts) * (timeout + 1.5) + sum(
@@ -372,201 +372,3 @@ async def alert_staff(
     if status == "failed":
         logger.error("urgent alert for %s failed on every channel after retries", escalation.id)
     return result
-
-
-#: Escalation ids one summary lists (the count covers them all).
-SUMMARY_IDS = 50
-#: Escalation ids a coalescer keeps per window; further ones are only counted.
-MAX_COALESCED_IDS = 1000
-
-
-def summary_content(count: int, ids: list[str], base_url: str) -> dict[str, Any]:
-    """Builds a summary notification ("N new urgent escalations"), without any patient data.
-
-    Args:
-        count: Urgent escalations the summary covers.
-        ids: Their ids (at most :data:`SUMMARY_IDS` are listed; others become ``unknown``
-            unless they look like escalation ids).
-        base_url: Console base URL.
-
-    Returns:
-        A JSON-serialisable dictionary.
-    """
-    listed = [i if _ID.match(str(i)) else "unknown" for i in ids[:SUMMARY_IDS]]
-    noun = "escalation" if count == 1 else "escalations"
-    return {
-        "event": "escalation.urgent.summary",
-        "priority": "urgent",
-        "count": int(count),
-        "title": f"{int(count)} new urgent {noun}",
-        "escalation_ids": listed,
-        "console_url": f"{base_url}/console/",
-    }
-
-
-def _summary_email(content: dict[str, Any], settings: Settings) -> EmailMessage:
-    msg = EmailMessage()
-    msg["Subject"] = f"[Clinic assistant] {content['title']}"
-    msg["From"] = settings.notify_email_from
-    msg["To"] = settings.notify_email_to
-    msg.set_content(
-        f"{content['title']} since the last alert: conversations with the clinic's virtual "
-        "assistant need the clinic team now.\n\n"
-        f"Escalations: {', '.join(content['escalation_ids'])}\n\n"
-        f"Open the queue in the staff console (sign-in required):\n{content['console_url']}\n\n"
-        "This message deliberately contains no patient information.\n"
-    )
-    return msg
-
-
-def _channels_configured(settings: Settings) -> bool:
-    return bool(settings.notify_webhook_url or (settings.smtp_host and settings.notify_email_to))
-
-
-class AlertCoalescer:
-    """Coalesces urgent alerts so that a flood of escalations pages the team only twice.
-
-    The first urgent escalation alerts at once (:func:`alert_staff`) and opens a window of
-    ``window`` seconds. Urgent escalations within it are recorded as ``coalesced`` and, when the
-    window ends, covered by ONE summary ("N new urgent escalations": ids and a console link, no
-    patient data), whose outcome (``sent``, ``partial``, ``failed``) is then recorded on each of
-    them. The next escalation after that alerts at once again. :meth:`alert` never waits for the
-    window (and runs in the background anyway: the patient's reply never waits for an alert).
-    Memory is bounded: at most ``max_ids`` ids are kept per window; further escalations are
-    counted in the summary but keep the ``coalesced`` outcome. Meant for one event loop (the
-    action server's); a different loop starts afresh.
-
-    Args:
-        window: Seconds (``NOTIFY_COALESCE_SECONDS``); 0 or less alerts every escalation.
-        max_ids: Ids kept per window.
-        **notify_kwargs: Passed to :func:`notify_urgent` (``timeout``, ``retry``, ...).
-    """
-
-    def __init__(
-        self, window: float, *, max_ids: int = MAX_COALESCED_IDS, **notify_kwargs: Any
-    ) -> None:
-        """Creates a coalescer with no open window."""
-        self.window = float(window)
-        self.max_ids = max(1, int(max_ids))
-        self.notify_kwargs = notify_kwargs
-        self.pending_ids: list[str] = []
-        self.pending_count = 0
-        self._window_end: float | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._timer: asyncio.Task[Any] | None = None
-        self._settings: Settings | None = None
-        self._store: Any | None = None
-
-    async def alert(
-        self, escalation: Any, settings: Settings, store: Any | None = None
-    ) -> NotifyResult | None:
-        """Alerts the team now, or records the escalation for the window's summary.
-
-        Args:
-            escalation: The urgent escalation.
-            settings: Process settings.
-            store: The escalation store (records the outcome; ``None``: not recorded).
-
-        Returns:
-            The alert's result when sent now; ``None`` when coalesced into the summary.
-        """
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:  # a new loop (tests, a restarted server): start afresh
-            self._loop, self._window_end, self._timer = loop, None, None
-            self.pending_ids, self.pending_count = [], 0
-        now = loop.time()
-        if (
-            self.window <= 0
-            or not _channels_configured(settings)
-            or self._window_end is None
-            or now >= self._window_end
-        ):
-            if self.window > 0 and _channels_configured(settings):
-                self._window_end = now + self.window
-            return await alert_staff(escalation, settings, store, **self.notify_kwargs)
-        window_end = self._window_end
-        if store is not None:
-            # Recorded before it joins the summary, so the summary's outcome is the last word.
-            try:
-                await asyncio.to_thread(
-                    store.record_alert, str(escalation.id), ALERT_COALESCED, "in the next summary"
-                )
-            except Exception as exc:  # noqa: BLE001 - the summary still counts it
-                logger.warning("could not record a coalesced alert: %s", exc.__class__.__name__)
-        self.pending_count += 1
-        if len(self.pending_ids) < self.max_ids:
-            self.pending_ids.append(str(escalation.id))
-        self._settings, self._store = settings, store
-        if self._timer is None:  # (if the window ended meanwhile, the summary goes out now)
-            self._timer = loop.create_task(self._flush_at(window_end))
-        return None
-
-    async def _flush_at(self, when: float) -> None:
-        loop = asyncio.get_running_loop()
-        await asyncio.sleep(max(0.0, when - loop.time()))
-        self._timer = None
-        await self._send_summary()
-
-    async def flush(self) -> NotifyResult | None:
-        """Ends the current window now and sends its summary, if any (e.g. at shutdown).
-
-        Returns:
-            The summary's result, or ``None`` when nothing was waiting.
-        """
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._window_end = None
-        return await self._send_summary()
-
-    async def close(self) -> None:
-        """Stops the window's timer without sending anything (tests, shutdown after flush)."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    async def _send_summary(self) -> NotifyResult | None:
-        ids, count = self.pending_ids, self.pending_count
-        self.pending_ids, self.pending_count = [], 0
-        settings, store = self._settings, self._store
-        if not count or settings is None:
-            return None
-        kwargs = dict(self.notify_kwargs)
-        base_url = kwargs.pop("base_url", None) or console_base_url(settings)
-        result = await _deliver(
-            lambda: summary_content(count, ids, base_url),
-            _summary_email,
-            settings,
-            timeout=kwargs.get("timeout", DEFAULT_TIMEOUT_SECONDS),
-            retry=kwargs.get("retry"),
-            sleep=kwargs.get("sleep", asyncio.sleep),
-        )
-        status = result.status
-        if store is not None and status is not None:
-            errors = "; ".join(result.errors)
-            detail = f"summary of {count}: {errors}" if errors else f"summary of {count}"
-
-            def record() -> None:
-                for esc_id in ids:
-                    store.record_alert(esc_id, status, detail)
-
-            try:
-                await asyncio.to_thread(record)
-            except Exception as exc:  # noqa: BLE001
-                logger.warning("could not record the summary outcome: %s", exc.__class__.__name__)
-        if status == "failed":
-            logger.error("urgent summary alert (%d escalations) failed after retries", count)
-        return result
-
-
-@functools.lru_cache(maxsize=1)
-def alert_coalescer(window: float) -> AlertCoalescer:
-    """The process's coalescer for a window length (one per process, created on first use).
-
-    Args:
-        window: Seconds (``settings.notify_coalesce_seconds``).
-
-    Returns:
-        The coalescer.
-    """
-    return AlertCoalescer(window)
