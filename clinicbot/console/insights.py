@@ -15,10 +15,10 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
 from sqlalchemy.engine import Engine
 
-from clinicbot.console.render import render
+from clinicbot.console.common import page as _page
+from clinicbot.console.common import write_audit
 from clinicbot.console.security import authorized, field
 from clinicbot.insights import aggregates, review
-from clinicbot.store.audit import audit
 
 #: Longest date range the page accepts.
 MAX_RANGE_DAYS = 366
@@ -99,14 +99,8 @@ async def _refresh(request: Request) -> bool:
     return True
 
 
-def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTTPResponse:
-    context.setdefault("user", request.ctx.user)
-    context.setdefault("csrf_token", request.ctx.session.csrf_token)
-    return render(template, status=status, **context)
-
-
-def _audit(request: Request, action: str, detail: dict[str, Any]) -> None:
-    audit(request.app.ctx.engine, request.ctx.user.username, action, None, detail)
+async def _audit(request: Request, action: str, detail: dict[str, Any]) -> None:
+    await write_audit(request, action, None, detail)
 
 
 @authorized()
@@ -125,7 +119,7 @@ async def insights_page(request: Request) -> HTTPResponse:
         return _page(request, "error.html", status=400, title="Insights", message=str(exc))
     fresh = await _refresh(request)
     ins = await asyncio.to_thread(aggregates.summary, request.app.ctx.engine, start, end)
-    _audit(request, "view_insights", {"start": start.isoformat(), "end": end.isoformat()})
+    await _audit(request, "view_insights", {"start": start.isoformat(), "end": end.isoformat()})
     return _page(
         request,
         "insights.html",
@@ -156,7 +150,7 @@ async def insights_csv(request: Request) -> HTTPResponse:
         return _page(request, "error.html", status=400, title="Insights", message=str(exc))
     await _refresh(request)
     ins = await asyncio.to_thread(aggregates.summary, request.app.ctx.engine, start, end)
-    _audit(request, "export_insights", {"start": start.isoformat(), "end": end.isoformat()})
+    await _audit(request, "export_insights", {"start": start.isoformat(), "end": end.isoformat()})
     name = f"insights-{start.isoformat()}-{end.isoformat()}.csv"
     return raw(
         aggregates.to_csv(ins).encode("utf-8"),
@@ -187,7 +181,7 @@ async def review_page(request: Request) -> HTTPResponse:
     leaks = await asyncio.to_thread(
         review.evaluation_matches, [i.text for i in items if not i.withheld]
     )
-    _audit(
+    await _audit(
         request,
         "view_review",
         {
@@ -240,7 +234,7 @@ async def review_label(request: Request) -> HTTPResponse:
         )
     except review.LabelError:
         return _page(request, "error.html", status=400, title="Review", message="Unknown label.")
-    _audit(
+    await _audit(
         request,
         "review_label" if label else "review_dismiss",
         {"item_ids": ids, "label": label, "changed": changed},

@@ -19,7 +19,7 @@ from sanic import Request
 from sanic.response import BaseHTTPResponse, HTTPResponse, json, redirect
 
 from clinicbot.console.render import render
-from clinicbot.store.audit import audit
+from clinicbot.console.stores import stores
 from clinicbot.store.staff import ADMIN
 
 SESSION_COOKIE = "clinic_console_session"
@@ -219,21 +219,23 @@ def authorized(role: str | None = None, *, touch: bool = True) -> Callable[[H], 
     def decorator(handler: H) -> H:
         @wraps(handler)
         async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-            ctx = request.app.ctx
+            db = stores(request)
             token = request.cookies.get(SESSION_COOKIE)
-            session, expired = ctx.sessions.lookup(token, touch=touch)
+            session, expired = await db.sessions.lookup(token, touch=touch)
             if session is None:
                 return _unauthenticated(request, expired)
-            user = ctx.staff.get(session.username)
+            user = await db.staff.get(session.username)
             if user is None or user.disabled:
-                ctx.sessions.delete(token)
+                await db.sessions.delete(token)
                 return _unauthenticated(request, False)
             request.ctx.session = session
             request.ctx.user = user
             if request.method not in SAFE_METHODS:
                 given = request.headers.get(CSRF_HEADER) or field(request, CSRF_FIELD)
                 if not tokens_equal(session.csrf_token, given):
-                    audit(ctx.engine, user.username, "csrf_failed", detail={"path": request.path})
+                    await db.audit.write(
+                        user.username, "csrf_failed", detail={"path": request.path}
+                    )
                     return forbidden(request, "The form was stale or incomplete (CSRF check).")
             if user.is_admin and not user.totp_enabled and not _totp_exempt(request.path):
                 # Administrators use the console only with a second factor.
@@ -241,7 +243,7 @@ def authorized(role: str | None = None, *, touch: bool = True) -> Callable[[H], 
                     return redirect("/console/account/totp?required=1")
                 return forbidden(request, "Set up two-step sign-in first.")
             if role == ADMIN and not user.is_admin:
-                audit(ctx.engine, user.username, "forbidden", detail={"path": request.path})
+                await db.audit.write(user.username, "forbidden", detail={"path": request.path})
                 return forbidden(request, "This page is for administrators.")
             return await handler(request, *args, **kwargs)
 

@@ -49,7 +49,7 @@ async def test_button_presses_show_the_raw_payload_beside_the_title(
 
 
 async def test_poll_audit_records_are_bounded(console: Console, staff: Browser) -> None:
-    from clinicbot.console.blueprint import POLL_AUDIT_MAX_KEYS
+    from clinicbot.console.queue_routes import POLL_AUDIT_MAX_KEYS
 
     esc = console.escalate()
     seen = console.app.ctx.poll_audit
