@@ -59,23 +59,11 @@ _GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
 # Typographic characters that would force the whole SMS into UCS-2, and their GSM-7 twins.
 _SMART_CHARS = str.maketrans(
     {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2033": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2011": "-",
-        "\u2212": "-",
+        **dict.fromkeys("\u2018\u2019\u201a\u2032", "'"),  # curly and prime quotes
+        **dict.fromkeys("\u201c\u201d\u201e\u2033", '"'),
+        **dict.fromkeys("\u2013\u2014\u2011\u2212\u2022", "-"),  # dashes, minus, bullet
+        **dict.fromkeys("\u00a0\u2009\u202f", " "),  # no-break and thin spaces
         "\u2026": "...",
-        "\u00a0": " ",
-        "\u2009": " ",
-        "\u202f": " ",
-        "\u2022": "-",
     }
 )
 
