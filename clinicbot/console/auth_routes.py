@@ -132,22 +132,29 @@ async def logout(request: Request) -> HTTPResponse:
     return response
 
 
-@authorized()
-async def totp_page(request: Request) -> HTTPResponse:
-    """GET /console/account/totp: set up (or renew) two-step sign-in with an authenticator app."""
+def _totp_form(
+    request: Request, secret: str, status: int = 200, error: str | None = None
+) -> HTTPResponse:
+    """The set-up page showing ``secret`` (as text and as an ``otpauth:`` URI)."""
     user = current_user(request)
-    secret = new_totp_secret()
     return page(
         request,
         "totp.html",
+        status=status,
         title="Two-step sign-in",
         secret=secret,
         uri=totp_uri(secret, user.username),
         enabled=user.totp_enabled,
         required=user.is_admin and not user.totp_enabled,
         codes=None,
-        error=None,
+        error=error,
     )
+
+
+@authorized()
+async def totp_page(request: Request) -> HTTPResponse:
+    """GET /console/account/totp: set up (or renew) two-step sign-in with an authenticator app."""
+    return _totp_form(request, new_totp_secret())
 
 
 @authorized()
@@ -164,18 +171,7 @@ async def totp_submit(request: Request) -> HTTPResponse:
     except StaffError as exc:
         fresh = secret if valid_secret else new_totp_secret()
         await write_audit(request, "totp_setup_failed")
-        return page(
-            request,
-            "totp.html",
-            status=400,
-            title="Two-step sign-in",
-            secret=fresh,
-            uri=totp_uri(fresh, user.username),
-            enabled=user.totp_enabled,
-            required=user.is_admin and not user.totp_enabled,
-            codes=None,
-            error=str(exc).capitalize() + ".",
-        )
+        return _totp_form(request, fresh, status=400, error=str(exc).capitalize() + ".")
     await write_audit(request, "totp_enabled", detail={"recovery_codes": len(codes)})
     return page(
         request,
