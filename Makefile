@@ -52,6 +52,7 @@ install: $(VENV)/.installed ## Set up everything on a fresh machine (venv, packa
 	  if [ "$$(id -u)" = 0 ]; then echo "==> Installing Debian's postgresql and redis-server (make cluster, PostgreSQL tests) ..."; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null; \
 	  else echo "NOTE: make cluster needs Debian's postgresql and redis-server: sudo apt-get install postgresql redis-server"; fi; fi
+	@command -v node >/dev/null || echo "NOTE: make test-js (part of make unit) needs Node.js 20+: sudo apt-get install nodejs"
 	@echo "==> Installed. Next: make run (serve) or make test."
 
 spacy: ## Build the project's spaCy pipeline from knowledge/lexicon.yml (offline)
@@ -90,6 +91,7 @@ unit: test-js ## Fast pytest suite (no trained model needed) and the widget's Ja
 	$(PY) -m pytest -q -m "not slow and not e2e"
 
 test-js: ## The widget's JavaScript unit tests (rich text, contrast, buttons, storage) with Node's test runner
+	@command -v node >/dev/null || { echo "make test-js needs Node.js 20+ (Debian: apt-get install nodejs)"; exit 1; }
 	node --test tests/widget_js/
 
 conversation-tests: train ## rasa test on the conversation tests (fails on any prediction error)
