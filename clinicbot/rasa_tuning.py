@@ -19,6 +19,10 @@ under load (README "Scale-out"):
   connection is never one the server is closing) and retries a call up to
   :data:`RETRIES` times when the connection failed before any answer (refused, reset, closed,
   body not written). A call that timed out is never sent again (the action may be running).
+* **Event classes looked up in a table.** Rebuilding a conversation from the tracker store,
+  and reading an action's answer, finds each event's class by walking every subclass of
+  Rasa's ``Event`` (``Event.resolve_by_type``): ~1,500 walks a turn. The table gives the same
+  class (the first match, as Rasa's walk does) and is refilled when a name is not in it.
 * **SQLite tracker store in WAL mode with ``synchronous=NORMAL``** (as the clinic database,
   ``clinicbot/store/db.py``): a turn's commit no longer waits for an fsync while blocking
   Rasa's event loop. A committed turn survives a crash of any process; a power cut may lose
@@ -235,6 +239,41 @@ def keep_alive(config: Any) -> KeepAliveEndpoint:
     return wrapper
 
 
+#: Event class by ``type_name`` (the first subclass of ``Event`` with it, as Rasa's walk).
+_event_types: Dict[str, Any] = {}
+
+
+def resolve_event_type(type_name: str, default: Any = None) -> Any:
+    """Drop-in for ``rasa.shared.core.events.Event.resolve_by_type`` (same results).
+
+    Args:
+        type_name: The event's ``event`` field.
+        default: Class returned for an unknown name (else ``ValueError``).
+
+    Returns:
+        The event class (None for the legacy ``topic`` event).
+
+    Raises:
+        ValueError: For an unknown name without a default.
+    """
+    found = _event_types.get(type_name)
+    if found is not None:
+        return found
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    for cls in all_subclasses(Event):  # a name not seen yet, or classes imported since
+        _event_types.setdefault(cls.type_name, cls)
+    found = _event_types.get(type_name)
+    if found is not None:
+        return found
+    if type_name == "topic":
+        return None  # as Rasa: old TopicSet events
+    if default is not None:
+        return default
+    raise ValueError(f"Unknown event name '{type_name}'.")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
@@ -252,7 +291,9 @@ def apply() -> None:
     import sqlalchemy as sa
     from rasa.core.actions.action import RemoteAction
     from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import Event
 
+    Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
 
     original_init = RemoteAction.__init__

@@ -161,6 +161,10 @@ def test_apply_wraps_the_action_endpoint_and_turns_sqlite_to_wal(tmp_path: Path)
     assert RemoteAction("action_clarify", config).action_endpoint is action.action_endpoint
     assert action._is_selective_domain_enabled()  # endpoint options still read
     assert RemoteAction._validate_action_result is rasa_tuning.validate_action_result
+    from rasa.shared.core.events import Event, SlotSet, UserUttered
+
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.from_parameters({"event": "slot", "name": "a", "value": 1}) == SlotSet("a", 1)
 
     db = tmp_path / "tracker.db"
     store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db))
@@ -168,3 +172,24 @@ def test_apply_wraps_the_action_endpoint_and_turns_sqlite_to_wal(tmp_path: Path)
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_event_types_resolve_as_rasa_does() -> None:
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    def rasa_resolve(name: str) -> Any:  # Rasa 3.6's walk, as released
+        for cls in all_subclasses(Event):
+            if cls.type_name == name:
+                return cls
+        raise ValueError(name)
+
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert {"user", "bot", "action", "slot", "session_started", "active_loop"} <= names
+    for name in sorted(names):
+        assert rasa_tuning.resolve_event_type(name) is rasa_resolve(name)
+        assert rasa_tuning.resolve_event_type(name) is rasa_resolve(name)  # from the table
+    assert rasa_tuning.resolve_event_type("topic") is None
+    assert rasa_tuning.resolve_event_type("no_such_event", default=Event) is Event
+    with pytest.raises(ValueError, match="no_such_event"):
+        rasa_tuning.resolve_event_type("no_such_event")
