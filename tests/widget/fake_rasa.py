@@ -357,7 +357,16 @@ class FakeRasa:
     async def _host_page(self, request: web.Request) -> web.Response:
         """A third-party page (another origin) with hostile CSS that embeds the widget."""
         widget = request.query.get("widget", "")
-        html = HOST_PAGE.replace("{{WIDGET}}", widget).replace("{{SERVER}}", self.url)
+        # How the page embeds the widget: the classic loader (default), the entry module
+        # directly ("module", ``widget`` is then .../js/main.js), or both ("both").
+        tags = {
+            "classic": f'<script src="{widget}" defer></script>',
+            "module": f'<script type="module" src="{widget}"></script>',
+            "both": f'<script src="{widget}" defer></script>\n'
+            f'<script type="module" src="{widget.replace("widget.js", "js/main.js")}"></script>',
+        }
+        tag = tags.get(request.query.get("embed", "classic"), tags["classic"])
+        html = HOST_PAGE.replace("{{WIDGET_TAG}}", tag).replace("{{SERVER}}", self.url)
         return web.Response(text=html, content_type="text/html")
 
 
@@ -401,6 +410,6 @@ HOST_PAGE = """<!doctype html>
     primaryColor: "#ffcc00", replyTimeoutMs: 1500, position: "left"
   };
 </script>
-<script src="{{WIDGET}}" defer></script>
+{{WIDGET_TAG}}
 </body></html>
 """

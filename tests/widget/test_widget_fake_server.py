@@ -396,6 +396,28 @@ def test_browser_offline_queues_without_losing_text(
     assert "How long does it take?" not in str(wp.page.evaluate("JSON.stringify(localStorage)"))
 
 
+def test_module_embed_on_another_site(
+    make_page: Any, widget_server: str, fake_rasa: FakeRasa
+) -> None:
+    # A page may load the entry module directly instead of the classic loader.
+    url = f"{fake_rasa.url}/host?embed=module&widget={widget_server}/widget/js/main.js"
+    wp = make_page(url)
+    wp.open_chat()
+    wp.wait_connected()
+    wp.send("How long does it take?")
+    wp.said("about 40 minutes").wait_for()
+    assert wp.page.evaluate("window.ClinicChat.version") == "1.0.0"
+
+
+def test_loader_and_module_on_one_page_make_one_widget(
+    make_page: Any, widget_server: str, fake_rasa: FakeRasa
+) -> None:
+    url = f"{fake_rasa.url}/host?embed=both&widget={widget_server}/widget/widget.js"
+    wp = make_page(url)
+    wp.page.wait_for_load_state("load")
+    assert wp.page.evaluate("document.querySelectorAll('clinic-chat-widget').length") == 1
+
+
 def test_typing_indicator_and_timeout_on_another_site(
     make_page: Any, widget_server: str, fake_rasa: FakeRasa, artifacts: Path
 ) -> None:
