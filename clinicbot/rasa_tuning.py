@@ -24,9 +24,12 @@ under load (README "Scale-out"):
   Rasa's ``Event`` (``Event.resolve_by_type``): ~1,500 walks a turn. The table gives the same
   class (the first match, as Rasa's walk does) and is refilled when a name is not in it.
 * **SQLite tracker store in WAL mode with ``synchronous=NORMAL``** (as the clinic database,
-  ``clinicbot/store/db.py``): a turn's commit no longer waits for an fsync while blocking
-  Rasa's event loop. A committed turn survives a crash of any process; a power cut may lose
-  the last turns (the database stays consistent). PostgreSQL is unchanged.
+  ``clinicbot/store/db.py``), **over pooled connections**: a turn's commit no longer waits for
+  an fsync while blocking Rasa's event loop, and each save or read no longer opens and closes
+  the database file (SQLAlchemy 1.4 opens a new SQLite connection per session; closing the
+  last one checkpoints the WAL). Rasa uses the store from its one event-loop thread. A
+  committed turn survives a crash of any process; a power cut may lose the last turns (the
+  database stays consistent). PostgreSQL is unchanged.
 """
 
 from __future__ import annotations
@@ -128,6 +131,12 @@ class KeepAliveEndpoint:
     def __getattr__(self, name: str) -> Any:
         """Everything but ``request`` is the wrapped configuration's."""
         return getattr(self._config, name)
+
+    async def close(self) -> None:
+        """Closes this event loop's connections (Rasa keeps them for the process's life)."""
+        session = self._sessions.pop(asyncio.get_running_loop(), None)
+        if session is not None:
+            await session.close()
 
     def _session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -283,6 +292,38 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _is_sqlite_file(url: Any) -> bool:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(str(url)) if isinstance(url, str) else url
+    return bool(
+        parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+    )
+
+
+def sqlite_engine_kwargs(url: Any) -> Dict[str, Any]:
+    """Engine options for a SQLite file: a small connection pool instead of none.
+
+    Args:
+        url: The tracker store's database URL.
+
+    Returns:
+        ``create_engine`` keyword arguments (empty for anything but a SQLite file).
+    """
+    if not _is_sqlite_file(url):
+        return {}
+    import sqlalchemy as sa
+
+    return {
+        "poolclass": sa.pool.QueuePool,
+        "pool_size": 2,
+        "max_overflow": 8,
+        # Rasa's event loop thread is the only user; SQLAlchemy's pool hands one connection
+        # to one session at a time.
+        "connect_args": {"check_same_thread": False},
+    }
+
+
 def apply() -> None:
     """Installs the fixes into Rasa's classes (once per process; see the module docstring)."""
     global _applied
@@ -306,6 +347,14 @@ def apply() -> None:
 
     RemoteAction.__init__ = init  # type: ignore[method-assign]
 
+    from rasa.core import tracker_store
+
+    rasa_engine_kwargs = tracker_store.create_engine_kwargs
+
+    def engine_kwargs(url: Any) -> Dict[str, Any]:
+        return sqlite_engine_kwargs(url) or rasa_engine_kwargs(url)
+
+    tracker_store.create_engine_kwargs = engine_kwargs  # type: ignore[assignment]
     store_init = SQLTrackerStore.__init__
 
     @functools.wraps(store_init)

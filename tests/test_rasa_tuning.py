@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 from aiohttp import web
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import UserUttered
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from clinicbot import rasa_tuning
@@ -101,14 +102,27 @@ async def server() -> AsyncIterator[ActionServer]:
     await runner.cleanup()
 
 
-def _endpoint(url: str) -> rasa_tuning.KeepAliveEndpoint:
-    return rasa_tuning.KeepAliveEndpoint(
-        EndpointConfig(url=url, headers={"Authorization": "Bearer s3cret"}, extra="x")
-    )
+Made = list[rasa_tuning.KeepAliveEndpoint]
 
 
-async def test_calls_reuse_one_connection_and_send_the_headers(server: ActionServer) -> None:
-    endpoint = _endpoint(server.url)
+@pytest.fixture
+async def made() -> AsyncIterator[Made]:
+    endpoints: Made = []
+    yield endpoints
+    for endpoint in endpoints:
+        await endpoint.close()
+
+
+def _endpoint(url: str, made: Made) -> rasa_tuning.KeepAliveEndpoint:
+    config = EndpointConfig(url=url, headers={"Authorization": "Bearer s3cret"}, extra="x")
+    made.append(rasa_tuning.KeepAliveEndpoint(config))
+    return made[-1]
+
+
+async def test_calls_reuse_one_connection_and_send_the_headers(
+    server: ActionServer, made: Made
+) -> None:
+    endpoint = _endpoint(server.url, made)
     for _ in range(5):
         assert await endpoint.request(json={"next_action": "a"}) == {"events": [], "responses": []}
     assert len(server.peers) == 5
@@ -118,40 +132,44 @@ async def test_calls_reuse_one_connection_and_send_the_headers(server: ActionSer
 
 
 async def test_a_call_whose_connection_closed_without_answer_is_sent_again(
-    server: ActionServer,
+    server: ActionServer, made: Made
 ) -> None:
     server.drop_first = 2
-    endpoint = _endpoint(server.url)
+    endpoint = _endpoint(server.url, made)
     assert await endpoint.request(json={"next_action": "a"}) == {"events": [], "responses": []}
     assert len(server.peers) == 3
 
 
-async def test_retries_are_bounded(server: ActionServer) -> None:
+async def test_retries_are_bounded(server: ActionServer, made: Made) -> None:
     server.drop_first = rasa_tuning.RETRIES + 1
     with pytest.raises(aiohttp.ClientConnectionError):
-        await _endpoint(server.url).request(json={})
+        await _endpoint(server.url, made).request(json={})
     assert len(server.peers) == rasa_tuning.RETRIES + 1
 
 
-async def test_a_timed_out_call_is_not_sent_again(server: ActionServer) -> None:
+async def test_a_timed_out_call_is_not_sent_again(server: ActionServer, made: Made) -> None:
     server.delay = 1.0
     with pytest.raises(asyncio.TimeoutError):
-        await _endpoint(server.url).request(json={}, timeout=aiohttp.ClientTimeout(total=0.3))
+        await _endpoint(server.url, made).request(json={}, timeout=aiohttp.ClientTimeout(total=0.3))
     await asyncio.sleep(0.8)
     assert len(server.peers) == 1
 
 
-async def test_an_error_status_is_raised_as_rasa_does_without_retry(server: ActionServer) -> None:
+async def test_an_error_status_is_raised_as_rasa_does_without_retry(
+    server: ActionServer, made: Made
+) -> None:
     server.status = 500
     with pytest.raises(ClientResponseError) as err:
-        await _endpoint(server.url).request(json={})
+        await _endpoint(server.url, made).request(json={})
     assert err.value.status == 500
     assert len(server.peers) == 1
 
 
 def test_apply_wraps_the_action_endpoint_and_turns_sqlite_to_wal(tmp_path: Path) -> None:
+    import sqlalchemy as sa
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
 
     rasa_tuning.apply()
     rasa_tuning.apply()  # idempotent
@@ -161,7 +179,7 @@ def test_apply_wraps_the_action_endpoint_and_turns_sqlite_to_wal(tmp_path: Path)
     assert RemoteAction("action_clarify", config).action_endpoint is action.action_endpoint
     assert action._is_selective_domain_enabled()  # endpoint options still read
     assert RemoteAction._validate_action_result is rasa_tuning.validate_action_result
-    from rasa.shared.core.events import Event, SlotSet, UserUttered
+    from rasa.shared.core.events import Event, SlotSet
 
     assert Event.resolve_by_type("user") is UserUttered
     assert Event.from_parameters({"event": "slot", "name": "a", "value": 1}) == SlotSet("a", 1)
@@ -172,6 +190,16 @@ def test_apply_wraps_the_action_endpoint_and_turns_sqlite_to_wal(tmp_path: Path)
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    # Connections are pooled: saving and reading a conversation twice opens one connection.
+    opened = []
+    sa.event.listen(store.engine, "connect", lambda *_: opened.append(1))
+    tracker = DialogueStateTracker.from_events("p1", [UserUttered("hello")])
+    for _ in range(2):
+        asyncio.run(store.save(tracker))
+        assert asyncio.run(store.retrieve("p1")).latest_message.text == "hello"
+    assert len(opened) <= 1
+    assert rasa_tuning.sqlite_engine_kwargs("postgresql://u@h/db") == {}
+    assert rasa_tuning.sqlite_engine_kwargs("sqlite://") == {}
 
 
 def test_event_types_resolve_as_rasa_does() -> None:
