@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
@@ -23,7 +24,9 @@ CV_GROUPS = ("kb_", "augment_", "augment2_", "realstyle_", "out_of_scope")
 
 
 def _cv_group(path: Path) -> str:
-    return next((g for g in CV_GROUPS if path.name.startswith(g)), "other")
+    # Later rounds of real-style data (realstyle2_, realstyle3_ ...) belong to the same group.
+    name = re.sub(r"^realstyle\d+_", "realstyle_", path.name)
+    return next((g for g in CV_GROUPS if name.startswith(g)), "other")
 
 
 def cross_validated_rankings(
@@ -64,32 +67,41 @@ def calibration_utility(
     rows: Sequence[Tuple[str, List[Tuple[str, float]]]],
     fallback_threshold: float,
     alternative_min: float,
+    hedge_below: float = 0.0,
 ) -> Tuple[float, Dict[str, int]]:
-    """Mean utility (``UTILITY``) of a threshold pair on cross-validated rankings.
+    """Mean utility (``UTILITY``) of a threshold choice on cross-validated rankings.
 
     The decision is the pipeline's: below ``fallback_threshold`` a clarification offers the
-    best topics (``clinicbot.nlu_gate.topic_alternatives``), otherwise the top intent is
-    answered with the runner-ups at or above ``alternative_min`` as "did you mean" buttons.
+    best topics, otherwise the top intent is answered with "did you mean" buttons
+    (``clinicbot.nlu_gate.offered_topics``: runner-ups at or above ``alternative_min``, or,
+    below ``hedge_below``, as many topics as a clarification offers).
 
     Args:
         rows: (label, ranking) pairs.
         fallback_threshold: FallbackClassifier threshold.
         alternative_min: AnswerCalibration's ``alternative_min_confidence``.
+        hedge_below: AnswerCalibration's ``hedge_below`` (upper edge of the middle band).
 
     Returns:
         (mean utility, outcome counts).
     """
-    from clinicbot.nlu_gate import FALLBACK_INTENT, topic_alternatives
+    from clinicbot.nlu_gate import FALLBACK_INTENT, offered_topics
 
+    config = {
+        "alternative_min_confidence": alternative_min,
+        "max_alternatives": 2,
+        "clarify_topics": 3,
+        "hedge_below": hedge_below,
+    }
     counts: Counter = Counter()
     for label, ranking in rows:
         top, confidence = ranking[0]
         items = [{"name": n, "confidence": p} for n, p in ranking]
         if confidence < fallback_threshold:
-            offered = topic_alternatives(FALLBACK_INTENT, items, alternative_min, 3)
+            offered = offered_topics(FALLBACK_INTENT, items, config)
             counts["clarify_offered" if label in offered else "clarify_other"] += 1
             continue
-        offered = topic_alternatives(top, items, alternative_min, 2)
+        offered = offered_topics(top, items, config)
         if top == label:
             counts["hedged_right" if offered else "right"] += 1
         elif label in offered:
@@ -105,8 +117,15 @@ def calibration_utility(
     return value / max(1, len(rows)), dict(counts)
 
 
+#: The grid searched by ``calibrate``: wide enough that the choice is not at an edge.
+FALLBACK_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
+ALTERNATIVE_GRID = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3)
+#: Upper edges of the middle band (0: none); a band only counts above the fallback threshold.
+HEDGE_GRID = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
 def run_calibrate() -> int:
-    """Chooses both thresholds by grouped cross-validation (at config.yml's C) and prints them.
+    """Chooses the thresholds by grouped cross-validation (at config.yml's C) and prints them.
 
     Returns:
         Exit code (0).
@@ -116,22 +135,34 @@ def run_calibrate() -> int:
     c_values = [
         float(c.get("C", 30.0)) for c in pipeline if c["name"].endswith("TfidfIntentClassifier")
     ]
-    fallback_values = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
-    alternative_values = (0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3)
     print("Cross-validating by file group (each group predicted by the others) ...", flush=True)
     results = []
     for c, rows in cross_validated_rankings(c_values).items():
-        for fallback in fallback_values:
-            for alternative in alternative_values:
-                value, counts = calibration_utility(rows, fallback, alternative)
-                results.append((value, c, fallback, alternative, counts, len(rows)))
+        for fallback in FALLBACK_GRID:
+            for alternative in ALTERNATIVE_GRID:
+                for hedge in HEDGE_GRID:
+                    if hedge and hedge <= fallback:
+                        continue
+                    value, counts = calibration_utility(rows, fallback, alternative, hedge)
+                    results.append((value, c, fallback, alternative, hedge, counts, len(rows)))
     results.sort(key=lambda r: -r[0])
-    print(f"{'utility':>8s} {'C':>6s} {'fallback':>8s} {'alt_min':>8s}  outcomes")
-    for value, c, fallback, alternative, counts, n in results[:10]:
-        print(f"{value:8.3f} {c:6.0f} {fallback:8.2f} {alternative:8.2f}  {counts} of {n}")
-    value, c, fallback, alternative, _, _ = results[0]
+    print(f"{'utility':>8s} {'C':>6s} {'fallback':>8s} {'alt_min':>8s} {'hedge':>6s}  outcomes")
+    for value, c, fallback, alternative, hedge, counts, n in results[:15]:
+        print(
+            f"{value:8.3f} {c:6.0f} {fallback:8.2f} {alternative:8.3f} {hedge:6.2f}  "
+            f"{counts} of {n}"
+        )
+    value, c, fallback, alternative, hedge, _, _ = results[0]
+    edges = []
+    if fallback in (FALLBACK_GRID[0], FALLBACK_GRID[-1]):
+        edges.append("fallback")
+    if alternative in (ALTERNATIVE_GRID[0], ALTERNATIVE_GRID[-1]):
+        edges.append("alternative_min_confidence")
+    if hedge == HEDGE_GRID[-1]:
+        edges.append("hedge_below")
     print(
-        f"\nChosen: C {c:g}, FallbackClassifier threshold {fallback:g}, "
-        f"AnswerCalibration alternative_min_confidence {alternative:g} (utility {value:.3f})"
+        f"\nChosen: C {c:g}, FallbackClassifier threshold {fallback:g}, AnswerCalibration "
+        f"alternative_min_confidence {alternative:g}, hedge_below {hedge:g} "
+        f"(utility {value:.3f}); at the grid's edge: {', '.join(edges) or 'none'}"
     )
     return 0
