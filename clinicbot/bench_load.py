@@ -178,6 +178,7 @@ def bench_single(model: Path, rates: Sequence[float], args: argparse.Namespace) 
     stack.start()
     try:
         run_steps(f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook", rates, args)
+        print(f"  Rasa server memory (RSS) {_rss_mib(stack.procs['rasa'].pid):.0f} MiB", flush=True)
     finally:
         stack.stop()
 
@@ -252,8 +253,35 @@ class Timings:
         setattr(owner, name, timed)
 
 
-def breakdown(model: Path, rounds: int) -> None:
-    """Times NLU, each policy, the action call and the tracker store per turn, in process."""
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from ``/proc`` (0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_mib(pid: int) -> float:
+    """Resident memory of a process in MiB, from ``/proc`` (0 elsewhere)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def breakdown(model: Path, rounds: int, tuned: bool = True) -> None:
+    """Times NLU, each policy, the action call and the tracker store per turn, in process.
+
+    Args:
+        model: Model archive.
+        rounds: Passes over the bench questions (one new conversation each).
+        tuned: Apply :mod:`clinicbot.rasa_tuning` as the Rasa launcher does (False: Rasa as
+            released, to measure what the tuning buys; it cannot be undone in this process).
+    """
     from rasa.core import agent as rasa_agent
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
@@ -263,7 +291,8 @@ def breakdown(model: Path, rounds: int) -> None:
 
     from clinicbot import rasa_tuning
 
-    rasa_tuning.apply()  # as the Rasa launcher does: measure what make run serves
+    if tuned:
+        rasa_tuning.apply()  # as the Rasa launcher does: measure what make run serves
     tmp = Path(tempfile.mkdtemp(prefix="bench-breakdown-"))
     env = _env(tmp)
     stack = Stack(model, env, log_dir=tmp / "logs")
@@ -271,6 +300,7 @@ def breakdown(model: Path, rounds: int) -> None:
     saved = dict(os.environ)
     os.environ.update(env)
     timings = Timings()
+    cpu: Dict[str, float] = {}
     try:
         timings.wrap_async(MessageProcessor, "parse_message", "NLU (parse_message)")
         timings.wrap_async(RemoteAction, "run", "action server call")
@@ -286,10 +316,15 @@ def breakdown(model: Path, rounds: int) -> None:
             for q in QUESTIONS:  # warm-up
                 await agent.handle_text(q, sender_id="warmup")
             timings.ms.clear()
+            actions_pid = stack.procs["actions"].pid
+            cpu["rasa"], cpu["actions"] = -time.process_time(), -_cpu_seconds(actions_pid)
             for _ in range(rounds):
                 sender = f"bd-{uuid.uuid4().hex[:8]}"
                 for q in QUESTIONS:
                     await agent.handle_text(q, sender_id=sender)
+            cpu["rasa"] += time.process_time()
+            cpu["actions"] += _cpu_seconds(actions_pid)
+            cpu["rss"] = _rss_mib(os.getpid())
 
         asyncio.run(go())
     finally:
@@ -297,7 +332,15 @@ def breakdown(model: Path, rounds: int) -> None:
         os.environ.update(saved)
         stack.stop()
     turns = len(timings.ms.get("whole turn (handle_message)", [])) or 1
-    print(f"\nWhere the time goes per turn ({turns} turns, one at a time, in process):")
+    state = "clinicbot.rasa_tuning applied" if tuned else "Rasa as released, no tuning"
+    print(f"\nWhere the time goes per turn ({turns} turns, one at a time, in process; {state}):")
+    # CPU time depends far less on other jobs sharing the machine than wall-clock time does.
+    print(
+        f"  CPU per turn: Rasa {cpu.get('rasa', 0) * 1000 / turns:.1f} ms, "
+        f"action server {cpu.get('actions', 0) * 1000 / turns:.1f} ms "
+        f"(wall-clock figures below include waiting for the CPU); "
+        f"memory of the process holding the model (RSS) {cpu.get('rss', 0):.0f} MiB"
+    )
     for label, values in sorted(timings.ms.items(), key=lambda kv: -sum(kv[1])):
         print(
             f"  {label:34s} {sum(values) / turns:7.1f} ms/turn   "
@@ -327,6 +370,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--rounds", type=int, default=5, help="breakdown: passes over questions")
     parser.add_argument("--model", type=Path, help="model archive (default: current, trained)")
+    parser.add_argument(
+        "--untuned",
+        action="store_true",
+        help="breakdown: Rasa without clinicbot.rasa_tuning (to measure what it buys)",
+    )
     args = parser.parse_args(argv)
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
     if not rates or any(r <= 0 for r in rates):
@@ -341,7 +389,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "cluster" in parts:
         bench_cluster(model, rates, args)
     if "breakdown" in parts:
-        breakdown(model, args.rounds)
+        breakdown(model, args.rounds, tuned=not args.untuned)
     return 0
 
 
