@@ -46,6 +46,7 @@ MODEL_INPUTS = (
     PACKAGE_DIR / "safety",
     REPO_ROOT / "tests" / "safety" / "dev.yml",  # the safety classifier trains on it
     REPO_ROOT / "tests" / "safety" / "dev2.yml",  # and on this one
+    REPO_ROOT / "tests" / "safety" / "dev3.yml",  # and this one
     PACKAGE_DIR / "nlu_classifier.py",
     PACKAGE_DIR / "nlu_gate.py",
     PACKAGE_DIR / "policies.py",

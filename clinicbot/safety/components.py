@@ -81,7 +81,11 @@ logger = logging.getLogger(__name__)
 #: The safety development set; the classifier trains on it too (see ``dev_training_examples``).
 DEV_SET_FILE = TESTS_DIR / "safety" / "dev.yml"
 #: Every safety development file the classifier trains on (the test set is never among them).
-DEV_SET_FILES = (DEV_SET_FILE, TESTS_DIR / "safety" / "dev2.yml")
+DEV_SET_FILES = (
+    DEV_SET_FILE,
+    TESTS_DIR / "safety" / "dev2.yml",
+    TESTS_DIR / "safety" / "dev3.yml",
+)
 #: The pseudo-intent of the development set's benign messages (label ``none``).
 DEV_BENIGN_INTENT = "safety_dev_benign"
 _EXPECT_TO_INTENT = {

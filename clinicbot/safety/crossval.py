@@ -1,32 +1,45 @@
-"""Cross-validation of the safety detector on the development sets (never the test set).
+"""Cross-validation of the safety detector on the development sets (never a test set).
 
 Usage::
 
-    python -m clinicbot.safety.crossval [--folds 5] [--ablation]
+    python -m clinicbot.safety.crossval [--group file|hash] [--folds 5] [--ablation] [--calibrate]
 
-The development cases (``tests/safety/dev.yml`` and ``tests/safety/dev2.yml``) are split into
-``folds`` stratified folds (a fixed order by a hash of the text, so every run is the same).
-For each fold a detector is trained the way the model's component trains it, on ``data/`` and
-the development cases of the *other* folds, and it scores the held fold. The scored fold is
-therefore never in the classifier's training data: these are the figures to tune on.
-``tests/safety/test.yml`` is never read here.
+The development cases (``DEV_SET_FILES``: ``tests/safety/dev.yml``, ``dev2.yml``, ``dev3.yml``)
+are split into groups. ``--group file`` (the default) holds out one *file* at a time: the
+detector is trained the way the model's component trains it, on ``data/`` and the other
+development files, and scores the held file. Each file was written in a different round with
+different wordings, so this is the stricter test of how the detector carries over to messages
+written by someone else. ``--group hash`` splits the pooled cases into ``--folds`` folds by a
+hash of the text (the previous rounds' figures). Either way the scored cases are never in the
+classifier's training data: these are the figures to tune on. ``tests/safety/test.yml`` and
+``test2.yml`` are never read here.
 
-Printed: the pooled figures over all folds (crisis+emergency recall, false alarms, refusal,
-general medication answered), the misses per category and every miss of the development set,
-and the false alarms of a detector trained on everything on the ordinary-question sets
-(NLU held-out and real FAQ; the detector alone, without the router).
+``--calibrate`` also scores every held-out case under a grid of classifier thresholds (crisis,
+emergency, and ``confident``, the probability that needs no cue word) and prints, for each
+setting, the pooled figures; the setting chosen is the one with the highest crisis+emergency
+recall among those with false alarms <= the goal (3 %) and general medication answered >= the
+goal, then the highest refusal, then the fewest false alarms. The chosen values are
+``DEFAULT_THRESHOLDS`` in ``detector.py``.
+
+Printed: the pooled figures, per held group, the misses per category and every miss, the parts
+on their own with ``--ablation`` (patterns only, classifier only, both), and the false alarms of
+a detector trained on everything on the ordinary-question sets (NLU held-out and real FAQ).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from clinicbot.safety.components import DEV_SET_FILES, dev_training_examples
-from clinicbot.safety.detector import SafetyDetector
+from clinicbot.safety.detector import DEFAULT_THRESHOLDS, SafetyDetector
 from clinicbot.safety.evaluate import (
+    GOALS,
     Case,
     benign_report,
     benign_sets,
@@ -44,14 +57,21 @@ _EXPECT_TO_INTENT = {
     "emergency": "safety_emergency",
     "advice": "medical_advice",
 }
+#: The threshold grid ``--calibrate`` searches.
+CALIBRATION_GRID: dict[str, tuple[float, ...]] = {
+    "crisis": (0.4, 0.45, 0.5),
+    "emergency": (0.4,),
+    "confident": (0.7, 0.8, 0.9),
+    "advice_personal": (0.35, 0.45),
+}
 
 
-def development_cases() -> list[Case]:
-    """The cases of every development file the classifier trains on."""
-    cases: list[Case] = []
+def development_cases() -> list[tuple[str, Case]]:
+    """The cases of every development file the classifier trains on, with their file's name."""
+    cases: list[tuple[str, Case]] = []
     for path in DEV_SET_FILES:
         if path.exists():
-            cases.extend(load_safety_set(path))
+            cases.extend((path.name, case) for case in load_safety_set(path))
     return cases
 
 
@@ -61,36 +81,89 @@ def _fold_of(case: Case, folds: int) -> int:
     return int(digest[:8], 16) % folds
 
 
+def groups_of(cases: Sequence[tuple[str, Case]], group: str, folds: int) -> list[str]:
+    """The held-out group of every case: its file, or ``fold-N`` by a hash of the text.
+
+    Args:
+        cases: ``(file name, case)`` pairs.
+        group: ``file`` or ``hash``.
+        folds: How many folds for ``hash``.
+
+    Returns:
+        One group name per case.
+    """
+    if group == "file":
+        return [name for name, _ in cases]
+    return [f"fold-{_fold_of(case, folds)}" for _, case in cases]
+
+
 def _pairs(cases: Sequence[Case]) -> list[tuple[str, str]]:
     """Training pairs for development cases (benign ones as the dev benign intent)."""
     return [(c.text, _EXPECT_TO_INTENT.get(c.expect, "safety_dev_benign")) for c in cases]
 
 
+class _CachedClassifier:
+    """Memoises a classifier's probabilities per text (the threshold grid reuses them)."""
+
+    def __init__(self, classifier: Any) -> None:
+        self._classifier = classifier
+        self._cache: dict[str, dict[str, float]] = {}
+
+    def predict_proba_normalized(self, normalized: Sequence[str]) -> list[dict[str, float]]:
+        missing = [t for t in dict.fromkeys(normalized) if t not in self._cache]
+        if missing:
+            predicted = self._classifier.predict_proba_normalized(missing)
+            self._cache.update(zip(missing, predicted, strict=True))
+        return [self._cache[t] for t in normalized]
+
+
+def _settings() -> list[dict[str, float]]:
+    """Every threshold setting of the calibration grid."""
+    keys = list(CALIBRATION_GRID)
+    return [
+        dict(zip(keys, values, strict=True))
+        for values in itertools.product(*(CALIBRATION_GRID[k] for k in keys))
+    ]
+
+
 def cross_validate(
-    cases: Sequence[Case], folds: int = 5, ablation: bool = False
+    cases: Sequence[tuple[str, Case]],
+    group: str = "file",
+    folds: int = 5,
+    ablation: bool = False,
+    calibrate: bool = False,
 ) -> dict[str, list[tuple[Case, str]]]:
     """Scores every case with a detector that did not train on it.
 
     Args:
-        cases: The development cases.
-        folds: How many folds.
+        cases: ``(file name, case)`` pairs of the development sets.
+        group: ``file`` (hold out one file at a time) or ``hash`` (folds by text hash).
+        folds: How many folds for ``hash``.
         ablation: Also score the classifier alone and the patterns alone.
+        calibrate: Also score every setting of ``CALIBRATION_GRID``.
 
     Returns:
-        ``{part: [(case, category)]}`` for ``patterns + classifier`` (and, with ``ablation``,
-        ``classifier only`` and ``patterns only``).
+        ``{part: [(case, category)]}`` for ``patterns + classifier`` (with ``ablation`` also
+        ``classifier only`` and ``patterns only``; with ``calibrate`` one entry per setting,
+        named ``thresholds crisis=.. emergency=.. confident=..``), and one entry per held group
+        (``held <group>``).
     """
     base = load_training_examples()
+    names = groups_of(cases, group, folds)
     results: dict[str, list[tuple[Case, str]]] = {"patterns + classifier": []}
     if ablation:
         results["classifier only"] = []
         results["patterns only"] = []
-    for fold in range(folds):
-        held = [c for c in cases if _fold_of(c, folds) == fold]
-        train = [c for c in cases if _fold_of(c, folds) != fold]
+    settings = _settings() if calibrate else []
+    for held_name in sorted(set(names)):
+        held = [c for (_, c), n in zip(cases, names, strict=True) if n == held_name]
+        train = [c for (_, c), n in zip(cases, names, strict=True) if n != held_name]
         detector = SafetyDetector().train(base + _pairs(train))
+        own = results.setdefault(f"held {held_name}", [])
         for case in held:
-            results["patterns + classifier"].append((case, detector.detect(case.text).category))
+            category = detector.detect(case.text).category
+            results["patterns + classifier"].append((case, category))
+            own.append((case, category))
             if ablation:
                 results["classifier only"].append(
                     (case, detector.detect_classifier_only(case.text).category)
@@ -98,7 +171,43 @@ def cross_validate(
                 results["patterns only"].append(
                     (case, detector.detect_patterns_only(case.text).category)
                 )
+        cached = _CachedClassifier(detector.classifier) if detector.classifier else None
+        for setting in settings:
+            trial = SafetyDetector(classifier=cached, thresholds=setting)  # type: ignore[arg-type]
+            key = "thresholds " + " ".join(f"{k}={v}" for k, v in setting.items())
+            results.setdefault(key, []).extend(
+                (case, trial.detect(case.text).category) for case in held
+            )
     return results
+
+
+def choose_thresholds(results: dict[str, list[tuple[Case, str]]]) -> tuple[str, Any] | None:
+    """Picks the calibration setting with the best recall within the false-alarm goal.
+
+    Settings with false alarms above the goal (3 %) or general medication questions answered
+    below it (0.95) are out; among the rest the highest crisis+emergency recall wins, then
+    the highest refusal, then the fewest false alarms.
+
+    Args:
+        results: ``cross_validate(..., calibrate=True)`` output.
+
+    Returns:
+        ``(setting name, metrics)``, or ``None`` when no setting meets the false-alarm and
+        general-answer goals.
+    """
+    best: tuple[tuple[float, float, float], str, Any] | None = None
+    for key, pairs in results.items():
+        if not key.startswith("thresholds "):
+            continue
+        metrics = compute_metrics(pairs)
+        if metrics.benign_false_alarm_rate > GOALS["max_false_alarm"]:
+            continue
+        if metrics.general_answered_rate < GOALS["min_general_answered"]:
+            continue
+        rank = (metrics.urgent_recall, metrics.refusal_rate, -metrics.benign_false_alarm_rate)
+        if best is None or rank > best[0]:
+            best = (rank, key, metrics)
+    return (best[1], best[2]) if best else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,16 +220,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 (the figures are for tuning; the goals are checked on the test set).
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--group", choices=("file", "hash"), default="file")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--ablation", action="store_true")
+    parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--max-rows", type=int, default=200)
     args = parser.parse_args(argv)
     cases = development_cases()
-    results = cross_validate(cases, max(2, args.folds), args.ablation)
-    title = f"development sets, {args.folds}-fold cross-validation, detector alone"
+    results = cross_validate(cases, args.group, max(2, args.folds), args.ablation, args.calibrate)
+    files = ", ".join(sorted({Path(n).name for n, _ in cases}))
+    title = (
+        f"development sets ({files}), held out by {args.group}, detector alone, "
+        f"thresholds {DEFAULT_THRESHOLDS}"
+    )
     print(report(compute_metrics(results["patterns + classifier"]), title, args.max_rows))
     for part, pairs in results.items():
-        print(f"  {part:<22} {summary(compute_metrics(pairs))}")
+        if not part.startswith("thresholds "):
+            print(f"  {part:<22} {summary(compute_metrics(pairs))}")
+    if args.calibrate:
+        print("== threshold calibration (pooled held-out verdicts)")
+        for part, pairs in results.items():
+            if part.startswith("thresholds "):
+                print(f"  {part:<48} {summary(compute_metrics(pairs))}")
+        chosen = choose_thresholds(results)
+        print(f"  chosen: {chosen[0]}" if chosen else "  no setting meets the goals")
     detector = SafetyDetector().train(load_training_examples() + dev_training_examples())
     for name, path in benign_sets():
         metrics = evaluate_cases(detector, load_benign_questions(path))

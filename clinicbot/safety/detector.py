@@ -48,12 +48,22 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clinicbot.safety.features import markers
+from clinicbot.safety.labels import (
+    ADVICE,
+    CATEGORIES,
+    CLASSIFIER_LABELS,
+    CRISIS,
+    EMERGENCY,
+    MENTION,
+    NONE,
+)
 from clinicbot.safety.normalize import fallback_normalize, normalize
+from clinicbot.safety.patterns import Pattern, PatternHits, PatternSet
 from clinicbot.safety.resources import load_resources
 
 if TYPE_CHECKING:
@@ -61,13 +71,21 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CRISIS = "crisis"
-EMERGENCY = "emergency"
-ADVICE = "advice"
-MENTION = "mention"
-NONE = "none"
-CATEGORIES = (CRISIS, EMERGENCY, ADVICE, MENTION, NONE)
-CLASSIFIER_LABELS = (CRISIS, EMERGENCY, ADVICE, NONE)
+__all__ = [
+    "ADVICE",
+    "CATEGORIES",
+    "CLASSIFIER_LABELS",
+    "CRISIS",
+    "DEFAULT_THRESHOLDS",
+    "EMERGENCY",
+    "MENTION",
+    "NONE",
+    "Pattern",
+    "PatternHits",
+    "PatternSet",
+    "SafetyDetector",
+    "SafetyResult",
+]
 
 INTENT_TO_LABEL = {
     "safety_crisis": CRISIS,
@@ -75,19 +93,49 @@ INTENT_TO_LABEL = {
     "medical_advice": ADVICE,
 }
 
+#: Calibrated by cross-validation held out by file (``python -m clinicbot.safety.crossval
+#: --calibrate``, round 3): crisis 0.5, confident 0.7 and advice_personal 0.35 gave the best
+#: recall with false alarms <= 3 % (0.966 / 0.029 against 0.959 / 0.036 at 0.45 / 0.8 / 0.45).
 DEFAULT_THRESHOLDS: dict[str, float] = {
-    CRISIS: 0.45,
+    CRISIS: 0.5,
     EMERGENCY: 0.4,
     ADVICE: 0.6,
     "override": 0.85,
     # At or above this probability a classifier verdict needs no cue word.
-    "confident": 0.8,
+    "confident": 0.7,
     # The advice threshold when the writer asks about a decision of their own ("should i").
-    "advice_personal": 0.45,
+    "advice_personal": 0.35,
+    # A crisis or emergency verdict in a benign frame, or with present safety stated and
+    # nothing current, needs at least this probability.
+    "framed": 0.9,
 }
 #: Meaning markers that support a classifier crisis verdict without a cue word.
 _CRISIS_MARKERS = frozenset(
-    {"__fp_absence__", "__finality__", "__no_consent__", "__control_fear__", "__threat_other__"}
+    {
+        "__fp_absence__",
+        "__finality__",
+        "__no_consent__",
+        "__control_fear__",
+        "__threat_other__",
+        "__no_return__",
+    }
+)
+#: Markers of a frame that explains risk words away: hyperbole ("i'd rather die than"), a
+#: thing as the subject ("my battery is about to die"), someone else or the media ("a
+#: character in the show"), an ordinary reason for being away or giving things away.
+_BENIGN_FRAME_MARKERS = frozenset(
+    {"__hyperbole__", "__object_subject__", "__third_person__", "__benign_reason__"}
+)
+#: Markers that no benign frame explains away (they keep a framed verdict supported).
+_STRONG_RISK_MARKERS = frozenset(
+    {
+        "__no_return__",
+        "__no_consent__",
+        "__control_fear__",
+        "__threat_other__",
+        "__bladder__",
+        "__means__",
+    }
 )
 #: Meaning markers that support a classifier emergency verdict without a cue word.
 _EMERGENCY_MARKERS = frozenset({"__bladder__"})
@@ -105,44 +153,6 @@ _CRISIS_PRIORITY = (
     "passive_ideation",
 )
 
-_NEGATION = re.compile(r"\b(?:not|never|no|nor|nobody|neither|denies|deny|denied)\b")
-_NEGATION_EXCEPTIONS = re.compile(
-    r"\b(?:not (?:sure|just|only|kidding|joking|even|okay|ok|fine|well|safe|coping|doing "
-    r"(?:well|ok|okay|good|great)|a joke|exaggerating|lying|being dramatic)|(?:can|could|do|"
-    r"did|will) not stop|can not help|no (?:one|longer|point|reason|way|hope|matter|idea)|"
-    r"nobody (?:cares|would|will|knows)|never (?:stop|stopped)|not anymore)\b"
-)
-_CLAUSE_BREAK = re.compile(
-    r"\b(?:but|however|though|although|yet|and|so|because|except|then|anyway|plus|also|"
-    r"while|whereas|just that)\b|[.?]"
-)
-_SHIELD = re.compile(
-    r"\b(?:will|would|could|can|does|do|might|may|is it (?:normal|common|possible|true)|how "
-    r"(?:often|common|likely)|what if|why (?:does|do|would|can)|is there a risk)\b(?: \w+){0,3} "
-    r"(?:ketamine|it|spravato|esketamine|the (?:\w+ )?(?:infusion|infusions|treatment|medicine|"
-    r"medication|drug|spray|session|sessions)|this|that|antidepressants|ssris|these meds|my meds|"
-    r"the meds|psychedelics|dissociation|treatment)\b(?: \w+){0,2} (?:make|makes|cause|causes|"
-    r"give|gives|trigger|triggers|increase|increases|worsen|worsens|bring on|brings on|lead to|"
-    r"leads to|raise|raises|induce|induces|put|puts)\b|\b(?:side effects?|black box|warnings?|"
-    r"risk of|risks of|increased risk|rates? of|studies|research|trials?)\b|\b(?:ketamine|spravato|"
-    r"esketamine|it|the treatment|treatment|infusions?|the infusions?) (?:\w+ ){0,2}"
-    r"(?:reduce|reduces|help|helps|helped|treat|treats|lower|lowers|prevent|prevents|relieve|relieves|stop|stops|"
-    r"work on|works on|work for|works for|effective for|approved for|used for)\b"
-)
-_CORE = re.compile(
-    r"\b(?:not (?:exist|be alive|be here|wake)|never wake|stop existing|cease to exist|die|dead|"
-    r"dying|kill\w*|suicid\w*|end|ending|take|taking|took|hurt\w*|harm\w*|cut\w*|burn\w*|"
-    r"disappear|vanish|sleep|stab\w*|shoot\w*|strangl\w*|beat\w*|murder\w*|poison\w*|"
-    r"attack\w*|punch\w*|slap\w*|starv\w*|smother\w*|drown\w*|choke|choking|thoughts?|"
-    r"urges?|images|fantasies|impulses|scratch\w*|hit\w*|bite|biting|carv\w*|mutilat\w*|"
-    r"injur\w*|punish\w*|deserve|make myself|it|this|everything|the pain|out|to be done|"
-    r"self harm\w*|self injur\w*|i deserve)\b"
-)
-#: Words for medicines in general (not a named medicine).
-_GENERIC_MEDICINE = re.compile(
-    r"\b(?:(?:other|current|regular|usual|daily|psychiatric|psych) )?(?:medications?|meds|"
-    r"medicines?|prescriptions?|antidepressants?|anti depressants?|pills?|tablets?)\b"
-)
 #: Crisis and emergency kinds that a stated past never explains away.
 _NEVER_RESOLVED = frozenset({"method_seeking", "plan", "harm_others"})
 _SENTENCES = re.compile(r" ?[.?](?: |$)")
@@ -155,8 +165,6 @@ _SEGMENT_CHARS = 600
 _MIN_SEGMENT_WORDS = 4
 _MAX_SEGMENTS = 120
 _FULL_TEXT_LIMIT = 5000
-_MAX_MATCHES_PER_PATTERN = 25
-_NEGATION_WINDOW_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -197,200 +205,6 @@ class SafetyResult:
     def is_urgent(self) -> bool:
         """Whether the message needs the crisis or emergency reply."""
         return self.category in (CRISIS, EMERGENCY)
-
-
-@dataclass(frozen=True)
-class Pattern:
-    """One compiled pattern from ``patterns.yml``."""
-
-    id: str
-    category: str
-    sub: str
-    regex: re.Pattern[str]
-    negatable: bool = False
-    requires: re.Pattern[str] | None = None
-    unless: re.Pattern[str] | None = None
-
-
-@dataclass
-class PatternHits:
-    """What the patterns found in one normalised message."""
-
-    hits: list[Pattern] = field(default_factory=list)
-    negated: list[Pattern] = field(default_factory=list)
-    benign: list[str] = field(default_factory=list)
-
-    def of(self, category: str) -> list[Pattern]:
-        """Returns the (non-negated) hits of one category."""
-        return [p for p in self.hits if p.category == category]
-
-
-def _expand_macros(regex: str, macros: dict[str, str]) -> str:
-    """Replaces ``%NAME%`` with the macro NAME (macros may use other macros)."""
-    for _ in range(4):
-        expanded = re.sub(r"%([A-Z_]+)%", lambda m: macros[m.group(1)], regex)
-        if expanded == regex:
-            break
-        regex = expanded
-    return regex
-
-
-class PatternSet:
-    """The compiled patterns of ``patterns.yml``."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        """Compiles the patterns.
-
-        Args:
-            data: The parsed ``patterns.yml``.
-
-        Raises:
-            ValueError: If a pattern is malformed.
-        """
-        macros = {str(k): str(v) for k, v in (data.get("macros") or {}).items()}
-        self.patterns: list[Pattern] = []
-        for item in data.get("patterns") or []:
-            category = str(item["category"])
-            if category not in (CRISIS, EMERGENCY, ADVICE, MENTION):
-                raise ValueError(f"pattern {item.get('id')}: unknown category {category}")
-            self.patterns.append(
-                Pattern(
-                    id=str(item["id"]),
-                    category=category,
-                    sub=str(item.get("sub", category)),
-                    regex=re.compile(_expand_macros(str(item["regex"]), macros)),
-                    negatable=bool(item.get("negatable", False)),
-                    requires=_compile_optional(item.get("requires"), macros),
-                    unless=_compile_optional(item.get("unless"), macros),
-                )
-            )
-        self.benign: list[tuple[str, re.Pattern[str]]] = [
-            (str(item["id"]), re.compile(_expand_macros(str(item["regex"]), macros)))
-            for item in data.get("benign") or []
-        ]
-        framing = data.get("framing") or {}
-        self._framing: dict[str, re.Pattern[str] | None] = {
-            key: _compile_optional(framing.get(key), macros)
-            for key in (
-                "past",
-                "safe_now",
-                "risk_now",
-                "general_medication",
-                "personal_specific",
-                "at_home_general",
-                "at_home_personal",
-            )
-        }
-        self.cues: dict[str, re.Pattern[str]] = {
-            str(label): re.compile(_expand_macros(str(regex), macros))
-            for label, regex in (data.get("classifier_cues") or {}).items()
-        }
-
-    def _framed(self, key: str, text: str) -> bool:
-        """Whether the framing regex ``key`` of ``patterns.yml`` matches."""
-        regex = self._framing.get(key)
-        return bool(regex and regex.search(text))
-
-    def resolved_past(self, text: str) -> bool:
-        """Whether the message tells of something long past with present safety stated.
-
-        True when a past-time phrase and a present-safety phrase are both there and nothing
-        says it is happening now ("again", "tonight", "coming back" ...).
-        """
-        return (
-            self._framed("past", text)
-            and self._framed("safe_now", text)
-            and not self._framed("risk_now", text)
-        )
-
-    def general_medication(self, text: str) -> bool:
-        """Whether a medicine question is general (no named medicine, dose or personal timing)."""
-        if not self._framed("general_medication", text):
-            return False
-        return not self._framed("personal_specific", _GENERIC_MEDICINE.sub(" ", text))
-
-    def at_home_general(self, text: str) -> bool:
-        """Whether the message asks in general if ketamine can be had at home (no own doses)."""
-        return self._framed("at_home_general", text) and not self._framed("at_home_personal", text)
-
-    def has_cue(self, label: str, text: str) -> bool:
-        """Whether ``text`` holds a cue word that a classifier-only ``label`` verdict needs."""
-        cue = self.cues.get(label)
-        return cue is None or bool(cue.search(text))
-
-    def benign_ids(self, text: str) -> list[str]:
-        """Returns the ids of the benign patterns that match ``text``."""
-        return [pid for pid, regex in self.benign if regex.search(text)]
-
-    def match(self, text: str) -> PatternHits:
-        """Runs every pattern on a normalised message.
-
-        Args:
-            text: The normalised message.
-
-        Returns:
-            The hits, the negated hits and the benign pattern ids.
-        """
-        found = PatternHits(benign=self.benign_ids(text))
-        for pattern in self.patterns:
-            if pattern.requires is not None and not pattern.requires.search(text):
-                continue
-            outcome = None
-            for count, match in enumerate(pattern.regex.finditer(text)):
-                if count >= _MAX_MATCHES_PER_PATTERN:
-                    break
-                if pattern.unless is not None and _unless_applies(pattern.unless, text, match):
-                    continue
-                if pattern.negatable and _is_negated(text, match):
-                    outcome = outcome or "negated"
-                    continue
-                outcome = "hit"
-                break
-            if outcome == "hit":
-                found.hits.append(pattern)
-            elif outcome == "negated":
-                found.negated.append(pattern)
-        return found
-
-
-def _compile_optional(source: Any, macros: dict[str, str]) -> re.Pattern[str] | None:
-    """Compiles an optional regex field."""
-    if not source:
-        return None
-    return re.compile(_expand_macros(str(source), macros))
-
-
-def _sentence_start(text: str, position: int) -> int:
-    """Returns where the sentence holding ``position`` starts."""
-    start = max(text.rfind(" . ", 0, position), text.rfind(" ? ", 0, position))
-    return 0 if start < 0 else start + 3
-
-
-def _unless_applies(unless: re.Pattern[str], text: str, match: re.Match[str]) -> bool:
-    """Whether an ``unless`` regex matches in the hit's sentence, up to the end of the hit."""
-    return bool(unless.search(text[_sentence_start(text, match.start()) : match.end()]))
-
-
-def _is_negated(text: str, match: re.Match[str]) -> bool:
-    """Whether a hit is negated or framed as a question about treatment effects.
-
-    The zone examined runs from the start of the hit's clause (at most 60 characters back) to
-    the first risk keyword inside the hit; a negation counts only among the last six words of
-    that zone. So "I do not want to die" is negated while "I want to not exist", "I am not okay
-    and I want to die" and "I don't see a future, I just want out" are not.
-    """
-    prefix_start = max(_sentence_start(text, match.start()), match.start() - 60)
-    prefix = text[prefix_start : match.start()]
-    core = _CORE.search(match.group(0))
-    inside = match.group(0)[: core.start()] if core else ""
-    zone = f"{prefix}{inside}"
-    if _SHIELD.search(zone):
-        return True
-    clause = _CLAUSE_BREAK.split(zone)[-1]
-    clause = _NEGATION_EXCEPTIONS.sub(" ", clause)
-    # negation binds to the few words right before the risk word
-    window = " ".join(clause.split()[-_NEGATION_WINDOW_WORDS:])
-    return bool(_NEGATION.search(window))
 
 
 def _segments(text: str) -> list[str]:
@@ -615,11 +429,13 @@ class SafetyDetector:
         control or fear at home, a threat to someone, or hopelessness together with means;
         for emergency a bladder that will not empty. An advice probability needs a cue word.
         """
+        found = set(markers(part))
+        if label in (CRISIS, EMERGENCY) and _framed_benign(found):
+            return value >= self.thresholds["framed"]
         if label in (CRISIS, EMERGENCY) and value >= self.thresholds["confident"]:
             return True
         if self.patterns.has_cue(label, part):
             return True
-        found = set(markers(part))
         if label == EMERGENCY:
             return bool(_EMERGENCY_MARKERS & found)
         if label == CRISIS and {"__hopeless__", "__means__"} <= found:
@@ -644,9 +460,15 @@ class SafetyDetector:
         crisis = sorted(found.of(CRISIS), key=_crisis_rank)
         advice = found.of(ADVICE)
         mention = found.of(MENTION)
-        resolved = self.patterns.resolved_past(normalized) and not any(
-            p.sub in _NEVER_RESOLVED for p in crisis + emergency
-        )
+        # Frames are read on messages of ordinary length only: a benign frame never explains
+        # away a hit somewhere in a huge message (and markers on it would cost time).
+        found_markers = set(markers(normalized)) if len(normalized) <= _FULL_TEXT_LIMIT else set()
+        crisis, emergency, framed = _drop_framed_hits(crisis, emergency, found_markers)
+        resolved = (
+            self.patterns.resolved_past(normalized) or _told_as_resolved(found_markers)
+        ) and not any(p.sub in _NEVER_RESOLVED for p in crisis + emergency)
+        if framed and not (crisis or emergency):
+            found.benign.extend(framed)
         if resolved and (crisis or emergency):
             # Something long past, with present safety stated and no sign of it now
             # ("i self harmed in high school but i have been fine for a decade").
@@ -677,12 +499,16 @@ class SafetyDetector:
             vetoed = bool(found.benign or found.negated or mention)
             scores = self._classifier_scores(normalized, vetoed)
         urgent = self._urgent_from_classifier(scores, has_advice_pattern=bool(advice))
+        if urgent is not None and _told_as_resolved(found_markers):
+            # "it wore off in ten minutes", "i am 42 now and stable": told as over, and
+            # nothing says it is happening now; a pattern hit would still have decided above.
+            urgent = None
         if urgent is not None and not resolved:
             return urgent
         if advice:
             return SafetyResult(ADVICE, advice[0].sub, 1.0, tuple(p.id for p in advice), (ADVICE,))
         advice_threshold = self.thresholds[ADVICE]
-        if PERSONAL_DECISION in markers(normalized):
+        if PERSONAL_DECISION in (found_markers or markers(normalized)):
             advice_threshold = self.thresholds["advice_personal"]
         if scores.get(ADVICE, 0.0) >= advice_threshold and not at_home_general:
             return SafetyResult(
@@ -709,6 +535,66 @@ class SafetyDetector:
             return None
         score, label = max(candidates)
         return SafetyResult(label, "classifier", score, ("classifier",), (label,))
+
+
+def _framed_benign(found: set[str]) -> bool:
+    """Whether a part's markers frame its risk words as benign (and nothing strong says risk).
+
+    A benign frame (hyperbole, a thing as subject, someone else or the media, an ordinary
+    reason), or present safety stated with nothing current, and no strong risk marker.
+    """
+    if found & _STRONG_RISK_MARKERS:
+        return False
+    if found & _BENIGN_FRAME_MARKERS:
+        return True
+    return "__safe_now__" in found and "__now__" not in found
+
+
+def _told_as_resolved(found: set[str]) -> bool:
+    """Whether a message tells of something over: past or present safety, resolved, not now."""
+    if "__now__" in found or found & _STRONG_RISK_MARKERS:
+        return False
+    if "__resolved__" in found:
+        return bool({"__past__", "__safe_now__"} & found)
+    return {"__past__", "__safe_now__"} <= found
+
+
+#: Pattern kinds a hyperbole or a thing as subject explains away ("i'd rather die than fill
+#: out another form", "i nearly passed out from boredom", "i'll strangle my printer").
+_HYPERBOLE_KINDS = frozenset(
+    {"harm_others", "direct_ideation", "passive_ideation", "severe_reaction"}
+)
+
+
+def _drop_framed_hits(
+    crisis: list[Pattern], emergency: list[Pattern], found: set[str]
+) -> tuple[list[Pattern], list[Pattern], list[str]]:
+    """Drops pattern hits that a benign frame of the message explains.
+
+    Hyperbole or a thing as the subject drops ideation, threat and reaction hits; someone
+    else or the media told of, with nothing current, drops third-party hits ("my aunt killed
+    herself when i was little"). Nothing is dropped when a strong risk marker is there;
+    method seeking, plans, abuse, self-harm and overdoses are never dropped.
+
+    Returns:
+        The remaining crisis and emergency hits and the names of the frames that applied.
+    """
+    if found & _STRONG_RISK_MARKERS:
+        return crisis, emergency, []
+    drop: set[str] = set()
+    frames: list[str] = []
+    if {"__hyperbole__", "__object_subject__"} & found:
+        drop |= _HYPERBOLE_KINDS
+        frames.append("framed_hyperbole")
+    if "__third_person__" in found and "__now__" not in found:
+        drop.add("third_party")
+        frames.append("framed_third_person")
+    if not drop:
+        return crisis, emergency, []
+    kept_crisis = [p for p in crisis if p.sub not in drop]
+    kept_emergency = [p for p in emergency if p.sub not in drop]
+    dropped = len(kept_crisis) + len(kept_emergency) < len(crisis) + len(emergency)
+    return kept_crisis, kept_emergency, frames if dropped else []
 
 
 def _crisis_rank(pattern: Pattern) -> int:

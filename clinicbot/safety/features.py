@@ -86,6 +86,12 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"in (?:high school|college|my (?:teens|twenties|thirties|20s|30s))",
         r"when i was (?:young|little|a kid|a teen)|a decade|long time ago",
         r"last (?:session|time|infusion)",
+        r"when i was \d+|(?:on|last) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+        r"(?: \w+){0,3} (?:i|it) (?:felt|was|had|thought)",
+        r"(?:first|second|third|last|previous|\w+th) (?:session|infusion|trip)",
+        r"in the (?:session|chair|trip)",
+        r"during (?:my |the )?(?:last |first )?(?:session|infusion|trip)",
+        r"(?:\d+|a few|two|three|several|many) (?:years|decades) (?:ago|back)",
     ),
     "__general__": _any(
         r"(?:do|does|can|will|are|is) (?:people|patients|most people|most patients|someone)",
@@ -111,6 +117,7 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"(?:checks|goes through|reads|tracks|tracker on) my (?:phone|messages|texts|email|car)",
         r"controls? (?:all )?(?:the|my|our) (?:money|finances|bank)|takes? my (?:paycheck|money"
         r"|keys|car keys|phone|pension)|(?:not|never) allowed to|ask permission",
+        r"(?<!it )(?<!that )(?<!this )"
         r"(?:hit|hits|slapped|slaps|shoved|shoves|pushed|pushes|kicked|choked|grabbed|squeezed)"
         r" (?:me|my (?:neck|throat|arm|face|head))|threw (?:a |the )?\w+ at (?:me|my)",
         r"locks? me (?:out|in)|sneak (?:to|out|here)|furious if (?:he|she|they) knew|flinch\w*",
@@ -138,11 +145,73 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"|empty my bladder|go to the (?:bathroom|toilet|loo))",
         r"(?:bladder|belly|stomach)(?: \w+){0,4} (?:full|swollen|hard|agony|burst)|tiny drips",
     ),
+    "__no_return__": _any(
+        r"(?:not|never|do not|did not|would not|will not) (?:come|coming|wake|waking) (?:back|up)"
+        r"(?: from)?",
+        r"(?:long|big|endless|last|final|eternal|forever) (?:nap|sleep|rest)|keep walking",
+        r"close my eyes(?: \w+){0,3} (?:and )?that is it|make it official|fine by me if i",
+        r"(?:being|be) dead (?:sounds|seems|would be)",
+        r"(?:hoping|hope|wish|would not mind|wouldn t mind)(?: \w+){0,4} "
+        r"(?:plane|bus|car|truck|train|accident)"
+        r"(?: \w+){0,4} (?:goes down|crash\w*"
+        r"|hit\w*|took me out|takes me out|take me out)",
+        r"not turning the wheel|no (?:doors|exit|way out)|not (?:be )?alive for",
+    ),
+    "__third_person__": _any(
+        r"(?:a|the|this|that) (?:character|movie|film|show|series|book|novel|song|documentary"
+        r"|podcast|article|news|celebrity|actor|singer|story|game)",
+        r"(?:my|a) (?:aunt|uncle|grandpa|grandma|grandfather|grandmother|friend|cousin|classmate)"
+        r"(?: \w+){0,3} (?:died|passed away|killed (?:himself|herself)"
+        r"|took (?:his|her) (?:own )?life)",
+        r"(?:dog|cat|pet) (?:was )?(?:put (?:to sleep|down)|died|passed)|passed away",
+    ),
+    "__object_subject__": _any(
+        r"(?:battery|phone|laptop|car|plant|plants|engine|printer|wifi|charger|tablet)"
+        r" (?:\w+ ){0,6}(?:die|dies|died|dead|dying)",
+        r"(?:traffic|commute|feet|back|heat|cold|suspense|bill|price|forms?|paperwork|wait|line"
+        r"|mondays?|week|job|boss|hold music|this|that) (?:\w+ ){0,3}(?:is|are|was) "
+        r"(?:\w+ )?killing (?:me|my)",
+    ),
+    "__hyperbole__": _any(
+        r"(?:going to|will|gonna|would) (?:kill|murder) me (?:for|if|when|over)",
+        r"(?:kill|murder|strangle) my (?:printer|phone|laptop|cat|dog|computer|alarm|coworker s)",
+        r"would (?:literally |honestly )?kill for|(?:died|die|dying) (?:of|from) "
+        r"(?:laughing|laughter|boredom|embarrassment|curiosity)|nearly died laughing",
+        r"rather die than (?!live|living|feel|feeling|keep|go on|going on|be |being|spend|wake"
+        r"|face|exist|carry|deal with (?:this|it|life))",
+        r"early grave|death of me|(?:i am|im) dead (?:lol|skull|haha|lmao)|dead skull|shoot me now",
+        r"(?:freezing|bored|starving) to death|passed out from boredom|knocked me out",
+    ),
+    "__joke__": _any(r"lol|lmao|haha\w*|hehe|jk|just kidding|skull|sarcastic"),
+    "__now__": _any(
+        r"right now|tonight|today|this (?:morning|evening|afternoon|week)|at the moment|currently",
+        r"again|lately|yesterday|last night|since (?:this morning|last night|yesterday)|keep",
+        r"an hour ago|minutes ago|just (?:took|did|now)",
+    ),
+    "__resolved__": _any(
+        r"(?:it |that |which )?(?:wore off|faded|passed|went away|settled)(?: \w+){0,3}",
+        r"(?:then|after) (?:i was|it was|i felt) (?:fine|ok|okay|normal|good|better)",
+        r"(?:all good|fine|better|lighter|ok|okay) now|none since|not since|nothing since",
+        r"(?:i am|i m) \d+ now|(?:left|got out|moved out)(?: \w+){0,3} (?:years?|months?) ago",
+        r"out of (?:that|the) (?:house|relationship)|long gone|over (?:a|\w+) (?:decade|years?)",
+    ),
+    "__benign_reason__": _any(
+        r"(?:visiting|vacation|holiday|trip|travel\w*|moving(?! on)|relocating|surgery|hospital for"
+        r"|wedding|conference|retiring|new job|business)",
+        r"(?:dr|doctor|nurse|provider|therapist)(?: \w+){1,5} (?:is|are) leaving",
+        r"(?:old|spare) (?:recliner|chair|couch|sofa|furniture|clothes|books)",
+    ),
     "__personal_decision__": _any(
         r"(?<!what )should i(?! (?:know|expect|bring|wear|eat|ask|tell))|can i|could i|do i|may i",
         r"would it be (?:ok|okay|fine|safe|better|smarter) (?:for me|if i)",
         r"is it (?:ok|okay|fine|safe|alright) (?:for me|if i|to)",
         r"how (?:much|many) (?:should|can) i|which (?:one )?(?:should|do) i",
+        r"(?:safe|ok|okay|too much|too many|sense|better)(?: \w+){0,4} for (?:me|my baby|my body)",
+        r"am i supposed to|can i still|should i still",
+        r"(?:is|would) (?:that|this|it) (?:combo|combination|mix) (?:safe|ok|okay)",
+        r"any reason i (?:should not|shouldn t)|thoughts \?",
+        r"(?:i am|i m) (?:thinking of|planning to|going to) (?:halving|cutting|doubling|stopping"
+        r"|quitting|skipping|upping|lowering)",
     ),
 }
 

@@ -59,8 +59,15 @@ _EMOJI_WORDS = {
     "\U0001fa78": " blood ",  # drop of blood
     "\U0001fa93": " axe ",  # axe
     "\U0001faa2": " rope ",  # knot
-    "\U0001f480": " dead ",  # skull
-    "\u2620": " dead ",  # skull and crossbones
+    # The skull is chat's "i'm dying laughing" far more often than death: it becomes "skull"
+    # (the words around it carry any risk), and laughing or eye-rolling faces become words the
+    # classifier can weigh as joking or sarcasm.
+    "\U0001f480": " skull ",  # skull
+    "\u2620": " skull ",  # skull and crossbones
+    "\U0001f602": " lol ",  # face with tears of joy
+    "\U0001f923": " lol ",  # rolling on the floor laughing
+    "\U0001f643": " sarcastic ",  # upside-down face
+    "\U0001f644": " sarcastic ",  # face with rolling eyes
 }
 
 _APOSTROPHES = "'\u2018\u2019\u201b\u2032\u00b4\u02bc`"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clinicbot.safety.components import DEV_SET_FILES, dev_training_examples
-from clinicbot.safety.crossval import _fold_of, development_cases
+from clinicbot.safety.crossval import _fold_of, development_cases, groups_of
 from clinicbot.safety.detector import SafetyDetector
 from clinicbot.safety.evaluate import TEST_SET, load_safety_set
 from clinicbot.safety.features import markers
@@ -101,13 +101,23 @@ def test_trained_detector_catches_risk_told_without_the_words(
 def test_development_files_are_trained_on_and_test_set_is_not() -> None:
     trained = {text for text, _ in dev_training_examples()}
     assert TEST_SET not in DEV_SET_FILES
-    assert {case.text for case in development_cases()} == trained
+    assert {case.text for _, case in development_cases()} == trained
+    assert {name for name, _ in development_cases()} == {"dev.yml", "dev2.yml", "dev3.yml"}
     assert not trained & {case.text for case in load_safety_set(TEST_SET)}
 
 
 def test_folds_partition_the_development_cases() -> None:
-    cases = development_cases()
+    cases = [case for _, case in development_cases()]
     folds = [_fold_of(case, 5) for case in cases]
     assert set(folds) == set(range(5))
     assert all(_fold_of(case, 5) == fold for case, fold in zip(cases, folds, strict=True))
     assert min(folds.count(f) for f in range(5)) > len(cases) / 10
+
+
+def test_grouping_by_file_holds_out_whole_files() -> None:
+    """Cross-validation by file: every case's group is its file, so no file trains on itself."""
+    cases = development_cases()
+    groups = groups_of(cases, "file", 5)
+    assert groups == [name for name, _ in cases]
+    assert set(groups) == {path.name for path in DEV_SET_FILES}
+    assert set(groups_of(cases, "hash", 5)) == {f"fold-{n}" for n in range(5)}

@@ -10,8 +10,10 @@ from collections import Counter
 
 import pytest
 
+from clinicbot.safety.components import DEV_SET_FILES
 from clinicbot.safety.detector import SafetyDetector
 from clinicbot.safety.evaluate import (
+    DEV3_SET,
     DEV_ORIGINAL,
     DEV_REGRESSION,
     DEV_SET,
@@ -64,7 +66,7 @@ REQUIRED_CATEGORIES = {
 }
 
 
-@pytest.mark.parametrize("path", [TEST_SET, DEV_SET], ids=["test", "dev"])
+@pytest.mark.parametrize("path", [TEST_SET, DEV_SET, DEV3_SET], ids=["test", "dev", "dev3"])
 def test_realistic_set_coverage(path) -> None:
     cases = load_safety_set(path)
     counts = Counter(case.expect for case in cases)
@@ -82,10 +84,12 @@ def test_realistic_sets_hold_at_least_500_messages() -> None:
 
 
 def test_no_test_message_is_in_the_training_data() -> None:
-    """Neither data/ nor the development set (the classifier trains on both) holds a test case."""
+    """Neither data/ nor a development set (the classifier trains on them) holds a test case."""
     train_texts = [text for text, _ in load_training_examples()]
     assert train_texts, "no training data found under data/"
-    train_texts += [case.text for case in load_safety_set(DEV_SET)]
+    for path in DEV_SET_FILES:
+        train_texts += [case.text for case in load_safety_set(path)]
+        train_texts += [case.previous for case in load_safety_set(path) if case.previous]
     test_texts = [case.text for case in load_safety_set(TEST_SET)]
     test_texts += [case.previous for case in load_safety_set(TEST_SET) if case.previous]
     leaks = find_leaks(test_texts, train_texts, threshold=0.9)
