@@ -36,14 +36,17 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from clinicbot.insights.feedback import feedback_counts, unhelpful_answers
 from clinicbot.insights.review import group_key
-from clinicbot.insights.tables import (
+from clinicbot.store.db import write_transaction
+from clinicbot.store.schema import (
+    escalation_notes,
+    escalation_reasons,
+    escalations,
     insights_conversations,
     insights_daily,
     insights_state,
     review_items,
+    utcnow,
 )
-from clinicbot.store.db import write_transaction
-from clinicbot.store.schema import escalation_notes, escalation_reasons, escalations, utcnow
 
 #: Below this intent confidence an answer goes to the review inbox.
 LOW_CONFIDENCE = 0.5

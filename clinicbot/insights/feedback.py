@@ -25,9 +25,8 @@ from sqlalchemy.exc import IntegrityError
 
 from clinicbot.channels.common import BadInput, request_ip, widget_conversation_id
 from clinicbot.channels.throttle import PatientThrottle
-from clinicbot.insights.tables import answer_feedback
 from clinicbot.rasa_client import RasaAPIError
-from clinicbot.store.schema import utcnow
+from clinicbot.store.schema import answer_feedback, utcnow
 
 #: Topic ids look like ``area.name`` (see shared/kb-topics.yml).
 KB_ID_RE = re.compile(r"[a-z][a-z0-9_]{0,40}\.[a-z0-9_]{1,60}")

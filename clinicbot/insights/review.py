@@ -26,8 +26,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
-from clinicbot.insights.tables import review_items
-from clinicbot.store.schema import escalation_reasons, escalations, utcnow
+from clinicbot.store.schema import escalation_reasons, escalations, review_items, utcnow
 
 PENDING = "pending"
 LABELED = "labeled"

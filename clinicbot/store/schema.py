@@ -1,9 +1,11 @@
-"""Current shape of the clinic tables, used by the stores to build queries.
+"""The clinic database's tables, as they are after every migration: the one declaration.
 
-The tables are *created* by the versioned migrations in :mod:`clinicbot.store.migrations`, never
-from this module: a migration freezes the shape it creates, this module describes the shape
-after all migrations ran. When a migration changes a table, update the matching definition here
-in the same change.
+The stores build their queries from these tables (escalations, staff, console sessions, audit
+log, the insights tables and the SMS/WhatsApp channel's tables). The tables are *created* by the
+Alembic revisions in ``clinicbot/store/alembic/versions/`` (:func:`clinicbot.store.migrations.
+migrate`), never from this module. When you change a table here, add a revision in the same
+change (``python -m clinicbot.store.migrations revision "what changed"`` writes one from the
+difference); ``tests/store/test_schema_drift.py`` fails while the two disagree.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -95,10 +100,23 @@ escalations = Table(
     Column("claimed_at", UTCDateTime),
     Column("resolved_at", UTCDateTime),
     Column("resolved_by", String(64)),
-    # Migration 2: how the urgent staff alert went (None: none was attempted).
+    # How the urgent staff alert went (None: none was attempted).
     Column("alert_status", String(16)),
     Column("alert_detail", String(300)),
     Column("alert_at", UTCDateTime),
+)
+Index("ix_escalations_conversation", escalations.c.conversation_id)
+Index(
+    "ix_escalations_queue", escalations.c.status, escalations.c.priority, escalations.c.created_at
+)
+_ACTIVE = "status IN ('open', 'claimed')"
+# At most one open or claimed escalation per conversation (open_or_join relies on it).
+Index(
+    "ux_escalations_active_conversation",
+    escalations.c.conversation_id,
+    unique=True,
+    sqlite_where=text(_ACTIVE),
+    postgresql_where=text(_ACTIVE),
 )
 
 escalation_reasons = Table(
@@ -114,6 +132,8 @@ escalation_reasons = Table(
     Column("reason", String(64), nullable=False),
     Column("added_at", UTCDateTime, nullable=False),
 )
+Index("ix_escalation_reasons_reason", escalation_reasons.c.reason)
+Index("ix_escalation_reasons_escalation", escalation_reasons.c.escalation_id)
 
 escalation_notes = Table(
     "escalation_notes",
@@ -131,6 +151,7 @@ escalation_notes = Table(
     Column("delivered", Boolean),
     Column("created_at", UTCDateTime, nullable=False),
 )
+Index("ix_escalation_notes_escalation", escalation_notes.c.escalation_id)
 
 staff_users = Table(
     "staff_users",
@@ -162,6 +183,7 @@ staff_recovery_codes = Table(
     Column("used_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
 )
+Index("ix_staff_recovery_codes_username", staff_recovery_codes.c.username)
 
 console_sessions = Table(
     "console_sessions",
@@ -177,6 +199,7 @@ console_sessions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False),
 )
+Index("ix_console_sessions_username", console_sessions.c.username)
 
 audit_log = Table(
     "audit_log",
@@ -187,4 +210,144 @@ audit_log = Table(
     Column("action", String(64), nullable=False),
     Column("escalation_id", String(16)),
     Column("detail", JSON),
+)
+Index("ix_audit_log_ts", audit_log.c.ts)
+Index("ix_audit_log_escalation", audit_log.c.escalation_id)
+
+# ------------------------------------------------------------------ insights (clinicbot.insights)
+
+answer_feedback = Table(
+    "answer_feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(255), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("kb_id", String(120), nullable=False),
+    # Identifies the answer inside the conversation (its tracker timestamp).
+    Column("answer_key", String(64), nullable=False),
+    Column("helpful", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index(
+    "ux_answer_feedback_answer",
+    answer_feedback.c.conversation_id,
+    answer_feedback.c.answer_key,
+    unique=True,
+)
+Index("ix_answer_feedback_created", answer_feedback.c.created_at)
+
+insights_daily = Table(
+    "insights_daily",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("channel", String(32), primary_key=True),
+    Column("metric", String(40), primary_key=True),
+    Column("key", String(120), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+insights_conversations = Table(
+    "insights_conversations",
+    metadata,
+    Column("conversation_id", String(255), primary_key=True),
+    Column("channel", String(32), nullable=False),
+    Column("first_day", String(10), nullable=False),
+)
+
+insights_state = Table(
+    "insights_state",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+review_items = Table(
+    "review_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(255), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("event_ts", String(32), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("group_key", String(200), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("intent", String(120)),
+    Column("confidence", Float),
+    Column("kb_id", String(120)),
+    Column("safety", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("label", String(120)),
+    Column("labeled_by", String(64)),
+    Column("labeled_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index(
+    "ux_review_items_message", review_items.c.conversation_id, review_items.c.event_ts, unique=True
+)
+Index("ix_review_items_status", review_items.c.status, review_items.c.event_ts)
+
+# ------------------------------------------- SMS/WhatsApp channel state (clinicbot.store.sms)
+
+sms_settings = Table(
+    "sms_settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+sms_contacts = Table(
+    "sms_contacts",
+    metadata,
+    Column("pseudonym", String(40), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_inbound_at", UTCDateTime),
+    Column("opted_out_at", UTCDateTime),
+)
+
+sms_consent_events = Table(
+    "sms_consent_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "pseudonym",
+        String(40),
+        ForeignKey("sms_contacts.pseudonym", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("event", String(16), nullable=False),
+    Column("keyword", String(32), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+Index("ix_sms_consent_events_pseudonym", sms_consent_events.c.pseudonym)
+
+sms_inbound_messages = Table(
+    "sms_inbound_messages",
+    metadata,
+    Column("message_sid", String(64), primary_key=True),
+    Column("pseudonym", String(40), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    # The default marks rows from before processing states were recorded as processed.
+    Column("state", String(16), nullable=False, server_default="processed"),
+    Column("body", Text),
+    Column("owner", String(32)),
+    Column("claimed_at", UTCDateTime),
+    Column("processed_at", UTCDateTime),
+)
+Index("ix_sms_inbound_messages_received_at", sms_inbound_messages.c.received_at)
+Index(
+    "ix_sms_inbound_messages_state",
+    sms_inbound_messages.c.state,
+    sms_inbound_messages.c.received_at,
+)
+
+sms_options = Table(
+    "sms_options",
+    metadata,
+    Column("pseudonym", String(40), primary_key=True),
+    Column("options", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )

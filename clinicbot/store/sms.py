@@ -3,7 +3,7 @@
 Part of the store, not of the channel: :mod:`clinicbot.channels.twilio` uses it, and it knows
 nothing of channels (the numbered options are kept as plain title/payload pairs).
 
-Tables (created by migration 100, in :mod:`clinicbot.store.sms_migrations`):
+Tables (declared in :mod:`clinicbot.store.schema`, created by the Alembic revisions):
 
 ``sms_settings``
     Channel secrets generated on first use (the pseudonym key when ``TWILIO_PSEUDONYM_KEY`` is
@@ -16,7 +16,7 @@ Tables (created by migration 100, in :mod:`clinicbot.store.sms_migrations`):
     Every opt-out and opt-in, with its time and keyword (the carrier-compliance record).
 ``sms_inbound_messages``
     One row per Twilio ``MessageSid`` (primary key): inserting it first is how a retried
-    webhook is recognised and answered only once. Since migration 101 the row also records
+    webhook is recognised and answered only once. The row also records
     the processing state (``claimed`` until the bot's turn was handled, then ``processed``)
     and, while claimed, the message body, so that a message whose processing was cut short by
     a crash is processed at the next start (:meth:`SmsStore.take_over_unprocessed`). The
@@ -37,85 +37,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
-from sqlalchemy import (
-    Column,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    select,
-)
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from clinicbot.store.db import get_engine, write_transaction
 from clinicbot.store.migrations import migrate
-from clinicbot.store.schema import UTCDateTime, utcnow
+from clinicbot.store.schema import (
+    sms_consent_events,
+    sms_contacts,
+    sms_inbound_messages,
+    sms_options,
+    sms_settings,
+    utcnow,
+)
 
-#: The module registering these tables' migrations (:func:`clinicbot.store.migrations.migrate`).
-MIGRATIONS_MODULE = "clinicbot.store.sms_migrations"
 PSEUDONYM_KEY_SETTING = "pseudonym_key"
 #: Processing states of an inbound message.
 CLAIMED = "claimed"
 PROCESSED = "processed"
 EXPIRED = "expired"
-
-
-# --------------------------------------------------------------------------- current shape
-
-metadata = MetaData()
-sms_settings = Table(
-    "sms_settings",
-    metadata,
-    Column("name", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-sms_contacts = Table(
-    "sms_contacts",
-    metadata,
-    Column("pseudonym", String(40), primary_key=True),
-    Column("channel", String(16), nullable=False),
-    Column("address", String(64), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("last_inbound_at", UTCDateTime),
-    Column("opted_out_at", UTCDateTime),
-)
-sms_consent_events = Table(
-    "sms_consent_events",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "pseudonym",
-        String(40),
-        ForeignKey("sms_contacts.pseudonym", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    Column("event", String(16), nullable=False),
-    Column("keyword", String(32), nullable=False),
-    Column("at", UTCDateTime, nullable=False),
-)
-sms_inbound_messages = Table(
-    "sms_inbound_messages",
-    metadata,
-    Column("message_sid", String(64), primary_key=True),
-    Column("pseudonym", String(40), nullable=False),
-    Column("received_at", UTCDateTime, nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("body", Text),
-    Column("owner", String(32)),
-    Column("claimed_at", UTCDateTime),
-    Column("processed_at", UTCDateTime),
-)
-sms_options = Table(
-    "sms_options",
-    metadata,
-    Column("pseudonym", String(40), primary_key=True),
-    Column("options", Text, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
 
 
 def ensure_schema(engine: Engine) -> None:
@@ -124,7 +65,7 @@ def ensure_schema(engine: Engine) -> None:
     Args:
         engine: The clinic database.
     """
-    migrate(engine, modules=[MIGRATIONS_MODULE])
+    migrate(engine)
 
 
 class OptionLike(Protocol):

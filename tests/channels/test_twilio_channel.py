@@ -579,8 +579,8 @@ async def test_number_reply_becomes_the_button_payload(harness: Harness) -> None
     assert harness.standin.bodies()[-1] == "Thanks for your feedback."
     from sqlalchemy import select
 
-    from clinicbot.insights.tables import answer_feedback
     from clinicbot.store.db import get_engine
+    from clinicbot.store.schema import answer_feedback
 
     with get_engine(harness.db_url).connect() as conn:
         rows = conn.execute(select(answer_feedback)).all()

@@ -41,7 +41,7 @@ def run(url: str, *args: str, stdin: str = "", prompts: list[str] | None = None)
 
 def test_migrate(url: str) -> None:
     code, out, _ = run(url, "migrate")
-    assert code == 0 and "applied migrations 1" in out and "schema version 1" in out
+    assert code == 0 and "applied migrations 0001" in out and "schema version 0001" in out
     code, out, _ = run(url, "migrate")
     assert code == 0 and "applied" not in out
 

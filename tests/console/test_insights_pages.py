@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from clinicbot.insights.synthetic import TrackerWriter
-from clinicbot.insights.tables import answer_feedback, review_items
 from clinicbot.store.audit import list_audit
+from clinicbot.store.schema import answer_feedback, review_items
 from tests.console.conftest import Console, start_console
 from tests.insights.conftest import DAY1, script_day
 

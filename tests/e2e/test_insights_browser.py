@@ -21,11 +21,11 @@ import pytest
 from sqlalchemy import select
 
 from clinicbot.insights.learn import REVIEWED_FILE
-from clinicbot.insights.tables import review_items
 from clinicbot.paths import REPO_ROOT
 from clinicbot.store.audit import list_audit
 from clinicbot.store.db import get_engine
 from clinicbot.store.migrations import migrate
+from clinicbot.store.schema import review_items
 from clinicbot.store.staff import StaffStore
 from tests.widget.browser_helpers import chromium
 

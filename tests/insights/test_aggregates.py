@@ -10,8 +10,8 @@ from sqlalchemy.engine import Engine
 
 from clinicbot.insights import aggregates
 from clinicbot.insights.synthetic import TrackerWriter
-from clinicbot.insights.tables import review_items
 from clinicbot.store.escalations import EscalationStore
+from clinicbot.store.schema import review_items
 from tests.insights.conftest import DAY2
 
 D1, D2 = date(2026, 11, 30), date(2026, 12, 1)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from clinicbot.insights.tables import answer_feedback
+from clinicbot.store.schema import answer_feedback
 from tests.console.conftest import Console, start_console
 
 PER_MINUTE = 5

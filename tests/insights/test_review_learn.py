@@ -13,8 +13,8 @@ from clinicbot.evaluate import HELDOUT_FILE, load_examples
 from clinicbot.insights import aggregates, learn, review
 from clinicbot.insights.feedback import AlreadyRated, AnswerRef, record_feedback
 from clinicbot.insights.synthetic import TrackerWriter
-from clinicbot.insights.tables import review_items
 from clinicbot.store.escalations import EscalationStore
+from clinicbot.store.schema import review_items
 from tests.insights.conftest import DAY1
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from clinicbot.channels import sms_format
 from clinicbot.channels.sms_format import Option, TurnPart
 from clinicbot.insights import sms_feedback
-from clinicbot.insights.tables import answer_feedback
+from clinicbot.store.schema import answer_feedback
 
 
 def _turn(text: str, kind: str = "answer", options: list[Option] | None = None) -> list[TurnPart]:

@@ -1,155 +1,68 @@
-"""Versioned migrations: applied once, in order, each in its own transaction; extensible."""
+"""Alembic migrations: applied once, safe from several processes, legacy databases adopted."""
 
 from __future__ import annotations
 
-import sys
+import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column as Col
-from sqlalchemy import MetaData, String, Table, inspect, text
-from sqlalchemy.engine import Connection, Engine
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
 
 from clinicbot.store import migrations
+from clinicbot.store.db import dispose_engine, get_engine
 from clinicbot.store.migrations import (
+    BASELINE,
+    LEGACY_VERSIONS,
     MigrationError,
-    add_migration,
-    applied_versions,
+    alembic_config,
     current_version,
+    head_revision,
     migrate,
-    pending,
-    register,
-    registered,
 )
+from clinicbot.store.schema import metadata
 
-CORE_TABLES = {
-    "schema_migrations",
-    "escalations",
-    "escalation_reasons",
-    "escalation_notes",
-    "staff_users",
-    "console_sessions",
-    "audit_log",
-}
+LEGACY_DUMP = Path(__file__).parent / "data" / "legacy_runner_v101.sql"
 
 
-@pytest.fixture
-def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Lets a test register migrations without leaking them into other tests."""
-    monkeypatch.setattr(migrations, "_REGISTRY", dict(migrations._REGISTRY))
-    monkeypatch.setattr(migrations, "MIGRATION_MODULES", list(migrations.MIGRATION_MODULES))
+def all_revisions() -> list[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
 
 
-def all_versions() -> list[int]:
-    """Every registered version (other modules add theirs through MIGRATION_MODULES)."""
-    return [m.version for m in registered()]
+def tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
 
 
-def test_fresh_database_gets_every_core_table(raw_engine: Engine) -> None:
-    versions = all_versions()
-    assert versions[0] == 1 and versions == sorted(versions)
-    assert current_version(raw_engine) == 0
-    assert [m.version for m in pending(raw_engine)] == versions
-    assert migrate(raw_engine) == versions
-    assert CORE_TABLES <= set(inspect(raw_engine).get_table_names())
-    assert current_version(raw_engine) == versions[-1]
-    assert pending(raw_engine) == []
-
-
-def test_migrate_is_idempotent(raw_engine: Engine) -> None:
-    migrate(raw_engine)
+def test_fresh_database_gets_every_revision_once(raw_engine: Engine) -> None:
+    assert current_version(raw_engine) is None
+    assert migrate(raw_engine) == all_revisions()
+    assert all_revisions()[0] == BASELINE
+    assert current_version(raw_engine) == head_revision()
+    assert tables(raw_engine) == set(metadata.tables) | {"alembic_version"}
     assert migrate(raw_engine) == []
     assert migrate(raw_engine) == []
-    with raw_engine.connect() as conn:
-        rows = conn.execute(text("SELECT version, name FROM schema_migrations")).all()
-    assert sorted(r[0] for r in rows) == all_versions() and all(r[1] for r in rows)
 
 
-def test_new_migrations_run_in_version_order(raw_engine: Engine, isolated_registry: None) -> None:
-    migrate(raw_engine)
-    order: list[int] = []
-
-    @register(9205, "second")
-    def _second(conn: Connection) -> None:
-        order.append(9205)
-
-    @register(9105, "first")
-    def _first(conn: Connection) -> None:
-        order.append(9105)
-        md = MetaData()
-        Table("ext_state", md, Col("key", String(10), primary_key=True))
-        md.create_all(conn)
-
-    assert migrate(raw_engine) == [9105, 9205]
-    assert order == [9105, 9205]
-    assert "ext_state" in inspect(raw_engine).get_table_names()
-    assert current_version(raw_engine) == 9205
-    assert applied_versions(raw_engine) == [*all_versions()]
-    assert migrate(raw_engine) == []
+def test_revisions_form_one_line(raw_engine: Engine) -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    assert script.get_heads() == [head_revision()]
+    assert script.get_base() == BASELINE
 
 
-def test_a_failing_migration_is_rolled_back_and_not_recorded(
-    raw_engine: Engine, isolated_registry: None
-) -> None:
-    @register(9150, "half done")
-    def _broken(conn: Connection) -> None:
-        conn.execute(text("CREATE TABLE half_done (x INTEGER)"))
-        raise RuntimeError("boom")
-
-    with pytest.raises(RuntimeError):
-        migrate(raw_engine)
-    assert 1 in applied_versions(raw_engine)  # earlier migrations stay applied
-    assert 9150 not in applied_versions(raw_engine)
-    assert "half_done" not in inspect(raw_engine).get_table_names()
+def test_downgrade_to_base_and_back(engine: Engine) -> None:
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "base")
+    assert tables(engine) == {"alembic_version"}
+    assert migrate(engine) == all_revisions()
 
 
-def test_target_stops_early(raw_engine: Engine, isolated_registry: None) -> None:
-    add_migration(9300, "later", lambda conn: None)
-    assert migrate(raw_engine, target=1) == [1]
-    assert migrate(raw_engine) == all_versions()[1:]
-    assert current_version(raw_engine) == 9300
-
-
-def test_duplicate_versions_are_refused(isolated_registry: None) -> None:
-    def one(conn: Connection) -> None:
-        return None
-
-    def two(conn: Connection) -> None:
-        return None
-
-    add_migration(9400, "one", one)
-    add_migration(9400, "one again", one)  # the same function again: harmless
-    with pytest.raises(MigrationError):
-        add_migration(9400, "two", two)
-    with pytest.raises(MigrationError):
-        add_migration(0, "zero", one)
-
-
-def test_other_modules_register_through_modules_list(
-    raw_engine: Engine, isolated_registry: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "clinic_ext_migrations.py").write_text(
-        "from sqlalchemy import Column, MetaData, String, Table\n"
-        "from clinicbot.store.migrations import register\n"
-        "@register(9110, 'extension table')\n"
-        "def _v9110(conn):\n"
-        "    md = MetaData()\n"
-        "    Table('ext_table', md, Column('k', String(5), primary_key=True))\n"
-        "    md.create_all(conn)\n"
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    # Imported afresh for each database the test runs on (its decorator must run again).
-    monkeypatch.delitem(sys.modules, "clinic_ext_migrations", raising=False)
-    migrations.MIGRATION_MODULES.append("clinic_ext_migrations")
-    assert migrate(raw_engine) == all_versions()
-    assert all_versions()[-1] == 9110
-    assert "ext_table" in inspect(raw_engine).get_table_names()
-
-
-def test_concurrent_migrate_calls_apply_each_version_once(raw_engine: Engine) -> None:
+def test_concurrent_migrate_calls_apply_each_revision_once(raw_engine: Engine) -> None:
     errors: list[BaseException] = []
-    results: list[list[int]] = []
+    results: list[list[str]] = []
 
     def run() -> None:
         try:
@@ -161,35 +74,89 @@ def test_concurrent_migrate_calls_apply_each_version_once(raw_engine: Engine) ->
     for t in threads:
         t.start()
     for t in threads:
-        t.join(30)
+        t.join(60)
     assert not errors
-    assert sorted(v for r in results for v in r) == all_versions()
-    assert applied_versions(raw_engine) == all_versions()
+    assert sorted(r for applied in results for r in applied) == sorted(all_revisions())
+    assert current_version(raw_engine) == head_revision()
 
 
-def test_v2_adds_the_alert_outcome_to_existing_escalations(raw_engine: Engine) -> None:
+def test_a_failing_revision_is_rolled_back(
+    raw_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_upgrade = command.upgrade
+
+    def upgrade_then_fail(config: object, revision: str) -> None:
+        real_upgrade(config, revision)  # type: ignore[arg-type]
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(migrations.command, "upgrade", upgrade_then_fail)
+    with pytest.raises(RuntimeError, match="boom"):
+        migrate(raw_engine)
+    assert tables(raw_engine) <= {"alembic_version"}  # nothing of the half-done upgrade stays
+    assert current_version(raw_engine) is None
+    monkeypatch.setattr(migrations.command, "upgrade", real_upgrade)
+    assert migrate(raw_engine) == all_revisions()
+
+
+# ------------------------------------------------------------------ databases of the old runner
+
+
+@pytest.fixture
+def legacy_sqlite(tmp_path: Path) -> Engine:
+    """A SQLite file as the earlier migration runner left it, with a few rows."""
+    path = tmp_path / "var" / "clinic.db"
+    path.parent.mkdir()
+    with sqlite3.connect(path) as raw:
+        raw.executescript(LEGACY_DUMP.read_text(encoding="utf-8"))
+    url = f"sqlite:///{path}"
+    yield get_engine(url)
+    dispose_engine(url)
+
+
+def test_a_legacy_database_is_adopted_with_its_rows(legacy_sqlite: Engine) -> None:
     from clinicbot.store.escalations import EscalationStore
+    from clinicbot.store.sms import SmsStore
+    from clinicbot.store.staff import StaffStore
 
-    migrate(raw_engine, target=1)
+    assert "schema_migrations" in tables(legacy_sqlite)
+    assert migrate(legacy_sqlite) == all_revisions()[1:]  # the baseline is stamped, not run
+    assert current_version(legacy_sqlite) == head_revision()
+    assert "schema_migrations" not in tables(legacy_sqlite)
+    escalation = EscalationStore(legacy_sqlite).get("E1")
+    assert escalation is not None and escalation.conversation_id == "conv-1"
+    assert [u.username for u in StaffStore(legacy_sqlite).list_users()] == ["nurse1"]
+    assert SmsStore(legacy_sqlite).message_state("SM1") == ("processed", None)
+    assert migrate(legacy_sqlite) == []
+
+
+def test_a_half_migrated_legacy_database_is_refused_untouched(legacy_sqlite: Engine) -> None:
+    with legacy_sqlite.begin() as conn:
+        conn.execute(text("DELETE FROM schema_migrations WHERE version = 101"))
+    with pytest.raises(MigrationError, match="missing \\[101\\]"):
+        migrate(legacy_sqlite)
+    assert "alembic_version" not in tables(legacy_sqlite)
+    with legacy_sqlite.connect() as conn:
+        versions = set(conn.execute(text("SELECT version FROM schema_migrations")).scalars())
+    assert versions == LEGACY_VERSIONS - {101}
+
+
+def test_adoption_on_this_database(raw_engine: Engine) -> None:
+    """SQLite and PostgreSQL: a baseline schema recorded by the old runner is stamped, kept."""
+    migrate(raw_engine)
     with raw_engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
+        conn.execute(text("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)"))
+        for version in sorted(LEGACY_VERSIONS):
+            conn.execute(text("INSERT INTO schema_migrations VALUES (:v)"), {"v": version})
         conn.execute(
             text(
-                "INSERT INTO escalations (id, conversation_id, channel, reason, priority, status,"
-                " transcript, kb_topics, details, created_at, updated_at) VALUES ('E-2345AB',"
-                " 'c1', 'rest', 'crisis', 'urgent', 'open', '[]', '[]', '{}',"
-                " '2026-12-01 10:00:00.000000', '2026-12-01 10:00:00.000000')"
+                "INSERT INTO staff_users (username, display_name, password_hash, role,"
+                " failed_attempts, disabled, created_at, updated_at) VALUES ('kim', 'Kim', 'x',"
+                " 'staff', 0, false, '2026-11-30 10:00:00', '2026-11-30 10:00:00')"
             )
         )
-    assert 2 in migrate(raw_engine)
-    columns = {c["name"] for c in inspect(raw_engine).get_columns("escalations")}
-    assert {"alert_status", "alert_detail", "alert_at"} <= columns
-    store = EscalationStore(raw_engine)
-    before = store.get("E-2345AB")
-    assert before is not None and before.alert_status is None and before.alert_detail == ""
-    store.record_alert("E-2345AB", "failed", "webhook: HTTP 500; email: TimeoutError")
-    after = store.get("E-2345AB")
-    assert after is not None and after.alert_status == "failed"
-    assert after.alert_detail == "webhook: HTTP 500; email: TimeoutError"
-    assert after.alert_at is not None and after.reason == "crisis"
-    with pytest.raises(ValueError):
-        store.record_alert("E-2345AB", "maybe")
+    assert migrate(raw_engine) == all_revisions()[1:]
+    assert current_version(raw_engine) == head_revision()
+    assert "schema_migrations" not in tables(raw_engine)
+    with raw_engine.connect() as conn:
+        assert conn.execute(text("SELECT username FROM staff_users")).scalars().all() == ["kim"]

@@ -1,0 +1,1 @@
+"""Alembic environment of the clinic database (run through :mod:`clinicbot.store.migrations`)."""

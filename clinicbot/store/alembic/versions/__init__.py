@@ -1,0 +1,1 @@
+"""Alembic revisions of the clinic database, oldest first; frozen once shipped."""
