@@ -1,9 +1,16 @@
-"""Shared fixtures: tracker, dispatcher and domain for action tests (as in RasaHQ/rasa-demo)."""
+"""Shared fixtures: tracker, dispatcher and domain for action tests (as in RasaHQ/rasa-demo).
+
+The other shared fixtures live in ``tests/fixtures/`` and are loaded here as plugins: clinic
+databases (``database_url``, ``db_url``, ``raw_engine``, ``engine``, ``clinic_db``, ``clinic``,
+``postgres_server``), the browser (``browser``, ``widget_pages``). Loopback helpers
+(``free_port``, ``wait_http``, ``serve_sanic``, ``serve_aiohttp``) are in
+:mod:`tests.fixtures.net`. Tests whose fixtures start a server or Chromium are marked ``server``
+or ``browser`` at collection (:mod:`tests.fixtures.markers`).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, List
 
 import pytest
 import yaml
@@ -11,7 +18,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from clinicbot.paths import DOMAIN_FILE
-from tests.pg import PostgresServer, postgres_available
+from tests.fixtures.markers import mark_by_fixtures
+
+pytest_plugins = ["tests.fixtures.db"]
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects
+def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+    """Marks tests ``server`` / ``browser`` by the fixtures they use."""
+    mark_by_fixtures(items)
 
 
 @pytest.fixture(scope="session")
@@ -66,41 +81,3 @@ def build_tracker(
 def make_tracker() -> Callable[..., Tracker]:
     """Factory for trackers (see :func:`build_tracker`)."""
     return build_tracker
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """One throwaway PostgreSQL server for the whole run (Debian's binaries, temp dir)."""
-    if not postgres_available():
-        pytest.skip("PostgreSQL is missing (make install installs it as root)")
-    server = PostgresServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-#: The clinic database's engines under test: SQLite (default) and PostgreSQL (slow).
-DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
-
-
-@pytest.fixture(params=DATABASES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """URL of an empty clinic database: a SQLite file, then a fresh PostgreSQL database."""
-    if request.param == "postgresql":
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        return server.new_database()
-    return f"sqlite:///{tmp_path / 'var' / 'clinic.db'}"
-
-
-@pytest.fixture
-def clinic_db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A fresh clinic database for code that uses the escalation store."""
-    url = database_url
-    monkeypatch.setenv("CLINIC_DB_URL", url)
-    from actions.handoff import escalation_store
-
-    escalation_store.cache_clear()
-    yield url
-    escalation_store.cache_clear()

@@ -1,17 +1,13 @@
-"""Fixtures: a migrated clinic database and a tracker store file with scripted conversations."""
+"""Fixtures: a tracker store file with scripted conversations (``clinic``: tests/fixtures/db.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine
 
 from clinicbot.insights.synthetic import TrackerWriter
-from clinicbot.store.db import dispose_engine, get_engine
-from clinicbot.store.migrations import migrate
 
 #: 2026-11-30 00:00 UTC (a Monday) and the next day.
 DAY1 = 1_795_996_800.0
@@ -41,16 +37,6 @@ def script_day(writer: TrackerWriter) -> None:
     writer.action(d, DAY2 + 700, "action_screening_start")
     writer.action(d, DAY2 + 800, "action_screening_submit")
     writer.flush()
-
-
-@pytest.fixture
-def clinic(tmp_path: Path) -> Iterator[Engine]:
-    """A migrated clinic database."""
-    url = f"sqlite:///{tmp_path / 'clinic.db'}"
-    engine = get_engine(url)
-    migrate(engine)
-    yield engine
-    dispose_engine(url)
 
 
 @pytest.fixture
