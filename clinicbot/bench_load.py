@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import logging
 import os
 import statistics
 import tempfile
@@ -293,6 +294,13 @@ def breakdown(model: Path, rounds: int, tuned: bool = True) -> None:
 
     if tuned:
         rasa_tuning.apply()  # as the Rasa launcher does: measure what make run serves
+    # Rasa's logging as `rasa run` sets it up (INFO): unconfigured, its structured log prints
+    # every debug line, message texts included, and the printing would be timed too.
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.INFO)
+    configure_structlog(logging.INFO)
     tmp = Path(tempfile.mkdtemp(prefix="bench-breakdown-"))
     env = _env(tmp)
     stack = Stack(model, env, log_dir=tmp / "logs")
