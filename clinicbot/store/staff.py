@@ -6,199 +6,54 @@ There are no default accounts: an administrator creates them with
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pyotp
-from argon2 import PasswordHasher, Type
+from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, select
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Connection, Engine
 
 from clinicbot.store.db import write_transaction
 from clinicbot.store.schema import console_sessions, staff_recovery_codes, staff_users, utcnow
+from clinicbot.store.staff_model import (
+    ADMIN,
+    DISABLED,
+    INVALID,
+    LOCKED,
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    OK,
+    RECOVERY_CODES,
+    ROLES,
+    STAFF,
+    TOTP_CODE_PATTERN,
+    USERNAME_PATTERN,
+    AuthResult,
+    StaffError,
+    StaffExists,
+    StaffUser,
+    UnknownStaff,
+    check_password_policy,
+    default_hasher,
+    hash_recovery_code,
+    new_totp_secret,
+    normalize_username,
+    totp_uri,
+    user_from_row,
+)
 
-STAFF = "staff"
-ADMIN = "admin"
-ROLES = (STAFF, ADMIN)
-
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 1024
-USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-
-#: Results of :meth:`StaffStore.verify`.
-OK = "ok"
-INVALID = "invalid"
-LOCKED = "locked"
-DISABLED = "disabled"
-
-
-#: Recovery codes issued when TOTP is set up (each works once).
-RECOVERY_CODES = 10
-_CODE_RE = re.compile(r"^\d{6}$")
-
-
-def _hash_code(code: str) -> str:
-    """SHA-256 of a normalised recovery code (codes are random, 50 bits: no slow hash needed)."""
-    normalised = re.sub(r"[^a-z0-9]", "", (code or "").lower())
-    return hashlib.sha256(normalised.encode("ascii", "ignore")).hexdigest()
-
-
-def new_totp_secret() -> str:
-    """Returns a new random base32 TOTP secret (160 bits)."""
-    return pyotp.random_base32(32)
-
-
-def totp_uri(secret: str, username: str, issuer: str = "Clinic console") -> str:
-    """The ``otpauth://`` URI authenticator apps import.
-
-    Args:
-        secret: Base32 secret.
-        username: Account name shown in the app.
-        issuer: Issuer shown in the app.
-
-    Returns:
-        The URI.
-    """
-    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer)
-
-
-class StaffError(ValueError):
-    """Raised for invalid staff account operations (the message says why)."""
-
-
-class StaffExists(StaffError):
-    """Raised when creating a user that already exists."""
-
-
-class UnknownStaff(StaffError, LookupError):
-    """Raised when a username does not exist."""
-
-
-def default_hasher() -> PasswordHasher:
-    """Returns the argon2id hasher used for staff passwords (argon2-cffi's RFC 9106 defaults).
-
-    Returns:
-        The hasher.
-    """
-    return PasswordHasher(type=Type.ID)
-
-
-def normalize_username(username: str) -> str:
-    """Lower-cases and validates a username.
-
-    Args:
-        username: As typed.
-
-    Returns:
-        The normalised username.
-
-    Raises:
-        StaffError: If it is not 2-64 characters of ``a-z 0-9 . _ -``.
-    """
-    name = (username or "").strip().lower()
-    if not USERNAME_PATTERN.match(name):
-        raise StaffError(
-            "username must be 2-64 characters: lower-case letters, digits, '.', '_' or '-'"
-        )
-    return name
-
-
-def check_password_policy(password: str) -> None:
-    """Checks a new password against the policy.
-
-    Args:
-        password: The password.
-
-    Raises:
-        StaffError: If it is shorter than :data:`MIN_PASSWORD_LENGTH` or absurdly long.
-    """
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise StaffError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise StaffError(f"password must have at most {MAX_PASSWORD_LENGTH} characters")
-
-
-@dataclass(frozen=True)
-class StaffUser:
-    """A staff account (without its hash).
-
-    Attributes:
-        username: Login name.
-        display_name: Name shown to patients ("Dana from the clinic team").
-        role: ``staff`` or ``admin``.
-        disabled: Disabled accounts cannot sign in.
-        failed_attempts: Consecutive failed sign-ins since the last success or lockout.
-        locked_until: Sign-in refused until then (UTC), if set.
-        created_at: Creation time.
-        last_login_at: Last successful sign-in.
-        totp_enabled: Whether a TOTP second factor is set up.
-    """
-
-    username: str
-    display_name: str
-    role: str
-    disabled: bool
-    failed_attempts: int
-    locked_until: datetime | None
-    created_at: datetime
-    last_login_at: datetime | None
-    totp_enabled: bool = False
-
-    @property
-    def is_admin(self) -> bool:
-        """True for administrators."""
-        return self.role == ADMIN
-
-    def is_locked(self, now: datetime | None = None) -> bool:
-        """Tells whether the account is locked out.
-
-        Args:
-            now: Reference time (defaults to now).
-
-        Returns:
-            True while ``locked_until`` is in the future.
-        """
-        return self.locked_until is not None and self.locked_until > (now or utcnow())
-
-
-@dataclass(frozen=True)
-class AuthResult:
-    """Outcome of a sign-in attempt.
-
-    Attributes:
-        status: ``ok``, ``invalid`` (unknown user or wrong password), ``locked`` or
-            ``disabled``. Show users one generic message for every failure.
-        user: The account when ``status`` is ``ok``.
-    """
-
-    status: str
-    user: StaffUser | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True for a successful sign-in."""
-        return self.status == OK
-
-
-def _user(row: Row) -> StaffUser:
-    m = row._mapping
-    return StaffUser(
-        username=m["username"],
-        display_name=m["display_name"],
-        role=m["role"],
-        disabled=bool(m["disabled"]),
-        failed_attempts=int(m["failed_attempts"]),
-        locked_until=m["locked_until"],
-        created_at=m["created_at"],
-        last_login_at=m["last_login_at"],
-        totp_enabled=bool(m.get("totp_secret")),
-    )
+__all__ = [  # the store, and the account records and rules (from staff_model)
+    "ADMIN", "AuthResult", "DISABLED", "INVALID", "LOCKED", "MAX_PASSWORD_LENGTH",
+    "MIN_PASSWORD_LENGTH", "OK", "RECOVERY_CODES", "ROLES", "STAFF", "StaffError",
+    "StaffExists", "StaffStore", "StaffUser", "USERNAME_PATTERN", "UnknownStaff",
+    "check_password_policy", "default_hasher", "new_totp_secret", "normalize_username",
+    "totp_uri",
+]
 
 
 class StaffStore:
@@ -254,7 +109,7 @@ class StaffStore:
             return None
         with self.engine.connect() as conn:
             row = conn.execute(select(staff_users).where(staff_users.c.username == name)).first()
-        return _user(row) if row is not None else None
+        return user_from_row(row) if row is not None else None
 
     def list_users(self) -> list[StaffUser]:
         """Lists all accounts by username.
@@ -264,7 +119,7 @@ class StaffStore:
         """
         with self.engine.connect() as conn:
             rows = conn.execute(select(staff_users).order_by(staff_users.c.username))
-            return [_user(r) for r in rows]
+            return [user_from_row(r) for r in rows]
 
     def create_user(
         self,
@@ -332,7 +187,34 @@ class StaffStore:
                 )
                 conn.execute(delete(console_sessions).where(console_sessions.c.username == name))
             row = conn.execute(select(staff_users).where(staff_users.c.username == name)).one()
-        return _user(row)
+        return user_from_row(row)
+
+    def _update_user(self, conn: Connection, name: str, **values: Any) -> None:
+        """Updates one account's row (and ``updated_at``) inside a transaction.
+
+        Raises:
+            UnknownStaff: No such account.
+        """
+        result = conn.execute(
+            staff_users.update()
+            .where(staff_users.c.username == name)
+            .values(updated_at=values.pop("updated_at", None) or self.clock(), **values)
+        )
+        if result.rowcount == 0:
+            raise UnknownStaff(f"no user {name!r}")
+
+    @staticmethod
+    def _replace_recovery_codes(
+        conn: Connection, name: str, codes: list[str], now: datetime
+    ) -> None:
+        """Replaces an account's recovery codes with the hashes of ``codes`` (none: removed)."""
+        conn.execute(delete(staff_recovery_codes).where(staff_recovery_codes.c.username == name))
+        for code in codes:
+            conn.execute(
+                staff_recovery_codes.insert().values(
+                    username=name, code_hash=hash_recovery_code(code), created_at=now
+                )
+            )
 
     def set_disabled(self, username: str, disabled: bool) -> StaffUser:
         """Disables or re-enables an account (disabling signs it out everywhere).
@@ -349,17 +231,11 @@ class StaffStore:
         """
         name = normalize_username(username)
         with write_transaction(self.engine) as conn:
-            result = conn.execute(
-                staff_users.update()
-                .where(staff_users.c.username == name)
-                .values(disabled=disabled, updated_at=self.clock())
-            )
-            if result.rowcount == 0:
-                raise UnknownStaff(f"no user {name!r}")
+            self._update_user(conn, name, disabled=disabled)
             if disabled:
                 conn.execute(delete(console_sessions).where(console_sessions.c.username == name))
             row = conn.execute(select(staff_users).where(staff_users.c.username == name)).one()
-        return _user(row)
+        return user_from_row(row)
 
     def unlock(self, username: str) -> None:
         """Clears an account's lockout and failure count.
@@ -372,13 +248,7 @@ class StaffStore:
         """
         name = normalize_username(username)
         with write_transaction(self.engine) as conn:
-            result = conn.execute(
-                staff_users.update()
-                .where(staff_users.c.username == name)
-                .values(failed_attempts=0, locked_until=None, updated_at=self.clock())
-            )
-            if result.rowcount == 0:
-                raise UnknownStaff(f"no user {name!r}")
+            self._update_user(conn, name, failed_attempts=0, locked_until=None)
 
     def verify(self, username: str, password: str) -> AuthResult:
         """Checks a sign-in attempt, counting failures and locking the account.
@@ -409,7 +279,7 @@ class StaffStore:
         if row is None:
             self._dummy_verify(password)
             return AuthResult(INVALID)
-        user = _user(row)
+        user = user_from_row(row)
         if user.disabled:
             self._dummy_verify(password)
             return AuthResult(DISABLED)
@@ -466,7 +336,7 @@ class StaffStore:
             UnknownStaff: No such account.
         """
         name = normalize_username(username)
-        if not _CODE_RE.match((code or "").strip()) or not pyotp.TOTP(secret).verify(
+        if not TOTP_CODE_PATTERN.match((code or "").strip()) or not pyotp.TOTP(secret).verify(
             code.strip(), valid_window=1
         ):
             raise StaffError("the code does not match; check the app's clock and try again")
@@ -475,22 +345,8 @@ class StaffStore:
         ]
         now = self.clock()
         with write_transaction(self.engine) as conn:
-            result = conn.execute(
-                staff_users.update()
-                .where(staff_users.c.username == name)
-                .values(totp_secret=secret, updated_at=now)
-            )
-            if result.rowcount == 0:
-                raise UnknownStaff(f"no user {name!r}")
-            conn.execute(
-                delete(staff_recovery_codes).where(staff_recovery_codes.c.username == name)
-            )
-            for c in codes:
-                conn.execute(
-                    staff_recovery_codes.insert().values(
-                        username=name, code_hash=_hash_code(c), created_at=now
-                    )
-                )
+            self._update_user(conn, name, totp_secret=secret, updated_at=now)
+            self._replace_recovery_codes(conn, name, codes, now)
         return codes
 
     def reset_totp(self, username: str) -> None:
@@ -503,17 +359,10 @@ class StaffStore:
             UnknownStaff: No such account.
         """
         name = normalize_username(username)
+        now = self.clock()
         with write_transaction(self.engine) as conn:
-            result = conn.execute(
-                staff_users.update()
-                .where(staff_users.c.username == name)
-                .values(totp_secret=None, updated_at=self.clock())
-            )
-            if result.rowcount == 0:
-                raise UnknownStaff(f"no user {name!r}")
-            conn.execute(
-                delete(staff_recovery_codes).where(staff_recovery_codes.c.username == name)
-            )
+            self._update_user(conn, name, totp_secret=None, updated_at=now)
+            self._replace_recovery_codes(conn, name, [], now)
 
     def check_second_factor(self, username: str, code: str) -> bool:
         """Checks a TOTP code, or a recovery code (which is then used up).
@@ -535,9 +384,9 @@ class StaffStore:
             ).scalar()
         if not secret:
             return False
-        if _CODE_RE.match(code):
+        if TOTP_CODE_PATTERN.match(code):
             return bool(pyotp.TOTP(secret).verify(code, valid_window=1))
-        wanted = _hash_code(code)
+        wanted = hash_recovery_code(code)
         with write_transaction(self.engine) as conn:
             rows = conn.execute(
                 select(staff_recovery_codes.c.id, staff_recovery_codes.c.code_hash).where(
