@@ -1,6 +1,6 @@
 """The review inbox: messages the assistant handled poorly, grouped, labelled by staff.
 
-Items are filed by :func:`clinicbot.insights.aggregates.refresh`. Staff label a group with a
+Items are filed by :func:`clinicbot.insights.rollup.refresh`. Staff label a group with a
 topic id, ``out_of_scope`` or ``safety``, or dismiss it. Labelled topic and out-of-scope items
 can be exported as training data (``make learn``), except:
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
 
-from clinicbot.insights import aggregates
+from clinicbot.insights import aggregates, rollup
 from clinicbot.insights.synthetic import TrackerWriter
 from clinicbot.store.escalations import EscalationStore
 from clinicbot.store.schema import review_items
@@ -128,7 +128,7 @@ def test_concurrent_refreshes_count_each_event_once(
     import contextlib
     import threading
 
-    monkeypatch.setattr(aggregates, "_REFRESH_LOCK", contextlib.nullcontext())
+    monkeypatch.setattr(rollup, "_REFRESH_LOCK", contextlib.nullcontext())
     ro = _ro(tracker_path)
     threads = [
         threading.Thread(target=aggregates.refresh, args=(clinic, ro), kwargs={"batch_size": 3})
