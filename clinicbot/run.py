@@ -101,6 +101,9 @@ def service_env(base: Dict[str, str] | None = None) -> Dict[str, str]:
     if not env.get("ACTION_SERVER_TOKEN"):
         env["ACTION_SERVER_TOKEN"] = secrets.token_urlsafe(32)
     env.setdefault("ACTION_HOST", "127.0.0.1")
+    # Pending connections each Sanic server queues (Rasa and the action server read it): the
+    # default 100 overflows under a burst of turns (refused connections, dropped turns).
+    env.setdefault("SANIC_BACKLOG", "1024")
     # No usage data leaves the clinic's machine unless the operator opts in.
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("PYTHONPATH", str(REPO_ROOT))

@@ -160,3 +160,8 @@ def test_make_run_creates_private_database_files(tmp_path: Path) -> None:
     for path in (db, old, tmp_path / "log.txt"):
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode & 0o077 == 0, (path.name, oct(mode))
+
+
+def test_services_queue_a_burst_of_connections() -> None:
+    assert service_env({"PATH": ""})["SANIC_BACKLOG"] == "1024"  # Sanic's default is 100
+    assert service_env({"SANIC_BACKLOG": "4096"})["SANIC_BACKLOG"] == "4096"
