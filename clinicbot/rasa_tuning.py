@@ -130,6 +130,8 @@ class KeepAliveEndpoint:
 
     def __getattr__(self, name: str) -> Any:
         """Everything but ``request`` is the wrapped configuration's."""
+        if name.startswith("_"):  # never recurse before __init__ ran (copy, pickle)
+            raise AttributeError(name)
         return getattr(self._config, name)
 
     async def close(self) -> None:

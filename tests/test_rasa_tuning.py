@@ -129,6 +129,8 @@ async def test_calls_reuse_one_connection_and_send_the_headers(
     assert len(set(server.peers)) == 1  # Rasa's own request() opens a new connection each time
     assert server.headers == ["Bearer s3cret"] * 5
     assert endpoint.kwargs == {"extra": "x"}  # the rest is the wrapped configuration
+    with pytest.raises(AttributeError):
+        rasa_tuning.KeepAliveEndpoint.__new__(rasa_tuning.KeepAliveEndpoint)._config  # noqa: B018
 
 
 async def test_a_call_whose_connection_closed_without_answer_is_sent_again(
