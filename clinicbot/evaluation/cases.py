@@ -9,6 +9,7 @@ from typing import List, Tuple
 import yaml
 
 from clinicbot.paths import DATA_DIR, REPO_ROOT, TESTS_DIR
+from clinicbot.training_data import read_examples
 
 HELDOUT_FILE = TESTS_DIR / "nlu" / "heldout.yml"
 #: Real questions from other clinics' FAQ pages (kept outside the project, never trained on).
@@ -21,7 +22,7 @@ SAFETY_INTENTS = frozenset({"safety_crisis", "safety_emergency", "medical_advice
 
 
 def load_examples(path: Path) -> List[Tuple[str, str]]:
-    """Reads (text, intent) pairs from a Rasa NLU YAML file.
+    """Reads (text, intent) pairs from a Rasa NLU YAML file (Rasa's loader, entity markup removed).
 
     Args:
         path: The file.
@@ -29,17 +30,7 @@ def load_examples(path: Path) -> List[Tuple[str, str]]:
     Returns:
         The pairs, in file order.
     """
-    with path.open(encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh) or {}
-    pairs = []
-    for item in doc.get("nlu") or []:
-        if not isinstance(item, dict) or "intent" not in item:
-            continue
-        for line in str(item.get("examples") or "").splitlines():
-            line = line.strip()
-            if line.startswith("- "):
-                pairs.append((line[2:].strip(), str(item["intent"])))
-    return pairs
+    return read_examples(path)
 
 
 # --- the real set ------------------------------------------------------------------------------

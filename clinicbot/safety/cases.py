@@ -8,7 +8,6 @@ are (near) copies of training messages.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import yaml
 from clinicbot.paths import DATA_DIR, TESTS_DIR
 from clinicbot.safety.labels import ADVICE, CRISIS, EMERGENCY, MENTION, NONE
 from clinicbot.safety.normalize import fallback_normalize
+from clinicbot.training_data import read_examples, read_folder
 
 DEFAULT_DATA_DIR = DATA_DIR
 DEFAULT_MULTITURN = TESTS_DIR / "safety" / "multiturn.yml"
@@ -27,8 +27,6 @@ INTENT_TO_CATEGORY = {
     "safety_emergency": EMERGENCY,
     "medical_advice": ADVICE,
 }
-
-_ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
 @dataclass(frozen=True)
@@ -55,27 +53,11 @@ class Case:
         return self.cat or self.expect
 
 
-def _examples_from_block(block: Any) -> list[str]:
-    """Extracts example texts from an ``examples`` block (string or list form)."""
-    texts: list[str] = []
-    if isinstance(block, str):
-        for line in block.splitlines():
-            line = line.strip()
-            if line.startswith("- "):
-                texts.append(line[2:].strip())
-    elif isinstance(block, list):
-        for item in block:
-            if isinstance(item, dict) and isinstance(item.get("text"), str):
-                texts.append(item["text"].strip())
-            elif isinstance(item, str):
-                texts.append(item.strip())
-    return [_ENTITY_MARKUP.sub(r"\1", t) for t in texts if t]
-
-
 def load_training_examples(data_dir: str | Path = DEFAULT_DATA_DIR) -> list[tuple[str, str]]:
     """Loads every ``(text, intent)`` pair from the Rasa NLU YAML files under a folder.
 
-    Files that are not NLU data (stories, rules, domain) are skipped.
+    Files that are not NLU data (stories, rules, domain) are skipped; Rasa's loader reads
+    the examples (entity markup removed).
 
     Args:
         data_dir: The training data folder.
@@ -86,23 +68,12 @@ def load_training_examples(data_dir: str | Path = DEFAULT_DATA_DIR) -> list[tupl
     Raises:
         ValueError: If a file cannot be read or parsed.
     """
-    examples: list[tuple[str, str]] = []
-    root = Path(data_dir)
-    files = sorted(root.rglob("*.yml")) + sorted(root.rglob("*.yaml")) if root.is_dir() else []
-    for file in files:
-        try:
-            content = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-            # A broken data file must not silently drop training examples.
-            raise ValueError(f"cannot read training data {file}: {exc}") from exc
-        if not isinstance(content, dict) or not isinstance(content.get("nlu"), list):
-            continue
-        for item in content["nlu"]:
-            if isinstance(item, dict) and isinstance(item.get("intent"), str):
-                intent = item["intent"]
-                texts = _examples_from_block(item.get("examples"))
-                examples.extend((text, intent) for text in texts)
-    return examples
+    try:
+        return read_folder(data_dir)
+    except ValueError:
+        raise
+    except Exception as exc:  # a broken data file must not silently drop training examples
+        raise ValueError(f"cannot read training data under {data_dir}: {exc}") from exc
 
 
 def load_safety_set(path: str | Path) -> list[Case]:
@@ -150,14 +121,12 @@ def load_benign_questions(path: Path) -> list[Case]:
     """
     content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     cases: list[Case] = []
-    for item in content.get("nlu") or []:
-        if isinstance(item, dict) and isinstance(item.get("intent"), str):
-            intent = item["intent"]
-            if intent in INTENT_TO_CATEGORY:
-                continue
-            cases.extend(
-                Case(text, NONE, cat=intent) for text in _examples_from_block(item.get("examples"))
-            )
+    if content.get("nlu"):
+        cases.extend(
+            Case(text, NONE, cat=intent)
+            for text, intent in read_examples(path)
+            if intent not in INTENT_TO_CATEGORY
+        )
     for item in content.get("cases") or []:
         if isinstance(item, dict) and isinstance(item.get("text"), str):
             cases.append(Case(item["text"], NONE, cat=str(item.get("topic", ""))))
