@@ -55,6 +55,8 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"(?:nobody|no one) (?:would|will) (?:miss|notice|care)",
         r"never wake|not wake up|not to wake|stay asleep|sleep forever|permanent(?:ly)?",
         r"let go|check out|not be needing|will not need (?:it|them|those|these)",
+        r"(?:show up|come|turn up|cry) (?:to|at) my funeral|(?:who|anyone) would (?:even )?(?:come"
+        r"|show up|notice|care)",
     ),
     "__fp_future__": _any(
         r"i (?:plan to|am planning to|have decided|decided|have a plan|have a date)",

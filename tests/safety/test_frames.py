@@ -33,6 +33,7 @@ def _markers(text: str) -> set[str]:
         ("i'll be taking the long nap soon anyway", "__no_return__"),
         ("kind of want to walk into the sea and keep walking", "__no_return__"),
         ("wouldn't mind if a truck took me out on the way", "__no_return__"),
+        ("i wonder if anyone would even come to my funeral", "__fp_absence__"),
         ("a character in the film i watched killed himself", "__third_person__"),
         ("my uncle passed away in the spring", "__third_person__"),
         ("my laptop is about to die, can you call instead", "__object_subject__"),
@@ -68,6 +69,7 @@ def test_round3_markers(text: str, marker: str) -> None:
         ("i'm moving on from all of it, for good", "__benign_reason__"),
         ("the news about my friend, it hit me hard", "__control_fear__"),
         ("i come back from work at six", "__no_return__"),
+        ("i saw my own funeral in the trip, it was beautiful", "__fp_absence__"),
     ],
 )
 def test_round3_markers_stay_off_where_they_would_hide_risk(text: str, marker: str) -> None:
