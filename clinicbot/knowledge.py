@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import yaml
-
+from clinicbot.clinic import WEEKDAYS, ClinicConfig
+from clinicbot.kb_files import KnowledgeError, load_messages, placeholders_in, read_yaml
 from clinicbot.paths import KNOWLEDGE_DIR
 
+__all__ = [
+    "WEEKDAYS",
+    "ClinicConfig",
+    "KnowledgeError",
+    "load_messages",
+    "placeholders_in",
+]
+
 AREAS = ("mechanism", "safety", "eligibility", "process", "logistics")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SMS_MAX_CHARS = 320
 
 #: Entity types the lexicon knows, with the NLU entity label the spaCy ruler gives them.
@@ -38,10 +43,6 @@ ENTITY_KINDS: dict[str, tuple[str, ...]] = {
 }
 #: An entry's ``entity_templates`` value that means "use the lexicon's reviewed sentences".
 USE_LEXICON = "lexicon"
-
-
-class KnowledgeError(ValueError):
-    """Raised when a knowledge-base file is missing or malformed."""
 
 
 def intent_for(topic_id: str) -> str:
@@ -62,16 +63,6 @@ def join_names(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except FileNotFoundError as exc:
-        raise KnowledgeError(f"{path}: file not found") from exc
-    except yaml.YAMLError as exc:
-        raise KnowledgeError(f"{path}: not valid YAML: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -242,7 +233,7 @@ class Lexicon:
         Raises:
             KnowledgeError: On a missing file, bad YAML or a term without a name.
         """
-        raw = _read_yaml(path) or {}
+        raw = read_yaml(path) or {}
         terms = []
         for section, entity_type in LEXICON_SECTIONS.items():
             for item in raw.get(section) or []:
@@ -298,182 +289,6 @@ class Lexicon:
         return None
 
 
-def _time_label(hhmm: str) -> str:
-    t = dt.datetime.strptime(hhmm, "%H:%M")
-    return t.strftime("%I:%M %p").lstrip("0").replace(":00 ", " ")
-
-
-class ClinicConfig:
-    """The clinic's own facts (``knowledge/clinic.yml``).
-
-    Args:
-        raw: The parsed YAML mapping.
-
-    """
-
-    def __init__(self, raw: Mapping[str, Any]) -> None:
-        """Wraps the parsed configuration."""
-        self.raw = dict(raw)
-        self.tz = ZoneInfo(str(self.raw.get("timezone", "UTC")))
-
-    @property
-    def sample(self) -> bool:
-        """Whether the configuration still holds the sample (demo) values."""
-        return bool(self.raw.get("sample", False))
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """Returns a raw configuration value.
-
-        Args:
-            key: Top-level key.
-            default: Value when the key is absent.
-
-        Returns:
-            The value.
-
-        """
-        return self.raw.get(key, default)
-
-    def _hours(self) -> dict[str, tuple[dt.time, dt.time] | None]:
-        hours: dict[str, tuple[dt.time, dt.time] | None] = {}
-        for day in WEEKDAYS:
-            span = (self.raw.get("hours") or {}).get(day)
-            if span:
-                start, end = (dt.time.fromisoformat(str(s)) for s in span)
-                hours[day] = (start, end)
-            else:
-                hours[day] = None
-        return hours
-
-    def hours_text(self) -> str:
-        """Returns opening hours as one readable line, consecutive equal days grouped."""
-        raw_hours = self.raw.get("hours") or {}
-        groups: list[tuple[list[str], Any]] = []
-        for day in WEEKDAYS:
-            span = raw_hours.get(day)
-            if groups and groups[-1][1] == span:
-                groups[-1][0].append(day)
-            else:
-                groups.append(([day], span))
-        parts = []
-        for days, span in groups:
-            name = (
-                days[0][:3].title()
-                if len(days) == 1
-                else (f"{days[0][:3].title()}-{days[-1][:3].title()}")
-            )
-            when = f"{_time_label(span[0])}-{_time_label(span[1])}" if span else "closed"
-            parts.append(f"{name} {when}")
-        zone = self.tz.key.split("/")[-1].replace("_", " ")
-        return "; ".join(parts) + f" ({zone} time)"
-
-    def is_open(self, now: dt.datetime) -> bool:
-        """Tells whether the clinic is open at a moment.
-
-        Args:
-            now: An aware datetime.
-
-        Returns:
-            True inside opening hours.
-
-        """
-        local = now.astimezone(self.tz)
-        span = self._hours()[WEEKDAYS[local.weekday()]]
-        return bool(span and span[0] <= local.time() < span[1])
-
-    def next_opening(self, now: dt.datetime) -> dt.datetime | None:
-        """Returns the next moment the clinic opens (``now`` itself if open).
-
-        Args:
-            now: An aware datetime.
-
-        Returns:
-            An aware datetime in the clinic's time zone, or None if it never opens.
-
-        """
-        if self.is_open(now):
-            return now.astimezone(self.tz)
-        local = now.astimezone(self.tz)
-        hours = self._hours()
-        for offset in range(0, 8):
-            day = local.date() + dt.timedelta(days=offset)
-            span = hours[WEEKDAYS[day.weekday()]]
-            if not span:
-                continue
-            opening = dt.datetime.combine(day, span[0], tzinfo=self.tz)
-            if opening > local:
-                return opening
-        return None
-
-    def placeholders(self) -> dict[str, str]:
-        """Returns the values answers may use as ``{placeholder}``."""
-        prices = self.raw.get("prices") or {}
-        providers = "; ".join(
-            f"{p.get('name')} ({p.get('role')})" for p in self.raw.get("providers") or []
-        )
-
-        def money(key: str) -> str:
-            value = prices.get(key)
-            return f"${value:,}" if isinstance(value, (int, float)) else str(value or "")
-
-        return {
-            "clinic_name": str(self.raw.get("name", "")),
-            "clinic_phone": str(self.raw.get("phone", "")),
-            "clinic_sms": str(self.raw.get("sms_number", "")),
-            "clinic_email": str(self.raw.get("email", "")),
-            "clinic_website": str(self.raw.get("website", "")),
-            "booking_url": str(self.raw.get("booking_url", "")),
-            "clinic_address": str(self.raw.get("address", "")),
-            "clinic_parking": str(self.raw.get("parking", "")),
-            "clinic_hours": self.hours_text(),
-            "price_consultation": money("consultation"),
-            "price_infusion": money("infusion"),
-            "price_series": money("series_of_six"),
-            "insurance_policy": str(self.raw.get("insurance", "")).strip(),
-            "cancellation_policy": str(self.raw.get("cancellation_policy", "")),
-            "minimum_age": str(self.raw.get("minimum_age", 18)),
-            "routes_offered": str(self.raw.get("routes_offered", "")),
-            "providers": providers,
-            "medical_director": str(self.raw.get("medical_director", "")),
-            "iv_observation": str(self.raw.get("iv_observation", "")),
-            "progress_review": str(self.raw.get("progress_review", "")),
-            "unused_sessions": str(self.raw.get("unused_sessions", "")).strip(),
-            "after_hours": str(self.raw.get("after_hours", "")).strip(),
-        }
-
-
-def load_messages(directory: Path = KNOWLEDGE_DIR) -> dict[str, str]:
-    """Reads the operational message templates (``messages.yml``).
-
-    Args:
-        directory: Knowledge directory.
-
-    Returns:
-        Templates by name.
-    """
-    raw = (_read_yaml(directory / "messages.yml") or {}).get("messages") or {}
-    return {str(k): str(v).strip() for k, v in raw.items()}
-
-
-def placeholders_in(template: str) -> list[str]:
-    """Lists the ``{names}`` a template uses.
-
-    Args:
-        template: A ``str.format`` template.
-
-    Returns:
-        The field names, in order.
-
-    Raises:
-        KnowledgeError: If the template has unbalanced braces.
-
-    """
-    try:
-        return [name for _, name, _, _ in string.Formatter().parse(template) if name]
-    except ValueError as exc:
-        raise KnowledgeError(f"bad braces in template: {exc}") from exc
-
-
 class KnowledgeBase:
     """All entries, references and clinic facts, loaded from a knowledge directory.
 
@@ -524,7 +339,7 @@ class KnowledgeBase:
         for area in AREAS:
             path = directory / f"{area}.yml"
             files.append(path)
-            doc = _read_yaml(path) or {}
+            doc = read_yaml(path) or {}
             for raw in doc.get("entries") or []:
                 if not isinstance(raw, dict):
                     raise KnowledgeError(f"{path.name}: every entry must be a mapping")
@@ -532,8 +347,8 @@ class KnowledgeBase:
                 if entry.id in entries:
                     raise KnowledgeError(f"{path.name}: duplicate topic id {entry.id}")
                 entries[entry.id] = entry
-        refs = (_read_yaml(directory / "references.yml") or {}).get("references") or {}
-        clinic = ClinicConfig(_read_yaml(directory / "clinic.yml") or {})
+        refs = (read_yaml(directory / "references.yml") or {}).get("references") or {}
+        clinic = ClinicConfig.from_file(directory / "clinic.yml")
         messages = load_messages(directory)
         references = {str(k): str(v) for k, v in refs.items()}
         lexicon = Lexicon.load(directory / "lexicon.yml")

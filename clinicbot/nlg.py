@@ -17,7 +17,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from clinicbot.knowledge import ClinicConfig, _read_yaml, load_messages
+from clinicbot.clinic import clinic_placeholders
+from clinicbot.kb_files import load_messages
 from clinicbot.paths import KNOWLEDGE_DIR
 from clinicbot.safety.replies import CRISIS_RESPONSE, crisis_response
 
@@ -38,14 +39,9 @@ def safety_reminder() -> str:
         return "If you're struggling or unsafe right now: call or text 988, or call 911."
 
 
-@functools.lru_cache(maxsize=1)
 def clinic_values() -> dict[str, str]:
-    """Loads the clinic placeholders once per process; empty values if the file is broken."""
-    try:
-        return ClinicConfig(_read_yaml(KNOWLEDGE_DIR / "clinic.yml") or {}).placeholders()
-    except Exception:  # noqa: BLE001 - crisis texts must still be sent
-        logger.exception("clinic.yml could not be read; responses use generic wording")
-        return {}
+    """The clinic placeholders (``clinicbot.clinic``); empty values if the file is broken."""
+    return dict(clinic_placeholders())
 
 
 class ClinicNLG(TemplatedNaturalLanguageGenerator):

@@ -23,19 +23,20 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
-import yaml
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from clinicbot.channels.common import widget_conversation_id
-from clinicbot.paths import KNOWLEDGE_DIR
+from clinicbot.clinic import CLINIC_FILE, clinic_facts
+from clinicbot.kb_files import KnowledgeError
 from clinicbot.rasa_client import RasaAPIError, RasaClient
 from clinicbot.settings import Settings, load_settings
 from clinicbot.transcript import transcript_from_events
@@ -45,7 +46,6 @@ bp = Blueprint("widget")
 WIDGET_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WIDGET_DIR / "static"
 TEMPLATES_DIR = WIDGET_DIR / "templates"
-CLINIC_FILE = KNOWLEDGE_DIR / "clinic.yml"
 
 #: Session ids the widget creates: ``crypto.randomUUID()`` (dashes optional, so Rasa's own
 #: ``uuid4().hex`` ids pass too). Other sender ids (an SMS sender's phone number) are refused,
@@ -118,18 +118,18 @@ _SECURITY_HEADERS = {
 # --------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
-def load_clinic() -> dict[str, Any]:
-    """Reads the clinic facts from ``knowledge/clinic.yml`` (once, on first use).
+def load_clinic() -> Mapping[str, Any]:
+    """The clinic facts for the demo page (``clinicbot.clinic.clinic_facts``, cached).
 
     Returns:
-        The parsed mapping; empty when the file is missing or not a mapping.
+        The checked, read-only mapping; empty when the file is missing.
     """
     try:
-        data = yaml.safe_load(CLINIC_FILE.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    return data if isinstance(data, dict) else {}
+        return clinic_facts().raw
+    except KnowledgeError:
+        if not CLINIC_FILE.is_file():
+            return {}
+        raise
 
 
 @functools.lru_cache(maxsize=1)

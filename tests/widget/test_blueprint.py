@@ -25,6 +25,7 @@ import pytest_asyncio
 from sanic import Sanic
 
 from clinicbot.channels.common import widget_conversation_id
+from clinicbot.clinic import reload_clinic_facts
 from clinicbot.paths import REPO_ROOT
 from clinicbot.rasa_client import RasaAPIError
 from clinicbot.settings import Settings, load_settings
@@ -84,7 +85,7 @@ async def _serve(settings: Settings, rasa: Any = None) -> AsyncIterator[Server]:
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> None:
-    widget_bp.load_clinic.cache_clear()
+    reload_clinic_facts()
 
 
 @pytest_asyncio.fixture
@@ -237,7 +238,8 @@ async def test_demo_page_escapes_clinic_facts(
 def test_import_does_no_io() -> None:
     code = (
         "import clinicbot.widget.blueprint as b;"
-        "print(b.load_clinic.cache_info().currsize, b._jinja_env.cache_info().currsize)"
+        "from clinicbot.clinic import clinic_facts as c;"
+        "print(c.cache_info().currsize, b._jinja_env.cache_info().currsize)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
