@@ -4,8 +4,8 @@ Fails (exit 1) with one clear line per problem on: a required topic without an e
 entry without sources (clinic-specific logistics entries excepted), an unknown source key,
 an unknown related or follow-up topic, a review date older than ``--max-age-days``, a
 placeholder the clinic configuration does not define, an answer outside 40-150 words, an SMS
-version over 320 characters, a ``kb_`` intent without an entry, or an entry that no intent
-reaches.
+version over 320 characters, a ``kb_`` intent without an entry, an entry that no intent
+reaches, or a topic intent missing from ``domain.yml`` or from a rule that answers topics.
 
 It also checks readability (Flesch-Kincaid grade, computed with the pinned ``textstat``): each
 rendered answer at most ``--max-grade`` (10) and the mean of all answers at most
@@ -33,6 +33,8 @@ from clinicbot.knowledge import (
     placeholders_in,
 )
 from clinicbot.paths import DATA_DIR, DOMAIN_FILE, KNOWLEDGE_DIR, REPO_ROOT
+
+RULES_FILE = DATA_DIR / "rules.yml"
 
 SHARED_TOPICS = REPO_ROOT.parent / "shared" / "kb-topics.yml"
 VENDORED_TOPICS = KNOWLEDGE_DIR / "kb-topics.yml"
@@ -102,6 +104,61 @@ def domain_intents(domain_file: Path = DOMAIN_FILE) -> Set[str]:
     for item in doc.get("intents") or []:
         out.add(next(iter(item)) if isinstance(item, dict) else str(item))
     return out
+
+
+def _or_intents(steps: object) -> List[Set[str]]:
+    """The intent sets of the ``or:`` steps of one rule."""
+    out = []
+    for step in steps if isinstance(steps, list) else []:
+        if isinstance(step, dict) and isinstance(step.get("or"), list):
+            out.append(
+                {str(s["intent"]) for s in step["or"] if isinstance(s, dict) and "intent" in s}
+            )
+    return out
+
+
+def check_topic_intents(
+    topic_intents: Iterable[str],
+    domain_file: Path = DOMAIN_FILE,
+    rules_file: Path = RULES_FILE,
+) -> List[str]:
+    """Checks that every topic intent is declared in the domain and named by every topic rule.
+
+    The topic intents are written by hand in ``domain.yml`` and in each rule whose ``or:`` list
+    answers topic questions (outside and during the pre-screening); a rule's ``or:`` list that
+    names any topic intent must name all of them, or that topic goes unanswered there.
+
+    Args:
+        topic_intents: The intents of the knowledge-base entries (``kb_...``).
+        domain_file: The domain.
+        rules_file: The rules file.
+
+    Returns:
+        One error per rule or file that misses topic intents, naming them.
+    """
+    wanted = set(topic_intents)
+    errors = []
+    missing = sorted(wanted - domain_intents(domain_file))
+    if missing:
+        errors.append(f"{domain_file.name}: intents list lacks topic intents {missing}")
+    with rules_file.open(encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh) or {}
+    topic_rules = 0
+    for rule in doc.get("rules") or []:
+        if not isinstance(rule, dict):
+            continue
+        for names in _or_intents(rule.get("steps")):
+            if not names & wanted:
+                continue
+            topic_rules += 1
+            missing = sorted(wanted - names)
+            if missing:
+                errors.append(
+                    f"{rules_file.name}: rule {rule.get('rule')!r} lacks topic intents {missing}"
+                )
+    if wanted and not topic_rules:
+        errors.append(f"{rules_file.name}: no rule answers the topic intents")
+    return errors
 
 
 def _word_count(text: str) -> int:
@@ -191,9 +248,7 @@ def check_lexicon(kb: KnowledgeBase) -> List[str]:
         for alias in (term.name, *term.aliases):
             key = alias.lower()
             if key in seen and seen[key] != term.name:
-                errors.append(
-                    f"lexicon.yml: {alias!r} names both {seen[key]!r} and {term.name!r}"
-                )
+                errors.append(f"lexicon.yml: {alias!r} names both {seen[key]!r} and {term.name!r}")
             seen.setdefault(key, term.name)
     if lexicon.terms and (not lexicon.reviewed_by or lexicon.last_reviewed is None):
         errors.append("lexicon.yml: sentences need reviewed_by and last_reviewed")
@@ -391,9 +446,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-age-days", type=int, default=DEFAULT_MAX_AGE_DAYS)
     parser.add_argument("--max-grade", type=float, default=MAX_GRADE)
     parser.add_argument("--max-mean-grade", type=float, default=MAX_MEAN_GRADE)
-    parser.add_argument(
-        "--grades", action="store_true", help="print every answer's reading grade"
-    )
+    parser.add_argument("--grades", action="store_true", help="print every answer's reading grade")
     args = parser.parse_args(argv)
     try:
         kb = KnowledgeBase.load(args.knowledge)
@@ -408,6 +461,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_age_days=args.max_age_days,
         max_grade=args.max_grade,
         max_mean_grade=args.max_mean_grade,
+    )
+    report.errors.extend(
+        check_topic_intents(
+            {e.intent for e in kb.entries.values()}, args.domain, args.data / "rules.yml"
+        )
     )
     if args.grades:
         for topic, grade in sorted(report.grades.items(), key=lambda item: -item[1]):

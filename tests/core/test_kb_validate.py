@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,10 @@ import pytest
 import yaml
 
 from clinicbot.kb_validate import (
+    RULES_FILE,
     check_lexicon,
     check_readability,
+    check_topic_intents,
     domain_intents,
     main,
     nlu_intents,
@@ -22,7 +25,7 @@ from clinicbot.kb_validate import (
     validate,
 )
 from clinicbot.knowledge import KnowledgeBase
-from clinicbot.paths import KNOWLEDGE_DIR
+from clinicbot.paths import DATA_DIR, DOMAIN_FILE, KNOWLEDGE_DIR
 
 #: About 60 words of long sentences and long words: far above grade 10.
 HARD_ANSWER = (
@@ -162,8 +165,7 @@ def test_validator_reports_one_sentence_for_every_condition_kind(tmp_path: Path)
     )
     errors = _errors(folder)
     assert any(
-        "eligibility.who_is_candidate: entity_templates.condition: one sentence for every kind"
-        in e
+        "eligibility.who_is_candidate: entity_templates.condition: one sentence for every kind" in e
         for e in errors
     )
 
@@ -217,3 +219,57 @@ def test_validator_reports_a_missing_or_long_sms_sentence(tmp_path: Path) -> Non
     errors = _errors(folder)
     assert any("sms_sentences.condition.caution: missing" in e for e in errors)
     assert any("sms_sentences.substance.alcohol: longer than 160" in e for e in errors)
+
+
+# --- topic intents written by hand in domain.yml and data/rules.yml (issue 13) ---------------
+
+
+def _topic_intents() -> set[str]:
+    return {e.intent for e in KnowledgeBase.load(KNOWLEDGE_DIR).entries.values()}
+
+
+def test_shipped_domain_and_rules_name_every_topic_intent() -> None:
+    assert check_topic_intents(_topic_intents()) == []
+
+
+def test_a_topic_missing_from_the_second_rule_list_is_named(tmp_path: Path) -> None:
+    rules = yaml.safe_load(RULES_FILE.read_text())
+    topic_rules = [
+        r
+        for r in rules["rules"]
+        if any(
+            "or" in s and any(str(i.get("intent", "")).startswith("kb_") for i in s["or"])
+            for s in r["steps"]
+        )
+    ]
+    assert len(topic_rules) >= 2
+    second = topic_rules[1]
+    for step in second["steps"]:
+        if "or" in step:
+            step["or"] = [i for i in step["or"] if i.get("intent") != "kb_safety_relapse_support"]
+    broken = tmp_path / "rules.yml"
+    broken.write_text(yaml.safe_dump(rules))
+    errors = check_topic_intents(_topic_intents(), rules_file=broken)
+    assert errors == [
+        f"rules.yml: rule {second['rule']!r} lacks topic intents ['kb_safety_relapse_support']"
+    ]
+
+
+def test_a_topic_missing_from_the_domain_is_named(tmp_path: Path) -> None:
+    domain = yaml.safe_load(DOMAIN_FILE.read_text())
+    domain["intents"] = [i for i in domain["intents"] if i != "kb_logistics_privacy"]
+    broken = tmp_path / "domain.yml"
+    broken.write_text(yaml.safe_dump(domain))
+    errors = check_topic_intents(_topic_intents(), domain_file=broken)
+    assert errors == ["domain.yml: intents list lacks topic intents ['kb_logistics_privacy']"]
+
+
+def test_validate_kb_command_fails_on_a_broken_rules_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    text = (data / "rules.yml").read_text()
+    (data / "rules.yml").write_text(text.replace("          - intent: kb_process_routes\n", "", 1))
+    assert main(["--data", str(data)]) == 1
+    assert "lacks topic intents ['kb_process_routes']" in capsys.readouterr().out
