@@ -21,8 +21,8 @@ export ACTION_SERVER_TOKEN ?=
 PY_SOURCES := actions clinicbot tests scripts
 
 .PHONY: help install spacy validate-kb review-sheet validate train run test lint typecheck unit \
-        conversation-tests evaluate evaluate-nlu evaluate-safety compare-nlu bench e2e \
-        create-staff cluster bench-load clean bench-insights learn test-cluster-load test-js
+        conversation-tests evaluate evaluate-nlu evaluate-safety compare-nlu bench \
+        create-staff cluster bench-load clean bench-insights learn test-cluster-load test-js integration
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,6 +36,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PY) -m pip install --progress-bar on --upgrade pip
 	$(PY) -m pip install --progress-bar on -r requirements-dev.txt -c constraints.txt
 	@touch $@
+
+#: Node's test runner as make test-js uses it needs Node 20+ (Debian 12's own nodejs is 18).
+NODE_20 = node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
+	|| { echo "ERROR: make test-js needs Node.js 20+, found $$(node --version) (Debian 13's nodejs, or NodeSource's for Debian 12)"; exit 1; }
 
 install: $(VENV)/.installed ## Set up everything on a fresh machine (venv, packages, spaCy pipeline, browser)
 	@$(MAKE) --no-print-directory spacy
@@ -52,7 +56,12 @@ install: $(VENV)/.installed ## Set up everything on a fresh machine (venv, packa
 	  if [ "$$(id -u)" = 0 ]; then echo "==> Installing Debian's postgresql and redis-server (make cluster, PostgreSQL tests) ..."; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null; \
 	  else echo "NOTE: make cluster needs Debian's postgresql and redis-server: sudo apt-get install postgresql redis-server"; fi; fi
-	@command -v node >/dev/null || echo "NOTE: make test-js (part of make unit) needs Node.js 20+: sudo apt-get install nodejs"
+	@if ! command -v node >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "==> Installing Debian's nodejs for make test-js (part of make unit) ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null \
+	      || { echo "ERROR: apt-get install nodejs failed: make test-js (part of make unit) needs Node.js 20+"; exit 1; }; \
+	  else echo "ERROR: make test-js (part of make unit) needs Node.js 20+: run make install as root or sudo apt-get install nodejs"; exit 1; fi; fi
+	@$(NODE_20)
 	@echo "==> Installed. Next: make run (serve) or make test."
 
 spacy: ## Build the project's spaCy pipeline from knowledge/lexicon.yml (offline)
@@ -87,11 +96,15 @@ lint: ## ruff (lint + Google docstrings)
 typecheck: ## mypy on the project's Python
 	$(VENV)/bin/mypy actions clinicbot
 
-unit: test-js ## Fast pytest suite (no trained model needed) and the widget's JavaScript unit tests
-	$(PY) -m pytest -q -m "not slow and not e2e"
+unit: test-js ## Fast tests: no model, no server, no browser (pytest) and the widget's JavaScript unit tests
+	$(PY) -m pytest -q -m "not slow and not e2e and not server and not browser"
+
+integration: ## Model-free tests that start servers (console, channels, widget web app) or headless Chromium
+	$(PY) -m pytest -q -m "(server or browser) and not slow and not e2e"
 
 test-js: ## The widget's JavaScript unit tests (rich text, contrast, buttons, storage) with Node's test runner
 	@command -v node >/dev/null || { echo "make test-js needs Node.js 20+ (Debian: apt-get install nodejs)"; exit 1; }
+	@$(NODE_20)
 	node --test tests/widget_js/
 
 conversation-tests: train ## rasa test on the conversation tests (fails on any prediction error)
@@ -118,7 +131,7 @@ bench-insights: ## Insights page time on 100,000 generated conversations (CONVER
 learn: spacy ## Reviewed labels -> data/nlu/reviewed.yml, train a candidate, compare; promote only if no figure drops (ARGS=--dry-run)
 	$(PY) -m clinicbot.insights.learn $(ARGS)
 
-test: install lint typecheck validate unit train ## Everything: lint, types, validation, unit, model, conversation, evaluations, browser/e2e
+test: install lint typecheck validate unit integration train ## Everything: lint, types, validation, unit, integration, model, conversation, evaluations, browser/e2e
 	$(PY) -m pytest -q -m "slow or e2e"
 	@$(MAKE) --no-print-directory conversation-tests
 
