@@ -53,6 +53,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clinicbot.safety.features import markers
+from clinicbot.safety.frames import (
+    CRISIS_MARKERS,
+    drop_framed_hits,
+    framed_benign,
+    told_as_resolved,
+)
 from clinicbot.safety.labels import (
     ADVICE,
     CATEGORIES,
@@ -109,34 +115,6 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     # nothing current, needs at least this probability.
     "framed": 0.9,
 }
-#: Meaning markers that support a classifier crisis verdict without a cue word.
-_CRISIS_MARKERS = frozenset(
-    {
-        "__fp_absence__",
-        "__finality__",
-        "__no_consent__",
-        "__control_fear__",
-        "__threat_other__",
-        "__no_return__",
-    }
-)
-#: Markers of a frame that explains risk words away: hyperbole ("i'd rather die than"), a
-#: thing as the subject ("my battery is about to die"), someone else or the media ("a
-#: character in the show"), an ordinary reason for being away or giving things away.
-_BENIGN_FRAME_MARKERS = frozenset(
-    {"__hyperbole__", "__object_subject__", "__third_person__", "__benign_reason__"}
-)
-#: Markers that no benign frame explains away (they keep a framed verdict supported).
-_STRONG_RISK_MARKERS = frozenset(
-    {
-        "__no_return__",
-        "__no_consent__",
-        "__control_fear__",
-        "__threat_other__",
-        "__bladder__",
-        "__means__",
-    }
-)
 #: Meaning markers that support a classifier emergency verdict without a cue word.
 _EMERGENCY_MARKERS = frozenset({"__bladder__"})
 PERSONAL_DECISION = "__personal_decision__"
@@ -430,7 +408,7 @@ class SafetyDetector:
         for emergency a bladder that will not empty. An advice probability needs a cue word.
         """
         found = set(markers(part))
-        if label in (CRISIS, EMERGENCY) and _framed_benign(found):
+        if label in (CRISIS, EMERGENCY) and framed_benign(found):
             return value >= self.thresholds["framed"]
         if label in (CRISIS, EMERGENCY) and value >= self.thresholds["confident"]:
             return True
@@ -440,7 +418,7 @@ class SafetyDetector:
             return bool(_EMERGENCY_MARKERS & found)
         if label == CRISIS and {"__hopeless__", "__means__"} <= found:
             return True
-        return label == CRISIS and bool(_CRISIS_MARKERS & found)
+        return label == CRISIS and bool(CRISIS_MARKERS & found)
 
     def _segment_vetoed(self, segment: str) -> bool:
         """Whether a benign, mention or negated pattern covers this segment."""
@@ -463,9 +441,9 @@ class SafetyDetector:
         # Frames are read on messages of ordinary length only: a benign frame never explains
         # away a hit somewhere in a huge message (and markers on it would cost time).
         found_markers = set(markers(normalized)) if len(normalized) <= _FULL_TEXT_LIMIT else set()
-        crisis, emergency, framed = _drop_framed_hits(crisis, emergency, found_markers)
+        crisis, emergency, framed = drop_framed_hits(crisis, emergency, found_markers)
         resolved = (
-            self.patterns.resolved_past(normalized) or _told_as_resolved(found_markers)
+            self.patterns.resolved_past(normalized) or told_as_resolved(found_markers)
         ) and not any(p.sub in _NEVER_RESOLVED for p in crisis + emergency)
         if framed and not (crisis or emergency):
             found.benign.extend(framed)
@@ -499,7 +477,7 @@ class SafetyDetector:
             vetoed = bool(found.benign or found.negated or mention)
             scores = self._classifier_scores(normalized, vetoed)
         urgent = self._urgent_from_classifier(scores, has_advice_pattern=bool(advice))
-        if urgent is not None and _told_as_resolved(found_markers):
+        if urgent is not None and told_as_resolved(found_markers):
             # "it wore off in ten minutes", "i am 42 now and stable": told as over, and
             # nothing says it is happening now; a pattern hit would still have decided above.
             urgent = None
@@ -535,66 +513,6 @@ class SafetyDetector:
             return None
         score, label = max(candidates)
         return SafetyResult(label, "classifier", score, ("classifier",), (label,))
-
-
-def _framed_benign(found: set[str]) -> bool:
-    """Whether a part's markers frame its risk words as benign (and nothing strong says risk).
-
-    A benign frame (hyperbole, a thing as subject, someone else or the media, an ordinary
-    reason), or present safety stated with nothing current, and no strong risk marker.
-    """
-    if found & _STRONG_RISK_MARKERS:
-        return False
-    if found & _BENIGN_FRAME_MARKERS:
-        return True
-    return "__safe_now__" in found and "__now__" not in found
-
-
-def _told_as_resolved(found: set[str]) -> bool:
-    """Whether a message tells of something over: past or present safety, resolved, not now."""
-    if "__now__" in found or found & _STRONG_RISK_MARKERS:
-        return False
-    if "__resolved__" in found:
-        return bool({"__past__", "__safe_now__"} & found)
-    return {"__past__", "__safe_now__"} <= found
-
-
-#: Pattern kinds a hyperbole or a thing as subject explains away ("i'd rather die than fill
-#: out another form", "i nearly passed out from boredom", "i'll strangle my printer").
-_HYPERBOLE_KINDS = frozenset(
-    {"harm_others", "direct_ideation", "passive_ideation", "severe_reaction"}
-)
-
-
-def _drop_framed_hits(
-    crisis: list[Pattern], emergency: list[Pattern], found: set[str]
-) -> tuple[list[Pattern], list[Pattern], list[str]]:
-    """Drops pattern hits that a benign frame of the message explains.
-
-    Hyperbole or a thing as the subject drops ideation, threat and reaction hits; someone
-    else or the media told of, with nothing current, drops third-party hits ("my aunt killed
-    herself when i was little"). Nothing is dropped when a strong risk marker is there;
-    method seeking, plans, abuse, self-harm and overdoses are never dropped.
-
-    Returns:
-        The remaining crisis and emergency hits and the names of the frames that applied.
-    """
-    if found & _STRONG_RISK_MARKERS:
-        return crisis, emergency, []
-    drop: set[str] = set()
-    frames: list[str] = []
-    if {"__hyperbole__", "__object_subject__"} & found:
-        drop |= _HYPERBOLE_KINDS
-        frames.append("framed_hyperbole")
-    if "__third_person__" in found and "__now__" not in found:
-        drop.add("third_party")
-        frames.append("framed_third_person")
-    if not drop:
-        return crisis, emergency, []
-    kept_crisis = [p for p in crisis if p.sub not in drop]
-    kept_emergency = [p for p in emergency if p.sub not in drop]
-    dropped = len(kept_crisis) + len(kept_emergency) < len(crisis) + len(emergency)
-    return kept_crisis, kept_emergency, frames if dropped else []
 
 
 def _crisis_rank(pattern: Pattern) -> int:

@@ -12,13 +12,9 @@ import pytest
 
 from clinicbot.safety.cases import Case
 from clinicbot.safety.crossval import choose_thresholds
-from clinicbot.safety.detector import (
-    DEFAULT_THRESHOLDS,
-    SafetyDetector,
-    _framed_benign,
-    _told_as_resolved,
-)
+from clinicbot.safety.detector import DEFAULT_THRESHOLDS, SafetyDetector
 from clinicbot.safety.features import markers
+from clinicbot.safety.frames import framed_benign, told_as_resolved
 from clinicbot.safety.normalize import normalize
 
 
@@ -115,19 +111,19 @@ def test_frames_do_not_explain_current_risk_away(
 
 
 def test_told_as_resolved_needs_past_or_safety_and_nothing_now() -> None:
-    assert _told_as_resolved({"__resolved__", "__past__"})
-    assert _told_as_resolved({"__past__", "__safe_now__"})
-    assert not _told_as_resolved({"__resolved__"})
-    assert not _told_as_resolved({"__resolved__", "__past__", "__now__"})
-    assert not _told_as_resolved({"__resolved__", "__past__", "__means__"})
+    assert told_as_resolved({"__resolved__", "__past__"})
+    assert told_as_resolved({"__past__", "__safe_now__"})
+    assert not told_as_resolved({"__resolved__"})
+    assert not told_as_resolved({"__resolved__", "__past__", "__now__"})
+    assert not told_as_resolved({"__resolved__", "__past__", "__means__"})
 
 
 def test_framed_benign_yields_to_strong_risk() -> None:
-    assert _framed_benign({"__hyperbole__"})
-    assert _framed_benign({"__safe_now__"})
-    assert not _framed_benign({"__safe_now__", "__now__"})
-    assert not _framed_benign({"__third_person__", "__threat_other__"})
-    assert not _framed_benign({"__joke__"})
+    assert framed_benign({"__hyperbole__"})
+    assert framed_benign({"__safe_now__"})
+    assert not framed_benign({"__safe_now__", "__now__"})
+    assert not framed_benign({"__third_person__", "__threat_other__"})
+    assert not framed_benign({"__joke__"})
 
 
 class _Constant:

@@ -1,0 +1,109 @@
+"""Frames read from the meaning markers: what explains risk words away, and what never does.
+
+The markers of ``clinicbot.safety.features`` say who speaks of whom, when, and in what tone.
+The detector uses them here in three ways:
+
+* ``CRISIS_MARKERS`` support a classifier crisis verdict that has no cue word;
+* ``framed_benign``: a benign frame (hyperbole, a thing as subject, someone else or the media,
+  an ordinary reason) or present safety stated with nothing current, and no strong risk sign;
+  a classifier verdict there needs the ``framed`` threshold;
+* ``drop_framed_hits`` and ``told_as_resolved``: pattern hits a frame explains ("i'd rather die
+  than fill out another form", "my aunt killed herself when i was little", "it wore off") are
+  dropped or become a mention.
+
+``STRONG_RISK_MARKERS`` (no consent, control at home, threats, means, not coming back, a bladder
+that will not empty) keep every alarm whatever the frame.
+"""
+
+from __future__ import annotations
+
+from clinicbot.safety.patterns import Pattern
+
+#: Meaning markers that support a classifier crisis verdict without a cue word.
+CRISIS_MARKERS = frozenset(
+    {
+        "__fp_absence__",
+        "__finality__",
+        "__no_consent__",
+        "__control_fear__",
+        "__threat_other__",
+        "__no_return__",
+    }
+)
+#: Markers of a frame that explains risk words away: hyperbole ("i'd rather die than"), a
+#: thing as the subject ("my battery is about to die"), someone else or the media ("a
+#: character in the show"), an ordinary reason for being away or giving things away.
+BENIGN_FRAME_MARKERS = frozenset(
+    {"__hyperbole__", "__object_subject__", "__third_person__", "__benign_reason__"}
+)
+#: Markers that no benign frame explains away (they keep a framed verdict supported).
+STRONG_RISK_MARKERS = frozenset(
+    {
+        "__no_return__",
+        "__no_consent__",
+        "__control_fear__",
+        "__threat_other__",
+        "__bladder__",
+        "__means__",
+    }
+)
+
+
+def framed_benign(found: set[str]) -> bool:
+    """Whether a part's markers frame its risk words as benign (and nothing strong says risk).
+
+    A benign frame (hyperbole, a thing as subject, someone else or the media, an ordinary
+    reason), or present safety stated with nothing current, and no strong risk marker.
+    """
+    if found & STRONG_RISK_MARKERS:
+        return False
+    if found & BENIGN_FRAME_MARKERS:
+        return True
+    return "__safe_now__" in found and "__now__" not in found
+
+
+def told_as_resolved(found: set[str]) -> bool:
+    """Whether a message tells of something over: past or present safety, resolved, not now."""
+    if "__now__" in found or found & STRONG_RISK_MARKERS:
+        return False
+    if "__resolved__" in found:
+        return bool({"__past__", "__safe_now__"} & found)
+    return {"__past__", "__safe_now__"} <= found
+
+
+#: Pattern kinds a hyperbole or a thing as subject explains away ("i'd rather die than fill
+#: out another form", "i nearly passed out from boredom", "i'll strangle my printer").
+_HYPERBOLE_KINDS = frozenset(
+    {"harm_others", "direct_ideation", "passive_ideation", "severe_reaction"}
+)
+
+
+def drop_framed_hits(
+    crisis: list[Pattern], emergency: list[Pattern], found: set[str]
+) -> tuple[list[Pattern], list[Pattern], list[str]]:
+    """Drops pattern hits that a benign frame of the message explains.
+
+    Hyperbole or a thing as the subject drops ideation, threat and reaction hits; someone
+    else or the media told of, with nothing current, drops third-party hits ("my aunt killed
+    herself when i was little"). Nothing is dropped when a strong risk marker is there;
+    method seeking, plans, abuse, self-harm and overdoses are never dropped.
+
+    Returns:
+        The remaining crisis and emergency hits and the names of the frames that applied.
+    """
+    if found & STRONG_RISK_MARKERS:
+        return crisis, emergency, []
+    drop: set[str] = set()
+    frames: list[str] = []
+    if {"__hyperbole__", "__object_subject__"} & found:
+        drop |= _HYPERBOLE_KINDS
+        frames.append("framed_hyperbole")
+    if "__third_person__" in found and "__now__" not in found:
+        drop.add("third_party")
+        frames.append("framed_third_person")
+    if not drop:
+        return crisis, emergency, []
+    kept_crisis = [p for p in crisis if p.sub not in drop]
+    kept_emergency = [p for p in emergency if p.sub not in drop]
+    dropped = len(kept_crisis) + len(kept_emergency) < len(crisis) + len(emergency)
+    return kept_crisis, kept_emergency, frames if dropped else []
