@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from clinicbot.paths import DOMAIN_FILE
 from tests.fixtures.markers import mark_by_fixtures
 
-pytest_plugins = ["tests.fixtures.db"]
+pytest_plugins = ["tests.fixtures.db", "tests.fixtures.browser", "pytester"]
 
 
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects

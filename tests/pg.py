@@ -13,7 +13,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -26,6 +25,8 @@ from clinicbot.cluster_pg import (
     postgres_command,
     wait_postgres,
 )
+from tests.fixtures.markers import starts_server
+from tests.fixtures.net import free_port
 
 
 def postgres_available() -> bool:
@@ -37,12 +38,7 @@ def postgres_available() -> bool:
     return True
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
+@starts_server
 class PostgresServer:
     """One PostgreSQL server in a temporary directory (start, new databases, stop)."""
 
@@ -50,7 +46,7 @@ class PostgresServer:
         """Chooses a directory, port and password; starts nothing."""
         self.root = Path(tempfile.mkdtemp(prefix="clinicbot-pg-"))
         self.root.chmod(0o711)  # the `postgres` user reaches its data directory inside
-        self.port = _free_port()
+        self.port = free_port()
         self.password = secrets.token_hex(16)
         self.proc: subprocess.Popen[bytes] | None = None
         self._names = itertools.count(1)

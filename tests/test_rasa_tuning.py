@@ -17,6 +17,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from clinicbot import rasa_tuning
+from tests.fixtures.net import serve_aiohttp
 
 VALID = {
     "events": [{"event": "slot", "name": "last_topic", "value": "safety.side_effects"}],
@@ -92,14 +93,9 @@ async def server() -> AsyncIterator[ActionServer]:
     srv = ActionServer()
     app = web.Application()
     app.router.add_post("/webhook", srv.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    srv.url = f"http://127.0.0.1:{port}/webhook"
-    yield srv
-    await runner.cleanup()
+    async with serve_aiohttp(app) as base:
+        srv.url = f"{base}/webhook"
+        yield srv
 
 
 Made = list[rasa_tuning.KeepAliveEndpoint]

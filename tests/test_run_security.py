@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from sanic import Sanic
 from clinicbot import action_server
 from clinicbot.paths import REPO_ROOT
 from clinicbot.run import service_commands, service_env
+from tests.fixtures.net import serve_sanic
 
 SECRET = "s3cret-" + "x" * 30
 
@@ -72,22 +72,8 @@ def test_rasa_sends_the_secret_as_a_header(name: str, monkeypatch: pytest.Monkey
 async def actions_url(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
     monkeypatch.setattr(Sanic, "test_mode", True)
     app = action_server.create_app(SECRET)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-    assert server is not None
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await server.before_stop()
-        server.close()
-        await server.wait_closed()
-        await server.after_stop()
-        sock.close()
+    async with serve_sanic(app) as base:
+        yield base
 
 
 CALL = {

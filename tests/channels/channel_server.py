@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -37,6 +36,8 @@ from rasa.core.channels.channel import UserMessage, register  # noqa: E402
 
 from clinicbot.channels.rest import ClinicRestInput  # noqa: E402
 from clinicbot.channels.socketio import ClinicSocketIOInput  # noqa: E402
+from tests.fixtures.markers import starts_server  # noqa: E402
+from tests.fixtures.net import free_port  # noqa: E402
 
 
 def create_app() -> Sanic:
@@ -116,6 +117,7 @@ class ChannelProcess:
         self._call("POST", "/test/staff", {"conversation_id": conversation_id, "text": text})
 
 
+@starts_server
 @contextmanager
 def channel_process(env: Mapping[str, str] | None = None) -> Iterator[ChannelProcess]:
     """Starts the server on a free port and stops it afterwards.
@@ -126,9 +128,7 @@ def channel_process(env: Mapping[str, str] | None = None) -> Iterator[ChannelPro
     Yields:
         The handle.
     """
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, __file__, str(port)],
         env={**os.environ, **(env or {})},

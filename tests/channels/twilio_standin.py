@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import base64
 import secrets
-import socket
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
+from tests.fixtures.net import free_port
 
-def free_port() -> int:
-    """Returns a TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["Attempt", "TwilioStandin", "free_port"]
 
 
 @dataclass

@@ -1,13 +1,13 @@
 """A running console on 127.0.0.1 (real Sanic server, aiohttp client) with a fake Rasa.
 
 sanic-testing is not installed (Sanic 21.12's ``app.test_client`` needs it), so each test starts
-the app with ``create_server`` on a socket bound to port 0 and talks to it over loopback.
+the app on a free loopback port (``tests.fixtures.net.serve_sanic``) and talks to it over HTTP.
+Tests that start a console are marked ``server`` (``make integration``).
 """
 
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -17,7 +17,6 @@ from typing import Any
 import aiohttp
 import pyotp
 import pytest
-from argon2 import PasswordHasher, Type
 from sanic import Sanic
 from sqlalchemy.engine import Engine
 
@@ -26,9 +25,11 @@ from clinicbot.settings import Settings
 from clinicbot.store.db import dispose_engine, get_engine
 from clinicbot.store.escalations import Escalation, EscalationStore
 from clinicbot.web.app import create_app
+from tests.fixtures.db import cheap_hasher
+from tests.fixtures.net import serve_sanic
 
 PASSWORD = "a long enough password"
-CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID)
+CHEAP_HASHER = cheap_hasher()
 Sanic.test_mode = True
 
 
@@ -232,27 +233,14 @@ async def start_console(
         engine=engine if pass_engine else None,
         password_hasher=CHEAP_HASHER,
     )
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-    assert server is not None
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
-    base = f"http://127.0.0.1:{port}"
-    session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
     try:
-        yield Console(app, settings, engine, rasa, base, session, Browser(base, session))
+        async with serve_sanic(app) as base:
+            session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+            try:
+                yield Console(app, settings, engine, rasa, base, session, Browser(base, session))
+            finally:
+                await session.close()
     finally:
-        await session.close()
-        await server.before_stop()
-        for connection in list(server.connections):
-            connection.close_if_idle()
-        server.close()
-        await server.wait_closed()
-        await server.after_stop()
-        sock.close()
         dispose_engine(url)
 
 

@@ -24,6 +24,7 @@ from clinicbot.settings import Settings
 from clinicbot.store.escalations import Escalation
 from clinicbot.store.schema import utcnow
 from tests.console.conftest import Browser, Console
+from tests.fixtures.net import serve_aiohttp
 
 #: Quick retries for tests: 3 tries, 10 ms then 20 ms apart.
 FAST = AlertRetry(attempts=3, first_delay=0.01, factor=2.0, max_delay=0.05)
@@ -79,14 +80,9 @@ async def webhook() -> AsyncIterator[WebhookStandIn]:
     stand_in = WebhookStandIn()
     app = web.Application()
     app.router.add_post("/hook", stand_in.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    stand_in.url = f"http://{host}:{port}/hook"
-    yield stand_in
-    await runner.cleanup()
+    async with serve_aiohttp(app) as base:
+        stand_in.url = f"{base}/hook"
+        yield stand_in
 
 
 class SMTPStandIn:

@@ -24,6 +24,7 @@ from tests.console.test_notify import (
     assert_no_patient_data,
     settings_for,
 )
+from tests.fixtures.net import serve_aiohttp
 
 
 @pytest.fixture
@@ -32,14 +33,9 @@ async def hook() -> AsyncIterator[WebhookStandIn]:
     stand_in = WebhookStandIn()
     app = web.Application()
     app.router.add_post("/hook", stand_in.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    stand_in.url = f"http://{host}:{port}/hook"
-    yield stand_in
-    await runner.cleanup()
+    async with serve_aiohttp(app) as base:
+        stand_in.url = f"{base}/hook"
+        yield stand_in
 
 
 def _urgent(console: Console, n: int, prefix: str = "conv") -> list[Escalation]:

@@ -16,6 +16,7 @@ from clinicbot.http_retry import (
     parse_retry_after,
     request_with_retry,
 )
+from tests.fixtures.net import serve_aiohttp
 
 QUICK = Backoff(attempts=4, first_delay=0.5, factor=2.0, max_delay=3.0)
 
@@ -41,14 +42,9 @@ async def server() -> AsyncIterator[Server]:
     srv = Server()
     app = web.Application()
     app.router.add_post("/x", srv.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    srv.url = f"http://127.0.0.1:{port}/x"
-    yield srv
-    await runner.cleanup()
+    async with serve_aiohttp(app) as base:
+        srv.url = f"{base}/x"
+        yield srv
 
 
 class Waits:

@@ -7,7 +7,6 @@ uses temporary databases, and stops everything at the end of the session.
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
 import uuid
 from pathlib import Path
@@ -16,15 +15,11 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 from clinicbot.run import Stack, ensure_model, service_env
+from tests.fixtures.net import free_port
+
+__all__ = ["LiveStack", "free_port", "live_stack"]
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-
-def free_port() -> int:
-    """Returns a TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class LiveStack:

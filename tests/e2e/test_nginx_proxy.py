@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from clinicbot.paths import REPO_ROOT
+from tests.fixtures.net import free_port
 
 pytestmark = [pytest.mark.e2e]
 
@@ -30,12 +31,6 @@ DEPLOY = REPO_ROOT / "deploy" / "nginx"
 
 if not Path(NGINX).exists():
     pytest.skip("nginx is missing (make install installs it as root)", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _standin(name: str) -> tuple[ThreadingHTTPServer, int]:
@@ -119,7 +114,7 @@ class Proxy:
 def _start(tmp: Path, rest: bool) -> Iterator[Proxy]:
     rasa, rasa_port = _standin("rasa")
     web, web_port = _standin("web")
-    public, console = _free_port(), _free_port()
+    public, console = free_port(), free_port()
     conf = _nginx_conf(tmp, rasa_port, web_port, public, console, rest)
     proc = subprocess.Popen(
         [NGINX, "-p", str(tmp), "-c", str(conf), "-g", "daemon off;"],

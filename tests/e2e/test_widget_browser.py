@@ -8,7 +8,6 @@ sources, links, roles), not about the wording of answers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,24 +16,14 @@ import pytest
 from clinicbot.channels.common import widget_conversation_id
 from tests.widget.browser_helpers import (
     CONTRAST_JS,
-    DESKTOP,
     PHONE,
-    SocketCutter,
     WidgetPage,
-    chromium,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 REPLY_TIMEOUT = 60000  # ms; the first turns of a freshly loaded model can be slow
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium for this module."""
-    with chromium() as instance:
-        yield instance
 
 
 @pytest.fixture(scope="module")
@@ -45,31 +34,15 @@ def artifacts() -> Path:
 
 
 @pytest.fixture
-def open_page(browser: Any, live_stack: Any) -> Iterator[Any]:
-    """Factory: a fresh browser context showing the demo page, with error checks."""
-    contexts: list[Any] = []
-    pages: list[WidgetPage] = []
+def open_page(widget_pages: Any, live_stack: Any) -> Any:
+    """Factory: a fresh browser context showing the demo page (shared ``widget_pages``)."""
 
     def factory(
         viewport: dict[str, int] | None = None, cut_sockets: bool = False, **kwargs: Any
     ) -> WidgetPage:
-        context = browser.new_context(viewport=viewport or DESKTOP, **kwargs)
-        contexts.append(context)
-        wp = WidgetPage(context.new_page())
-        if cut_sockets:
-            wp.cutter = SocketCutter(wp.page)
-        pages.append(wp)
-        wp.page.goto(live_stack.web_url + "/")
-        wp.loc(".ccw-launcher").wait_for(state="visible")
-        return wp
+        return widget_pages(live_stack.web_url + "/", viewport, cut_sockets, **kwargs)
 
-    yield factory
-    try:
-        for wp in pages:
-            wp.check_clean()
-    finally:
-        for context in contexts:
-            context.close()
+    return factory
 
 
 def _ask(wp: WidgetPage, text: str) -> Any:

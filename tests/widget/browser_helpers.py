@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.fixtures.chromium import chromium
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+__all__ = [
+    "CONTRAST_JS",
+    "DESKTOP",
+    "PHONE",
+    "ROOT_JS",
+    "SocketCutter",
+    "WidgetPage",
+    "chromium",
 ]
+
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 ROOT_JS = "document.querySelector('clinic-chat-widget').shadowRoot"
@@ -81,28 +76,6 @@ CONTRAST_JS = """
   return {checked, failures};
 }
 """
-
-
-@contextmanager
-def chromium() -> Iterator[Any]:
-    """Launches headless Debian Chromium through Playwright (never a downloaded browser).
-
-    Skips the test when Chromium is not installed. ``launch()`` gives the browser a fresh
-    temporary profile (user-data-dir) every time.
-
-    Yields:
-        The Playwright ``Browser``.
-    """
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class WidgetPage:

@@ -3,46 +3,24 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from clinicbot.paths import REPO_ROOT
+from tests.fixtures.markers import starts_server
+from tests.fixtures.net import free_port, wait_http
 
 from .fake_rasa import FakeRasa
 
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 
 
-def free_port() -> int:
-    """Returns a TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_http(url: str, timeout: float = 30.0) -> None:
-    """Waits until ``url`` answers HTTP 200."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{url} did not come up in {timeout} s")
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="session")
+@starts_server
 def fake_rasa() -> Iterator[FakeRasa]:
     """A running fake Rasa server (socket.io + tracker API)."""
     server = FakeRasa()
@@ -52,6 +30,7 @@ def fake_rasa() -> Iterator[FakeRasa]:
 
 
 @pytest.fixture(scope="session")
+@starts_server
 def widget_server(fake_rasa: FakeRasa, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The widget blueprint served by Sanic in a subprocess; yields its base URL."""
     port = free_port()

@@ -8,7 +8,6 @@ model is needed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,54 +15,13 @@ import pytest
 
 from .browser_helpers import (
     CONTRAST_JS,
-    DESKTOP,
     PHONE,
     ROOT_JS,
-    SocketCutter,
     WidgetPage,
-    chromium,
 )
 from .fake_rasa import CRISIS_TEXT, EMERGENCY_TEXT, FakeRasa
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium for this module (closed before other modules start their own)."""
-    with chromium() as instance:
-        yield instance
-
-
-@pytest.fixture
-def make_page(browser: Any) -> Iterator[Any]:
-    """Factory of widget pages in fresh browser contexts; checks for script/CSP errors."""
-    contexts: list[Any] = []
-    pages: list[WidgetPage] = []
-
-    def factory(
-        url: str,
-        viewport: dict[str, int] | None = None,
-        cut_sockets: bool = False,
-        **kwargs: Any,
-    ) -> WidgetPage:
-        context = browser.new_context(viewport=viewport or DESKTOP, **kwargs)
-        contexts.append(context)
-        wp = WidgetPage(context.new_page())
-        if cut_sockets:
-            wp.cutter = SocketCutter(wp.page)
-        pages.append(wp)
-        wp.page.goto(url)
-        wp.loc(".ccw-launcher").wait_for(state="visible")
-        return wp
-
-    yield factory
-    try:
-        for wp in pages:
-            wp.check_clean()
-    finally:
-        for context in contexts:
-            context.close()
 
 
 def _conversation_rows(wp: WidgetPage) -> list[str]:
@@ -76,9 +34,9 @@ def _conversation_rows(wp: WidgetPage) -> list[str]:
 
 
 def test_question_answer_with_sources_links_and_quick_replies(
-    make_page: Any, widget_server: str, fake_rasa: FakeRasa, artifacts: Path
+    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa, artifacts: Path
 ) -> None:
-    wp = make_page(widget_server + "/")
+    wp = widget_pages(widget_server + "/")
     wp.open_chat(acknowledge=False)
     assert wp.loc(".ccw-notice").is_visible()
     wp.page.screenshot(path=str(artifacts / "widget-desktop-first-open.png"))
@@ -119,8 +77,8 @@ def test_question_answer_with_sources_links_and_quick_replies(
     assert {"session_id": sid} in fake_rasa.session_requests
 
 
-def test_safe_formatting_links_lists_and_paragraphs(make_page: Any, widget_server: str) -> None:
-    wp = make_page(widget_server + "/")
+def test_safe_formatting_links_lists_and_paragraphs(widget_pages: Any, widget_server: str) -> None:
+    wp = widget_pages(widget_server + "/")
     wp.open_chat()
     wp.send("format test")
     body = wp.loc(".ccw-row-bot[data-kind=answer] .ccw-body")
@@ -141,8 +99,8 @@ def test_safe_formatting_links_lists_and_paragraphs(make_page: Any, widget_serve
     assert "javascript:alert(1)" in body.inner_text()
 
 
-def test_history_after_reload(make_page: Any, widget_server: str, fake_rasa: FakeRasa) -> None:
-    wp = make_page(widget_server + "/")
+def test_history_after_reload(widget_pages: Any, widget_server: str, fake_rasa: FakeRasa) -> None:
+    wp = widget_pages(widget_server + "/")
     wp.open_chat()
     wp.send("What are the side effects?")
     wp.loc(".ccw-row-bot[data-kind=answer]").wait_for()
@@ -166,9 +124,9 @@ def test_history_after_reload(make_page: Any, widget_server: str, fake_rasa: Fak
 
 
 def test_history_unavailable_shows_note(
-    make_page: Any, widget_server: str, fake_rasa: FakeRasa
+    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa
 ) -> None:
-    wp = make_page(widget_server + "/")
+    wp = widget_pages(widget_server + "/")
     wp.open_chat()
     wp.send("What are the side effects?")
     wp.loc(".ccw-row-bot[data-kind=answer]").wait_for()
@@ -185,9 +143,9 @@ def test_history_unavailable_shows_note(
 
 
 def test_crisis_message_gets_crisis_treatment(
-    make_page: Any, widget_server: str, artifacts: Path
+    widget_pages: Any, widget_server: str, artifacts: Path
 ) -> None:
-    wp = make_page(widget_server + "/")
+    wp = widget_pages(widget_server + "/")
     wp.open_chat()
     wp.send("I want to kill myself")
     panel = wp.loc(".ccw-alert-crisis")
@@ -210,9 +168,9 @@ def test_crisis_message_gets_crisis_treatment(
 
 
 def test_emergency_payload_after_text_upgrades_the_message(
-    make_page: Any, widget_server: str
+    widget_pages: Any, widget_server: str
 ) -> None:
-    wp = make_page(widget_server + "/")
+    wp = widget_pages(widget_server + "/")
     wp.open_chat()
     wp.send("I have chest pain")
     panel = wp.loc(".ccw-alert-emergency")
@@ -224,9 +182,9 @@ def test_emergency_payload_after_text_upgrades_the_message(
 
 
 def test_staff_reply_is_marked_as_a_person(
-    make_page: Any, widget_server: str, fake_rasa: FakeRasa, artifacts: Path
+    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa, artifacts: Path
 ) -> None:
-    wp = make_page(widget_server + "/")
+    wp = widget_pages(widget_server + "/")
     wp.open_chat()
     wp.send("I'd like to talk to a person")
     wp.loc(".ccw-row-bot[data-kind=handoff]").wait_for()
@@ -251,9 +209,9 @@ def test_staff_reply_is_marked_as_a_person(
 
 
 def test_html_in_messages_is_shown_as_text(
-    make_page: Any, widget_server: str, fake_rasa: FakeRasa
+    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa
 ) -> None:
-    wp = make_page(widget_server + "/")
+    wp = widget_pages(widget_server + "/")
     wp.open_chat()
     payload = "<img src=x onerror=alert(1)>"
     wp.send(payload)
@@ -270,8 +228,8 @@ def test_html_in_messages_is_shown_as_text(
     assert fake_rasa.messages_from(wp.session_id)[-1] == payload
 
 
-def test_keyboard_only(make_page: Any, widget_server: str, fake_rasa: FakeRasa) -> None:
-    wp = make_page(widget_server + "/")
+def test_keyboard_only(widget_pages: Any, widget_server: str, fake_rasa: FakeRasa) -> None:
+    wp = widget_pages(widget_server + "/")
     for _ in range(80):
         wp.page.keyboard.press("Tab")
         if "ccw-launcher" in wp.active_class():
@@ -303,8 +261,8 @@ def test_keyboard_only(make_page: Any, widget_server: str, fake_rasa: FakeRasa) 
     assert "ccw-launcher" in wp.active_class()  # focus returned to the launcher
 
 
-def test_dialog_semantics(make_page: Any, widget_server: str) -> None:
-    wp = make_page(widget_server + "/")
+def test_dialog_semantics(widget_pages: Any, widget_server: str) -> None:
+    wp = widget_pages(widget_server + "/")
     wp.open_chat(acknowledge=False)
     dialog = wp.page.get_by_role("dialog")
     assert "Riverbend Ketamine Clinic" in (wp.js("R.querySelector('.ccw-title').textContent"))
@@ -323,9 +281,9 @@ def test_dialog_semantics(make_page: Any, widget_server: str) -> None:
 
 
 def test_offline_banner_queue_and_reconnect_after_restart(
-    make_page: Any, widget_server: str, fake_rasa: FakeRasa, artifacts: Path
+    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa, artifacts: Path
 ) -> None:
-    wp = make_page(widget_server + "/")
+    wp = widget_pages(widget_server + "/")
     wp.open_chat()
     wp.wait_connected()
     sid = wp.session_id
@@ -355,9 +313,9 @@ def test_offline_banner_queue_and_reconnect_after_restart(
 
 
 def test_socket_cut_shows_banner_and_sends_when_back(
-    make_page: Any, widget_server: str, fake_rasa: FakeRasa
+    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa
 ) -> None:
-    wp = make_page(widget_server + "/", cut_sockets=True)
+    wp = widget_pages(widget_server + "/", cut_sockets=True)
     wp.open_chat()
     wp.wait_connected()
     sid = wp.session_id
@@ -378,9 +336,9 @@ def test_socket_cut_shows_banner_and_sends_when_back(
 
 
 def test_browser_offline_queues_without_losing_text(
-    make_page: Any, widget_server: str, fake_rasa: FakeRasa
+    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa
 ) -> None:
-    wp = make_page(widget_server + "/")
+    wp = widget_pages(widget_server + "/")
     wp.open_chat()
     wp.wait_connected()
     sid = wp.session_id
@@ -397,11 +355,11 @@ def test_browser_offline_queues_without_losing_text(
 
 
 def test_module_embed_on_another_site(
-    make_page: Any, widget_server: str, fake_rasa: FakeRasa
+    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa
 ) -> None:
     # A page may load the entry module directly instead of the classic loader.
     url = f"{fake_rasa.url}/host?embed=module&widget={widget_server}/widget/js/main.js"
-    wp = make_page(url)
+    wp = widget_pages(url)
     wp.open_chat()
     wp.wait_connected()
     wp.send("How long does it take?")
@@ -410,19 +368,19 @@ def test_module_embed_on_another_site(
 
 
 def test_loader_and_module_on_one_page_make_one_widget(
-    make_page: Any, widget_server: str, fake_rasa: FakeRasa
+    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa
 ) -> None:
     url = f"{fake_rasa.url}/host?embed=both&widget={widget_server}/widget/widget.js"
-    wp = make_page(url)
+    wp = widget_pages(url)
     wp.page.wait_for_load_state("load")
     assert wp.page.evaluate("document.querySelectorAll('clinic-chat-widget').length") == 1
 
 
 def test_typing_indicator_and_timeout_on_another_site(
-    make_page: Any, widget_server: str, fake_rasa: FakeRasa, artifacts: Path
+    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa, artifacts: Path
 ) -> None:
     url = f"{fake_rasa.url}/host?widget={widget_server}/widget/widget.js"
-    wp = make_page(url)
+    wp = widget_pages(url)
     launcher = wp.loc(".ccw-launcher")
     # the host page's hostile CSS cannot hide or restyle the widget...
     assert launcher.is_visible()
@@ -453,9 +411,9 @@ def test_typing_indicator_and_timeout_on_another_site(
 
 
 def test_phone_full_screen_and_focus_trap(
-    make_page: Any, widget_server: str, fake_rasa: FakeRasa, artifacts: Path
+    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa, artifacts: Path
 ) -> None:
-    wp = make_page(widget_server + "/", viewport=PHONE, has_touch=True, is_mobile=True)
+    wp = widget_pages(widget_server + "/", viewport=PHONE, has_touch=True, is_mobile=True)
     wp.page.screenshot(path=str(artifacts / "widget-phone-closed.png"))
     wp.open_chat(acknowledge=False)
     wp.settle()
@@ -487,8 +445,10 @@ def test_phone_full_screen_and_focus_trap(
     assert wp.page.evaluate("document.documentElement.style.overflow") == ""  # scroll unlocked
 
 
-def test_contrast_of_every_state(make_page: Any, widget_server: str, fake_rasa: FakeRasa) -> None:
-    wp = make_page(widget_server + "/")
+def test_contrast_of_every_state(
+    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa
+) -> None:
+    wp = widget_pages(widget_server + "/")
     wp.open_chat(acknowledge=False)
     wp.send("What are the side effects?")
     wp.loc(".ccw-row-bot[data-kind=answer]").wait_for()
@@ -526,8 +486,8 @@ def test_contrast_of_every_state(make_page: Any, widget_server: str, fake_rasa: 
     assert failures == []
 
 
-def test_start_over(make_page: Any, widget_server: str, fake_rasa: FakeRasa) -> None:
-    wp = make_page(widget_server + "/")
+def test_start_over(widget_pages: Any, widget_server: str, fake_rasa: FakeRasa) -> None:
+    wp = widget_pages(widget_server + "/")
     wp.open_chat()
     wp.send("What are the side effects?")
     wp.loc(".ccw-row-bot[data-kind=answer]").wait_for()
@@ -552,8 +512,8 @@ def test_start_over(make_page: Any, widget_server: str, fake_rasa: FakeRasa) -> 
     assert wp.said("feeling detached").count() == 0
 
 
-def test_input_limits(make_page: Any, widget_server: str, fake_rasa: FakeRasa) -> None:
-    wp = make_page(widget_server + "/")
+def test_input_limits(widget_pages: Any, widget_server: str, fake_rasa: FakeRasa) -> None:
+    wp = widget_pages(widget_server + "/")
     wp.open_chat()
     wp.wait_connected()
     box = wp.loc(".ccw-input")
@@ -574,16 +534,18 @@ def test_input_limits(make_page: Any, widget_server: str, fake_rasa: FakeRasa) -
     assert fake_rasa.messages_from(wp.session_id) == ["padded question about side effects"]
 
 
-def test_reduced_motion(make_page: Any, widget_server: str) -> None:
-    wp = make_page(widget_server + "/", reduced_motion="reduce")
+def test_reduced_motion(widget_pages: Any, widget_server: str) -> None:
+    wp = widget_pages(widget_server + "/", reduced_motion="reduce")
     wp.open_chat()
     assert wp.js("getComputedStyle(R.querySelector('.ccw-panel')).animationName") == "none"
     assert wp.js("getComputedStyle(R.querySelector('.ccw-dot')).animationName") == "none"
 
 
-def test_history_id_never_in_a_url(make_page: Any, widget_server: str, fake_rasa: FakeRasa) -> None:
+def test_history_id_never_in_a_url(
+    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa
+) -> None:
     urls: list[str] = []
-    wp = make_page(widget_server + "/")
+    wp = widget_pages(widget_server + "/")
     wp.page.on("request", lambda req: urls.append(f"{req.method} {req.url}"))
     wp.open_chat()
     wp.send("What are the side effects?")
@@ -597,9 +559,9 @@ def test_history_id_never_in_a_url(make_page: Any, widget_server: str, fake_rasa
 
 
 def test_idle_conversation_is_cleared_on_a_shared_computer(
-    make_page: Any, widget_server: str, fake_rasa: FakeRasa
+    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa
 ) -> None:
-    wp = make_page(widget_server + "/")
+    wp = widget_pages(widget_server + "/")
     wp.open_chat()
     wp.send("What are the side effects?")
     wp.loc(".ccw-row-bot[data-kind=answer]").wait_for()
@@ -616,9 +578,9 @@ def test_idle_conversation_is_cleared_on_a_shared_computer(
 
 
 def test_end_chat_clears_this_device(
-    make_page: Any, widget_server: str, fake_rasa: FakeRasa
+    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa
 ) -> None:
-    wp = make_page(widget_server + "/")
+    wp = widget_pages(widget_server + "/")
     wp.open_chat()
     wp.send("What are the side effects?")
     wp.loc(".ccw-row-bot[data-kind=answer]").wait_for()

@@ -8,21 +8,13 @@ only, keyboard operable, one rating per answer, the request it sends.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from .browser_helpers import DESKTOP, WidgetPage, chromium
+from .browser_helpers import DESKTOP, WidgetPage
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium for this module."""
-    with chromium() as instance:
-        yield instance
 
 
 def test_feedback_under_each_answer_keyboard_once(browser: Any, widget_server: str) -> None:

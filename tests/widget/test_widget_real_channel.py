@@ -19,21 +19,16 @@ from typing import Any
 import pytest
 
 from clinicbot.paths import REPO_ROOT
+from tests.fixtures.markers import starts_server
+from tests.fixtures.net import free_port, wait_http
 
-from .browser_helpers import WidgetPage, chromium
-from .conftest import free_port, wait_http
+from .browser_helpers import WidgetPage
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium for this module."""
-    with chromium() as instance:
-        yield instance
-
-
-@pytest.fixture(scope="module")
+@starts_server
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """The real channel and the widget web server; yields (web URL, channel URL)."""
     web_port, chan_port = free_port(), free_port()
