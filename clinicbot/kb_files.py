@@ -36,9 +36,9 @@ def read_yaml(path: Path) -> Any:
         with path.open(encoding="utf-8") as fh:
             return yaml.safe_load(fh)
     except FileNotFoundError as exc:
-        raise KnowledgeError(f"{path}: file not found") from exc
+        raise KnowledgeError(f"{path.name}: file not found") from exc
     except yaml.YAMLError as exc:
-        raise KnowledgeError(f"{path}: not valid YAML: {exc}") from exc
+        raise KnowledgeError(f"{path.name}: not valid YAML: {exc}") from exc
 
 
 def load_messages(directory: Path = KNOWLEDGE_DIR) -> dict[str, str]:

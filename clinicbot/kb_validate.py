@@ -35,6 +35,8 @@ from clinicbot.knowledge import (
 from clinicbot.paths import DATA_DIR, DOMAIN_FILE, KNOWLEDGE_DIR, REPO_ROOT
 
 RULES_FILE = DATA_DIR / "rules.yml"
+#: Message placeholders filled when the message is sent, not from clinic.yml.
+SEND_TIME = frozenset({"next_opening", "staff_name", "sms_clinic_name"})
 
 SHARED_TOPICS = REPO_ROOT.parent / "shared" / "kb-topics.yml"
 VENDORED_TOPICS = KNOWLEDGE_DIR / "kb-topics.yml"
@@ -389,7 +391,7 @@ def validate(
         if intent not in known_intents:
             err(f"intent {intent} has no knowledge-base entry")
     for name, template in kb.messages.items():
-        unknown = [n for n in placeholders_in(template) if n not in values and n != "next_opening"]
+        unknown = [n for n in placeholders_in(template) if n not in values and n not in SEND_TIME]
         if unknown:
             err(f"messages.yml: {name} uses unknown placeholders {unknown}")
     report.errors.extend(check_lexicon(kb))

@@ -18,9 +18,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from clinicbot.clinic import clinic_placeholders
-from clinicbot.kb_files import load_messages
-from clinicbot.paths import KNOWLEDGE_DIR
 from clinicbot.safety.replies import CRISIS_RESPONSE, crisis_response
+from clinicbot.texts import text
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +32,7 @@ NO_REMINDER = frozenset({"utter_crisis", "utter_emergency"})
 def safety_reminder() -> str:
     """The short crisis-resources reminder of safe mode, filled with clinic facts."""
     try:
-        return load_messages(KNOWLEDGE_DIR)["safety_reminder"].format_map(clinic_values())
+        return text("safety_reminder")
     except Exception:  # noqa: BLE001 - fall back to a text that needs no configuration
         logger.exception("messages.yml could not be read; using the built-in reminder")
         return "If you're struggling or unsafe right now: call or text 988, or call 911."

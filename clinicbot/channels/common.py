@@ -8,7 +8,11 @@ import unicodedata
 import uuid
 from typing import Any, Dict
 
+from clinicbot import texts
 from clinicbot.payload import CLARIFY, make_payload
+
+#: Only when knowledge/messages.yml cannot be read: the urgent numbers still go out.
+FAILURE_FALLBACK = "Sorry, something went wrong. If this is urgent, call 911, or call or text 988."
 
 #: Longest patient message accepted (the widget stops at 2,000 characters).
 MAX_MESSAGE_CHARS = 5000
@@ -216,11 +220,15 @@ def failure_message(clinic_phone: str = "") -> Dict[str, Any]:
     Returns:
         A bot message with text and payload.
     """
-    call = f" or call us at {clinic_phone}" if clinic_phone else ""
+    try:
+        text = (
+            texts.text("failure", clinic_phone=clinic_phone)
+            if clinic_phone
+            else (texts.text("failure_no_phone"))
+        )
+    except Exception:  # noqa: BLE001 - this reply must go out even if messages.yml is broken
+        text = FAILURE_FALLBACK
     return {
-        "text": (
-            "Sorry, something went wrong on our side and I couldn't answer. Please try again"
-            f"{call}. If this is urgent, call 911, or call or text 988."
-        ),
+        "text": text,
         "custom": make_payload(CLARIFY, error=True),
     }

@@ -28,12 +28,12 @@ from typing import Any, Dict
 
 import yaml
 
-from clinicbot.knowledge import load_messages
 from clinicbot.nlg import clinic_values
-from clinicbot.paths import DOMAIN_FILE, KNOWLEDGE_DIR
+from clinicbot.paths import DOMAIN_FILE
 from clinicbot.payload import CLARIFY, CRISIS, EMERGENCY, make_payload
 from clinicbot.safety.replies import crisis_response
 from clinicbot.settings import Settings
+from clinicbot.texts import messages
 
 logger = logging.getLogger(__name__)
 
@@ -265,5 +265,5 @@ def throttled_reply(text: str) -> Dict[str, Any]:
         name = crisis_response({"safety": verdict.to_dict()})
         body = texts.get(name) or texts["utter_crisis"]
         return {"text": _fill(body), "custom": make_payload(CRISIS)}
-    message = load_messages(KNOWLEDGE_DIR)["throttled"]
+    message = messages()["throttled"]
     return {"text": _fill(message), "custom": make_payload(CLARIFY, throttled=True)}

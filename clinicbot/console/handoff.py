@@ -10,14 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from clinicbot.payload import HANDOFF, make_payload
-
-#: Shown to the patient when a staff member claims the conversation.
-JOINED_TEXT = "{name} from the clinic team has joined the chat."
-#: Shown to the patient when staff hand the conversation back to the assistant.
-BACK_TO_BOT_TEXT = (
-    "You're back with the clinic's virtual assistant. If you need the clinic team again, "
-    "just ask to speak to someone."
-)
+from clinicbot.texts import text
 
 HANDOFF_SLOT = "handoff_active"
 SAFETY_SLOT = "safety_flag"
@@ -59,7 +52,7 @@ def joined_events(escalation_id: str, staff_name: str) -> list[dict[str, Any]]:
     """
     return [
         {"event": "slot", "name": HANDOFF_SLOT, "value": True},
-        staff_message_event(escalation_id, staff_name, JOINED_TEXT.format(name=staff_name)),
+        staff_message_event(escalation_id, staff_name, text("staff_joined", staff_name=staff_name)),
     ]
 
 
@@ -81,7 +74,7 @@ def back_to_bot_events(escalation_id: str, tell_patient: bool = True) -> list[di
         events.append(
             {
                 "event": "bot",
-                "text": BACK_TO_BOT_TEXT,
+                "text": text("back_to_bot"),
                 "data": {
                     "custom": make_payload(HANDOFF, escalation_id=escalation_id, from_staff=False)
                 },

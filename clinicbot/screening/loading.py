@@ -14,9 +14,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, validator
 
+from clinicbot import kb_files
+from clinicbot.kb_files import KnowledgeError
 from clinicbot.screening.constants import (
     FORM_SLOTS,
     NEEDS_REVIEW,
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from clinicbot.screening.core import Screening
 
 
-class ScreeningDataError(ValueError):
+class ScreeningDataError(KnowledgeError):
     """Raised when a screening data file is missing or malformed."""
 
 
@@ -225,12 +226,9 @@ def read_yaml(path: Path) -> dict[str, Any]:
         ScreeningDataError: When the file is missing, not YAML or not a mapping.
     """
     try:
-        with path.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
-    except FileNotFoundError as exc:
-        raise ScreeningDataError(f"{path.name}: file not found") from exc
-    except yaml.YAMLError as exc:
-        raise ScreeningDataError(f"{path.name}: not valid YAML: {exc}") from exc
+        data = kb_files.read_yaml(path)
+    except KnowledgeError as exc:
+        raise ScreeningDataError(str(exc)) from exc
     if not isinstance(data, dict):
         raise ScreeningDataError(f"{path.name}: must be a mapping")
     return data

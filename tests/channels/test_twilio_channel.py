@@ -625,7 +625,7 @@ async def test_long_inbound_text_is_cut_to_1600_characters(harness: Harness) -> 
 async def test_media_only_message_gets_a_note(harness: Harness) -> None:
     await harness.text("", NumMedia="1")
     assert harness.bot.received == []
-    assert harness.standin.bodies() == [tw.MEDIA_ONLY_TEXT]
+    assert harness.standin.bodies() == [tw.media_only_text()]
 
 
 async def test_bot_failure_still_sends_a_safe_reply(harness: Harness) -> None:

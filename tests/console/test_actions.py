@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from clinicbot.console.handoff import BACK_TO_BOT_TEXT
 from clinicbot.payload import make_payload
 from clinicbot.store.audit import list_audit
+from clinicbot.texts import text
 from tests.console.conftest import Browser, Console
 
 
@@ -133,7 +133,7 @@ async def test_return_to_bot(console: Console, staff: Browser) -> None:
                 {"event": "slot", "name": "safety_flag", "value": None},
                 {
                     "event": "bot",
-                    "text": BACK_TO_BOT_TEXT,
+                    "text": text("back_to_bot"),
                     "data": {
                         "custom": make_payload("handoff", escalation_id=esc.id, from_staff=False)
                     },
@@ -142,7 +142,7 @@ async def test_return_to_bot(console: Console, staff: Browser) -> None:
             "latest",
         )
     ]
-    assert BACK_TO_BOT_TEXT.startswith("You're back with the clinic's virtual assistant.")
+    assert text("back_to_bot").startswith("You're back with the clinic's virtual assistant.")
     again = await post(staff, f"/console/escalations/{esc.id}/return")
     assert again.location.endswith("?error=invalid_transition")
 

@@ -57,10 +57,10 @@ from clinicbot.channels.twilio.config import (
     pseudonym_for,
 )
 from clinicbot.channels.twilio.service import (
-    MEDIA_ONLY_TEXT,
     KeyedLocks,
     TwilioService,
     help_text,
+    media_only_text,
     welcome_text,
     whatsapp_stop_text,
 )
@@ -70,7 +70,6 @@ __all__ = [
     "CHANNEL_NAME",
     "MAX_INBOUND_CHARS",
     "MAX_REQUEST_BYTES",
-    "MEDIA_ONLY_TEXT",
     "KeyedLocks",
     "TwilioConfig",
     "TwilioMessagingInput",
@@ -78,6 +77,7 @@ __all__ = [
     "TwilioRestClient",
     "TwilioService",
     "help_text",
+    "media_only_text",
     "parse_retry_after",
     "parse_sender",
     "pseudonym_for",

@@ -29,10 +29,10 @@ from clinicbot.channels.twilio.config import (
     parse_sender,
 )
 from clinicbot.channels.twilio.service import (
-    MEDIA_ONLY_TEXT,
     TwilioService,
     clinic_contact,
     help_text,
+    media_only_text,
     welcome_text,
     whatsapp_stop_text,
 )
@@ -419,7 +419,7 @@ class TwilioMessagingInput(InputChannel):
         try:
             text = clean_text(text[:MAX_INBOUND_CHARS])
         except BadInput:  # Only media, or only blanks.
-            await service.send_text(contact, MEDIA_ONLY_TEXT)
+            await service.send_text(contact, media_only_text())
             return
         metadata: dict[str, Any] = {"channel": contact.channel, "message_sid": message_sid}
         choice = sms_format.parse_option_reply(text, len(options))

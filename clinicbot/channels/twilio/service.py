@@ -18,6 +18,7 @@ from clinicbot.channels.twilio.config import WHATSAPP_PREFIX, TwilioConfig, pseu
 from clinicbot.insights import sms_feedback
 from clinicbot.nlg import clinic_values
 from clinicbot.store.sms import Contact, SmsStore
+from clinicbot.texts import text
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,9 @@ def help_text() -> str:
         Clinic name and phone, how to opt out, and the crisis numbers.
     """
     name, phone = clinic_contact()
-    call = f" Call us at {phone}." if phone else ""
-    return f"{name}.{call} Reply STOP to opt out. In a crisis call or text 988; emergencies 911."
+    if phone:
+        return text("sms_help", sms_clinic_name=name, clinic_phone=phone)
+    return text("sms_help_no_phone", sms_clinic_name=name)
 
 
 def welcome_text() -> str:
@@ -49,11 +51,7 @@ def welcome_text() -> str:
     Returns:
         A short welcome.
     """
-    name, _ = clinic_contact()
-    return (
-        f"Welcome back to {name}'s assistant. Text your question any time. "
-        "Reply HELP for help, STOP to opt out."
-    )
+    return text("sms_welcome", sms_clinic_name=clinic_contact()[0])
 
 
 def whatsapp_stop_text() -> str:
@@ -62,14 +60,16 @@ def whatsapp_stop_text() -> str:
     Returns:
         The confirmation.
     """
-    name, _ = clinic_contact()
-    return (
-        f"You will get no more messages from {name}. Reply START to resume. "
-        "In a crisis call or text 988."
-    )
+    return text("whatsapp_stop", sms_clinic_name=clinic_contact()[0])
 
 
-MEDIA_ONLY_TEXT = "Sorry, I can only read text messages. Please type your question."
+def media_only_text() -> str:
+    """The reply to a picture or voice note without text.
+
+    Returns:
+        The request to type the question.
+    """
+    return text("media_only")
 
 
 class KeyedLocks:
