@@ -17,7 +17,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from clinicbot import rasa_tuning
-from tests.fixtures.net import serve_aiohttp
+from tests.fixtures.net import serve_route
 
 VALID = {
     "events": [{"event": "slot", "name": "last_topic", "value": "safety.side_effects"}],
@@ -91,10 +91,8 @@ class ActionServer:
 @pytest.fixture
 async def server() -> AsyncIterator[ActionServer]:
     srv = ActionServer()
-    app = web.Application()
-    app.router.add_post("/webhook", srv.handle)
-    async with serve_aiohttp(app) as base:
-        srv.url = f"{base}/webhook"
+    async with serve_route("POST", "/webhook", srv.handle) as url:
+        srv.url = url
         yield srv
 
 

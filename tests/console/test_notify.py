@@ -24,7 +24,7 @@ from clinicbot.settings import Settings
 from clinicbot.store.escalations import Escalation
 from clinicbot.store.schema import utcnow
 from tests.console.conftest import Browser, Console
-from tests.fixtures.net import serve_aiohttp
+from tests.fixtures.net import serve_route
 
 #: Quick retries for tests: 3 tries, 10 ms then 20 ms apart.
 FAST = AlertRetry(attempts=3, first_delay=0.01, factor=2.0, max_delay=0.05)
@@ -78,10 +78,8 @@ class WebhookStandIn:
 @pytest.fixture
 async def webhook() -> AsyncIterator[WebhookStandIn]:
     stand_in = WebhookStandIn()
-    app = web.Application()
-    app.router.add_post("/hook", stand_in.handle)
-    async with serve_aiohttp(app) as base:
-        stand_in.url = f"{base}/hook"
+    async with serve_route("POST", "/hook", stand_in.handle) as url:
+        stand_in.url = url
         yield stand_in
 
 

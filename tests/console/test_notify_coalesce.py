@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from clinicbot.notify import AlertCoalescer, alert_coalescer
 from clinicbot.settings import Settings, load_settings
@@ -24,17 +23,15 @@ from tests.console.test_notify import (
     assert_no_patient_data,
     settings_for,
 )
-from tests.fixtures.net import serve_aiohttp
+from tests.fixtures.net import serve_route
 
 
 @pytest.fixture
 async def hook() -> AsyncIterator[WebhookStandIn]:
     """The stand-in webhook on a free loopback port."""
     stand_in = WebhookStandIn()
-    app = web.Application()
-    app.router.add_post("/hook", stand_in.handle)
-    async with serve_aiohttp(app) as base:
-        stand_in.url = f"{base}/hook"
+    async with serve_route("POST", "/hook", stand_in.handle) as url:
+        stand_in.url = url
         yield stand_in
 
 

@@ -16,7 +16,7 @@ from clinicbot.http_retry import (
     parse_retry_after,
     request_with_retry,
 )
-from tests.fixtures.net import serve_aiohttp
+from tests.fixtures.net import serve_route
 
 QUICK = Backoff(attempts=4, first_delay=0.5, factor=2.0, max_delay=3.0)
 
@@ -40,10 +40,8 @@ class Server:
 @pytest.fixture
 async def server() -> AsyncIterator[Server]:
     srv = Server()
-    app = web.Application()
-    app.router.add_post("/x", srv.handle)
-    async with serve_aiohttp(app) as base:
-        srv.url = f"{base}/x"
+    async with serve_route("POST", "/x", srv.handle) as url:
+        srv.url = url
         yield srv
 
 
