@@ -32,11 +32,12 @@ from clinicbot.run import current_model
 pytestmark = pytest.mark.slow
 
 #: Measured floors of the shipped model (see the module docstring).
+#: Set after round 3 of issue 11 (measured 0.830 / 0.011 / 0.96 / 0.872, README).
 FLOORS = {
-    "real_right": 0.63,
-    "real_confident_wrong": 0.05,
-    "real_offered": 0.70,
-    "heldout": 0.83,
+    "real_right": 0.82,
+    "real_confident_wrong": 0.02,
+    "real_offered": 0.93,
+    "heldout": 0.86,
 }
 
 
@@ -69,7 +70,7 @@ def test_real_questions_stay_at_their_floors(parse) -> None:
         pytest.fail(f"real-question set missing: {REAL_DEV_FILE} (shared/ beside the repo)")
     scores = score_real(load_cases(REAL_DEV_FILE), parse)
     print_real_report("real FAQ questions", scores, max_rows=20)
-    # The wrong-answer goal is met and guarded at the goal itself.
+    # The wrong-answer goal is met; the floor is the measured rate, below the goal.
     assert FLOORS["real_confident_wrong"] <= GOALS["max_confident_wrong"]
     assert scores.confident_wrong_rate <= FLOORS["real_confident_wrong"]
     assert scores.accuracy >= FLOORS["real_right"]
