@@ -1,7 +1,7 @@
 """Schema migrations of the clinic database, with Alembic.
 
 The tables are declared once, in :mod:`clinicbot.store.schema`; the revisions that create and
-change them are in ``clinicbot/store/alembic/versions/`` (the first, ``0001``, creates the whole
+change them are in ``clinicbot/store/alembic_env/versions/`` (the first, ``0001``, creates the whole
 schema as it was when Alembic took over). :func:`migrate` brings a database to the newest
 revision; every service calls it at start-up and ``python -m clinicbot.console migrate`` runs it
 by hand. It is safe from several processes at once: everything happens in one transaction that
@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection, Engine
 from clinicbot.store.db import dispose_engine, get_engine, write_transaction
 
 #: The Alembic environment (env.py, script template, versions/).
-SCRIPT_LOCATION = Path(__file__).resolve().parent / "alembic"
+SCRIPT_LOCATION = Path(__file__).resolve().parent / "alembic_env"
 #: The revision that creates the schema the earlier migration runner left (versions 1-101).
 BASELINE = "0001"
 #: Versions the earlier runner recorded once a database had reached the baseline's schema.
@@ -59,7 +59,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
         connection: The connection the revisions run on (inside a transaction), if any.
 
     Returns:
-        A configuration pointing at ``clinicbot/store/alembic``.
+        A configuration pointing at ``clinicbot/store/alembic_env``.
     """
     config = Config()
     config.set_main_option("script_location", str(SCRIPT_LOCATION))
@@ -77,7 +77,7 @@ def head_revision() -> str:
     """
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:  # pragma: no cover - the baseline always exists
-        raise MigrationError("no revisions in clinicbot/store/alembic/versions")
+        raise MigrationError("no revisions in clinicbot/store/alembic_env/versions")
     return head
 
 

@@ -2,7 +2,7 @@
 
 The stores build their queries from these tables (escalations, staff, console sessions, audit
 log, the insights tables and the SMS/WhatsApp channel's tables). The tables are *created* by the
-Alembic revisions in ``clinicbot/store/alembic/versions/`` (:func:`clinicbot.store.migrations.
+Alembic revisions in ``clinicbot/store/alembic_env/versions/`` (:func:`clinicbot.store.migrations.
 migrate`), never from this module. When you change a table here, add a revision in the same
 change (``python -m clinicbot.store.migrations revision "what changed"`` writes one from the
 difference); ``tests/store/test_schema_drift.py`` fails while the two disagree.
