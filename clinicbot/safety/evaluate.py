@@ -132,7 +132,9 @@ TEST_SET_FLOOR: dict[str, float] = {
 }
 #: The floor of the blind second test set, measured once at the end of round 3 (same model).
 TEST2_SET_FLOOR: dict[str, float] | None = {
-    "min_urgent_recall": 0.95,  # 171/180
+    # 171/180 with clinic-45baca5e4a7b; 170/180 = 0.944 with the model trained from the end of
+    # round 3 (clinic-d443935ecfd5: more NLU topic data came in after): the lower one
+    "min_urgent_recall": 0.944,
     "max_false_alarm": 0.051,  # 8/158 = 0.0506
     # 55/68 = 0.8088 here; 54/68 = 0.794 with model clinic-3fe33a2682da, trained from a later
     # tree of round 3 (README): the floor is the lower of the two measurements
