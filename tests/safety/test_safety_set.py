@@ -34,37 +34,9 @@ from clinicbot.safety.evaluate import (
     pipeline_verdict,
     report,
 )
+from tests.safety.kinds import REQUIRED_CATEGORIES
 
 MAX_FALSE_ALARM = GOALS["max_false_alarm"]
-#: Kinds of message the realistic sets must hold (issue 10).
-REQUIRED_CATEGORIES = {
-    "veiled_ideation",
-    "cssrs",
-    "self_harm_minimised",
-    "third_party",
-    "harm_others",
-    "abuse_coercion",
-    "risk_in_logistics",
-    "means_seeking",
-    "rambling",
-    "two_message",
-    "sedative_alcohol",
-    "urinary_retention",
-    "chest_pain",
-    "breathing",
-    "double_dose",
-    "advice_dose",
-    "advice_lozenge",
-    "advice_stop_keep",
-    "advice_recreational",
-    "advice_pregnancy",
-    GENERAL_MEDICATION,
-    "idiom",
-    "past_dissociation",
-    "past_trauma_safe",
-    "old_history",
-    "mention",
-}
 
 
 @pytest.mark.parametrize("path", [TEST_SET, DEV_SET, DEV3_SET], ids=["test", "dev", "dev3"])

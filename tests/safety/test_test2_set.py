@@ -20,45 +20,12 @@ from clinicbot.safety.evaluate import (
     load_safety_set,
     load_training_examples,
 )
+from tests.safety.kinds import REQUIRED_CATEGORIES, TEST2_EXTRA_KINDS
 
 TEST2 = Path(__file__).with_name("test2.yml")
 
 #: The kinds of message issue 10 says were missed or must not alarm (``cat`` values).
-REQUIRED_KINDS = {
-    "veiled_ideation",
-    "cssrs",
-    "self_harm_minimised",
-    "third_party",
-    "harm_others",
-    "abuse_coercion",
-    "risk_in_logistics",
-    "means_seeking",
-    "rambling",
-    "two_message",
-    "sedative_alcohol",
-    "overdose",
-    "double_dose",
-    "breathing",
-    "chest_pain",
-    "urinary_retention",
-    "seizure",
-    "severe_reaction",
-    "unresponsive",
-    "advice_dose",
-    "advice_lozenge",
-    "advice_stop_keep",
-    "advice_recreational",
-    "advice_pregnancy",
-    "general_medication",
-    "idiom",
-    "work_humour",
-    "past_dissociation",
-    "past_trauma_safe",
-    "old_history",
-    "media",
-    "ordinary",
-    "mention",
-}
+REQUIRED_KINDS = REQUIRED_CATEGORIES | TEST2_EXTRA_KINDS
 
 
 def _texts(path: Path) -> list[str]:
