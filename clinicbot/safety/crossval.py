@@ -4,15 +4,15 @@ Usage::
 
     python -m clinicbot.safety.crossval [--group file|hash] [--folds 5] [--ablation] [--calibrate]
 
-The development cases (``DEV_SET_FILES``: ``tests/safety/dev.yml``, ``dev2.yml``, ``dev3.yml``)
-are split into groups. ``--group file`` (the default) holds out one *file* at a time: the
-detector is trained the way the model's component trains it, on ``data/`` and the other
-development files, and scores the held file. Each file was written in a different round with
+The development cases (``DEV_SET_FILES``: ``tests/safety/dev.yml`` to ``dev4.yml``) are split
+into groups. ``--group file`` (the default) holds out one *file* at a time: the detector is
+trained the way the model's component trains it, on ``data/`` and the other development files,
+and scores the held file. Each file was written in a different round with
 different wordings, so this is the stricter test of how the detector carries over to messages
 written by someone else. ``--group hash`` splits the pooled cases into ``--folds`` folds by a
 hash of the text (the previous rounds' figures). Either way the scored cases are never in the
 classifier's training data: these are the figures to tune on. ``tests/safety/test.yml`` and
-``test2.yml`` are never read here.
+``test2.yml`` (and ``test3.yml``) are never read here.
 
 ``--calibrate`` also scores every held-out case under a grid of classifier thresholds (crisis,
 emergency, and ``confident``, the probability that needs no cue word) and prints, for each
