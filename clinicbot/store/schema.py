@@ -80,6 +80,29 @@ class UTCDateTime(TypeDecorator):  # type: ignore[type-arg]
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
+def serial_id() -> Column:
+    """A table's ``id`` primary key, numbered by the database.
+
+    Returns:
+        The column.
+    """
+    return Column("id", Integer, primary_key=True, autoincrement=True)
+
+
+def cascade_key(name: str, length: int, parent: str) -> Column:
+    """A required key to a parent row; the row is deleted along with its parent.
+
+    Args:
+        name: The column's name.
+        length: The key's length (the parent column's).
+        parent: The parent column, ``table.column``.
+
+    Returns:
+        The column.
+    """
+    return Column(name, String(length), ForeignKey(parent, ondelete="CASCADE"), nullable=False)
+
+
 metadata = MetaData()
 
 escalations = Table(
@@ -122,13 +145,8 @@ Index(
 escalation_reasons = Table(
     "escalation_reasons",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "escalation_id",
-        String(16),
-        ForeignKey("escalations.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    serial_id(),
+    cascade_key("escalation_id", 16, "escalations.id"),
     Column("reason", String(64), nullable=False),
     Column("added_at", UTCDateTime, nullable=False),
 )
@@ -138,13 +156,8 @@ Index("ix_escalation_reasons_escalation", escalation_reasons.c.escalation_id)
 escalation_notes = Table(
     "escalation_notes",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "escalation_id",
-        String(16),
-        ForeignKey("escalations.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    serial_id(),
+    cascade_key("escalation_id", 16, "escalations.id"),
     Column("author", String(64), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("text", Text, nullable=False),
@@ -172,13 +185,8 @@ staff_users = Table(
 staff_recovery_codes = Table(
     "staff_recovery_codes",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "username",
-        String(64),
-        ForeignKey("staff_users.username", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    serial_id(),
+    cascade_key("username", 64, "staff_users.username"),
     Column("code_hash", String(64), nullable=False),
     Column("used_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
@@ -189,12 +197,7 @@ console_sessions = Table(
     "console_sessions",
     metadata,
     Column("token_hash", String(64), primary_key=True),
-    Column(
-        "username",
-        String(64),
-        ForeignKey("staff_users.username", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    cascade_key("username", 64, "staff_users.username"),
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False),
@@ -204,7 +207,7 @@ Index("ix_console_sessions_username", console_sessions.c.username)
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    serial_id(),
     Column("ts", UTCDateTime, nullable=False),
     Column("actor", String(64), nullable=False),
     Column("action", String(64), nullable=False),
@@ -219,7 +222,7 @@ Index("ix_audit_log_escalation", audit_log.c.escalation_id)
 answer_feedback = Table(
     "answer_feedback",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    serial_id(),
     Column("conversation_id", String(255), nullable=False),
     Column("channel", String(32), nullable=False),
     Column("kb_id", String(120), nullable=False),
@@ -264,7 +267,7 @@ insights_state = Table(
 review_items = Table(
     "review_items",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    serial_id(),
     Column("conversation_id", String(255), nullable=False),
     Column("channel", String(32), nullable=False),
     Column("event_ts", String(32), nullable=False),
@@ -311,13 +314,8 @@ sms_contacts = Table(
 sms_consent_events = Table(
     "sms_consent_events",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "pseudonym",
-        String(40),
-        ForeignKey("sms_contacts.pseudonym", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    serial_id(),
+    cascade_key("pseudonym", 40, "sms_contacts.pseudonym"),
     Column("event", String(16), nullable=False),
     Column("keyword", String(32), nullable=False),
     Column("at", UTCDateTime, nullable=False),
