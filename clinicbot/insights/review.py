@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
+from clinicbot.store.db import record_from_row
 from clinicbot.store.schema import escalation_reasons, escalations, review_items, utcnow
 
 PENDING = "pending"
@@ -116,20 +117,7 @@ class ReviewGroup:
 
 
 def _row_item(row: Any) -> ReviewItem:
-    return ReviewItem(
-        id=int(row.id),
-        conversation_id=row.conversation_id,
-        channel=row.channel,
-        day=row.day,
-        text=row.text,
-        reason=row.reason,
-        intent=row.intent,
-        confidence=row.confidence,
-        kb_id=row.kb_id,
-        safety=bool(row.safety),
-        status=row.status,
-        label=row.label,
-    )
+    return record_from_row(ReviewItem, row, id=int(row.id), safety=bool(row.safety))
 
 
 def _escalation_context(

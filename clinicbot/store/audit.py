@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from clinicbot.store.db import record_from_row
 from clinicbot.store.schema import audit_log, utcnow
 
 
@@ -168,13 +169,6 @@ def list_audit(
     query = query.order_by(audit_log.c.id.desc()).limit(max(1, min(limit, 5000)))
     with engine.connect() as conn:
         return [
-            AuditEntry(
-                id=r.id,
-                ts=r.ts,
-                actor=r.actor,
-                action=r.action,
-                escalation_id=r.escalation_id,
-                detail=dict(r.detail or {}),
-            )
+            record_from_row(AuditEntry, r, detail=dict(r.detail or {}))
             for r in conn.execute(query)
         ]

@@ -11,20 +11,25 @@ two processes (the web server and the action server) queue up instead of failing
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 #: Seconds a SQLite connection waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 
 _IMMEDIATE = "clinicbot_begin_immediate"
+_Record = TypeVar("_Record", bound="DataclassInstance")
 _ENGINES: dict[str, Engine] = {}
 _LOCK = threading.Lock()
 
@@ -136,3 +141,19 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             conn.execution_options(**{_IMMEDIATE: True})
         with conn.begin():
             yield conn
+
+
+def record_from_row(cls: type[_Record], row: Any, **values: Any) -> _Record:
+    """Builds a dataclass record from a result row: each field from the column of its name.
+
+    Args:
+        cls: The record's dataclass.
+        row: A result row; fields without a column of their name keep their defaults.
+        **values: Field values used instead of the row's (converted or computed ones).
+
+    Returns:
+        The record.
+    """
+    mapping = row._mapping
+    columns = {f.name: mapping[f.name] for f in dataclasses.fields(cls) if f.name in mapping}
+    return cls(**{**columns, **values})

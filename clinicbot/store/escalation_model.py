@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Row
 
+from clinicbot.store.db import record_from_row
 from clinicbot.store.schema import escalation_reasons, escalations
 
 OPEN = "open"
@@ -216,25 +217,14 @@ def _reasons(conn: Connection, ids: Sequence[str]) -> dict[str, list[str]]:
 
 def _from_row(row: Row, reasons: list[str]) -> Escalation:
     m = row._mapping
-    return Escalation(
-        id=m["id"],
-        conversation_id=m["conversation_id"],
-        channel=m["channel"],
+    return record_from_row(
+        Escalation,
+        row,
         reasons=reasons or [m["reason"]],
-        priority=m["priority"],
-        status=m["status"],
         transcript=_list(m["transcript"]),
         kb_topics=[str(t) for t in _list(m["kb_topics"])],
         details=_dict(m["details"]),
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-        claimed_by=m["claimed_by"],
-        claimed_at=m["claimed_at"],
-        resolved_at=m["resolved_at"],
-        resolved_by=m["resolved_by"],
-        alert_status=m["alert_status"],
         alert_detail=m["alert_detail"] or "",
-        alert_at=m["alert_at"],
     )
 
 

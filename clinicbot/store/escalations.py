@@ -13,7 +13,8 @@ Transitions::
 
 Anything else (claiming twice, resolving a resolved escalation, ...) raises
 :class:`InvalidTransition`. Timestamps are aware UTC datetimes. The records, statuses and ids
-are in :mod:`clinicbot.store.escalation_model` (re-exported here).
+are in :mod:`clinicbot.store.escalation_model` (re-exported here); the notes, staff replies and
+alert outcomes the store also records are in :mod:`clinicbot.store.escalation_notes`.
 """
 
 from __future__ import annotations
@@ -23,22 +24,18 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import case, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from clinicbot.store.db import write_transaction
 from clinicbot.store.escalation_model import (
     ACTIVE_STATUSES,
     ALERT_COALESCED,
-    ALERT_STATUSES,
     CLAIMED,
-    MAX_ALERT_DETAIL,
     MAX_NOTE_LENGTH,
     NORMAL,
-    NOTE,
     OPEN,
     PRIORITIES,
-    REPLY,
     RESOLVED,
     RETURNED_TO_BOT,
     URGENT,
@@ -53,7 +50,8 @@ from clinicbot.store.escalation_model import (
     new_escalation_id,
     validate_reason,
 )
-from clinicbot.store.schema import escalation_notes, escalation_reasons, escalations, utcnow
+from clinicbot.store.escalation_notes import EscalationNotes
+from clinicbot.store.schema import escalation_reasons, escalations, utcnow
 
 __all__ = [  # the store, and what callers import with it (defined in escalation_model)
     "ALERT_COALESCED", "CLAIMED", "MAX_NOTE_LENGTH", "NORMAL", "OPEN", "RESOLVED",
@@ -62,16 +60,12 @@ __all__ = [  # the store, and what callers import with it (defined in escalation
 ]
 
 
-class EscalationStore:
-    """Reads and writes escalations.
+class EscalationStore(EscalationNotes):
+    """Reads and writes escalations (and, inherited, their notes, replies and alert outcomes).
 
     Args:
         engine: Engine of a migrated clinic database.
     """
-
-    def __init__(self, engine: Engine) -> None:
-        """Creates the store; performs no I/O."""
-        self.engine = engine
 
     # ---------------------------------------------------------------- reading
 
@@ -298,6 +292,15 @@ class EscalationStore:
             )
             return get_escalation(conn, escalation_id)
 
+    def _close(
+        self, escalation_id: str, staff_username: str, status: str, action: str
+    ) -> Escalation:
+        """Takes an open or claimed escalation out of the queue with a closing status."""
+        now = utcnow()
+        values: dict[str, Any] = {"status": status, "resolved_by": staff_username}
+        values.update(resolved_at=now, updated_at=now)
+        return self._transition(escalation_id, ACTIVE_STATUSES, action, values)
+
     def claim(self, escalation_id: str, staff_username: str) -> Escalation:
         """Marks an open escalation as claimed by a staff member.
 
@@ -334,18 +337,7 @@ class EscalationStore:
             EscalationNotFound: Unknown id.
             InvalidTransition: It is already resolved or returned to the assistant.
         """
-        now = utcnow()
-        return self._transition(
-            escalation_id,
-            ACTIVE_STATUSES,
-            "resolve",
-            {
-                "status": RESOLVED,
-                "resolved_at": now,
-                "resolved_by": staff_username,
-                "updated_at": now,
-            },
-        )
+        return self._close(escalation_id, staff_username, RESOLVED, "resolve")
 
     def return_to_bot(self, escalation_id: str, staff_username: str) -> Escalation:
         """Hands an open or claimed escalation's conversation back to the assistant.
@@ -361,161 +353,6 @@ class EscalationStore:
             EscalationNotFound: Unknown id.
             InvalidTransition: It is already resolved or returned to the assistant.
         """
-        now = utcnow()
-        return self._transition(
-            escalation_id,
-            ACTIVE_STATUSES,
-            "return to the assistant",
-            {
-                "status": RETURNED_TO_BOT,
-                "resolved_at": now,
-                "resolved_by": staff_username,
-                "updated_at": now,
-            },
+        return self._close(
+            escalation_id, staff_username, RETURNED_TO_BOT, "return to the assistant"
         )
-
-    # ---------------------------------------------------------------- notes and replies
-
-    def _add(
-        self, escalation_id: str, author: str, kind: str, text: str, delivered: bool | None
-    ) -> Note:
-        text = (text or "").strip()
-        if not text:
-            raise ValueError("text is empty")
-        if len(text) > MAX_NOTE_LENGTH:
-            raise ValueError(f"text is longer than {MAX_NOTE_LENGTH} characters")
-        now = utcnow()
-        with write_transaction(self.engine) as conn:
-            current = get_escalation(conn, escalation_id, lock=True)
-            if kind == REPLY and not current.is_active:
-                raise InvalidTransition(
-                    f"cannot reply on escalation {escalation_id}: it is {current.status}"
-                )
-            result = conn.execute(
-                escalation_notes.insert().values(
-                    escalation_id=escalation_id,
-                    author=author,
-                    kind=kind,
-                    text=text,
-                    delivered=delivered,
-                    created_at=now,
-                )
-            )
-            conn.execute(
-                escalations.update().where(escalations.c.id == escalation_id).values(updated_at=now)
-            )
-            note_id = int(result.inserted_primary_key[0])
-        return Note(note_id, escalation_id, author, kind, text, delivered, now)
-
-    def add_note(self, escalation_id: str, staff_username: str, text: str) -> Note:
-        """Adds an internal note (never shown to the patient).
-
-        Args:
-            escalation_id: The escalation (any status).
-            staff_username: Author.
-            text: The note.
-
-        Returns:
-            The note.
-
-        Raises:
-            EscalationNotFound: Unknown id.
-            ValueError: Empty or too long text.
-        """
-        return self._add(escalation_id, staff_username, NOTE, text, None)
-
-    def record_staff_reply(
-        self,
-        escalation_id: str,
-        staff_username: str,
-        text: str,
-        delivered: bool | None = None,
-    ) -> Note:
-        """Records a message a staff member sends to the patient.
-
-        Record it before delivering it, then call :meth:`set_reply_delivered`.
-
-        Args:
-            escalation_id: The escalation (must be open or claimed).
-            staff_username: Author.
-            text: The message.
-            delivered: Delivery state if already known.
-
-        Returns:
-            The recorded reply.
-
-        Raises:
-            EscalationNotFound: Unknown id.
-            InvalidTransition: The escalation is closed.
-            ValueError: Empty or too long text.
-        """
-        return self._add(escalation_id, staff_username, REPLY, text, delivered)
-
-    def set_reply_delivered(self, note_id: int, delivered: bool) -> None:
-        """Stores whether a recorded reply reached Rasa.
-
-        Args:
-            note_id: Id of the reply.
-            delivered: True if Rasa accepted it.
-        """
-        with self.engine.begin() as conn:
-            conn.execute(
-                escalation_notes.update()
-                .where(escalation_notes.c.id == note_id)
-                .values(delivered=delivered)
-            )
-
-    def record_alert(self, escalation_id: str, status: str, detail: str = "") -> None:
-        """Stores how the urgent staff alert of an escalation went (the console shows it).
-
-        Args:
-            escalation_id: The escalation.
-            status: ``sent``, ``partial``, ``failed`` or ``coalesced``.
-            detail: Short error codes (channel, exception class, HTTP status), cut to 300
-                characters.
-
-        Raises:
-            ValueError: For an unknown status.
-        """
-        if status not in ALERT_STATUSES:
-            raise ValueError(f"alert status must be one of {ALERT_STATUSES}, got {status!r}")
-        with self.engine.begin() as conn:
-            conn.execute(
-                escalations.update()
-                .where(escalations.c.id == escalation_id)
-                .values(
-                    alert_status=status,
-                    alert_detail=detail[:MAX_ALERT_DETAIL],
-                    alert_at=utcnow(),
-                )
-            )
-
-    def notes(self, escalation_id: str, kinds: Iterable[str] = (NOTE, REPLY)) -> list[Note]:
-        """Lists the notes and staff replies of an escalation, oldest first.
-
-        Args:
-            escalation_id: The escalation.
-            kinds: ``note`` and/or ``reply``.
-
-        Returns:
-            The notes.
-        """
-        query = (
-            select(escalation_notes)
-            .where(escalation_notes.c.escalation_id == escalation_id)
-            .where(escalation_notes.c.kind.in_(list(kinds)))
-            .order_by(escalation_notes.c.created_at, escalation_notes.c.id)
-        )
-        with self.engine.connect() as conn:
-            return [
-                Note(
-                    id=r.id,
-                    escalation_id=r.escalation_id,
-                    author=r.author,
-                    kind=r.kind,
-                    text=r.text,
-                    delivered=r.delivered,
-                    created_at=r.created_at,
-                )
-                for r in conn.execute(query)
-            ]

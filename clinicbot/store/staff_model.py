@@ -15,6 +15,7 @@ import pyotp
 from argon2 import PasswordHasher, Type
 from sqlalchemy.engine import Row
 
+from clinicbot.store.db import record_from_row
 from clinicbot.store.schema import utcnow
 
 STAFF = "staff"
@@ -190,14 +191,10 @@ def user_from_row(row: Row) -> StaffUser:
         The account.
     """
     m = row._mapping
-    return StaffUser(
-        username=m["username"],
-        display_name=m["display_name"],
-        role=m["role"],
+    return record_from_row(
+        StaffUser,
+        row,
         disabled=bool(m["disabled"]),
         failed_attempts=int(m["failed_attempts"]),
-        locked_until=m["locked_until"],
-        created_at=m["created_at"],
-        last_login_at=m["last_login_at"],
         totp_enabled=bool(m.get("totp_secret")),
     )
