@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from clinicbot.paths import REPO_ROOT
-from clinicbot.store.db import dispose_engine, get_engine, write_transaction
+from clinicbot.store.db import dispose_engine, get_engine, record_from_row, write_transaction
 
 
 @pytest.fixture
@@ -91,3 +92,20 @@ def test_importing_the_modules_does_no_io(tmp_path: Path) -> None:
     env = {"CLINIC_DB_URL": f"sqlite:///{tmp_path / 'never.db'}", "PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=env, check=True, timeout=120)
     assert not (tmp_path / "never.db").exists()
+
+
+@dataclass
+class _Record:
+    id: int
+    name: str
+    flag: bool
+    note: str = "default"
+
+
+def test_record_from_row_takes_columns_by_field_name(db_url: str) -> None:
+    with get_engine(db_url).connect() as conn:
+        row = conn.execute(text("SELECT 7 AS id, 'x' AS name, 1 AS flag, 'extra' AS other")).one()
+    record = record_from_row(_Record, row, flag=True)
+    assert record == _Record(id=7, name="x", flag=True)  # a column no field names is ignored
+    assert record.note == "default"  # a field without a column keeps its default
+    assert record_from_row(_Record, row).flag == 1  # without a value given, the row's
