@@ -30,14 +30,36 @@ under load (README "Scale-out"):
   last one checkpoints the WAL). Rasa uses the store from its one event-loop thread. A
   committed turn survives a crash of any process; a power cut may lose the last turns (the
   database stays consistent). PostgreSQL is unchanged.
+* **A waiting turn is not stuck behind tickets that expired.** Rasa's ticket lock (Redis in
+  the cluster, in memory in ``make run``) serves ticket ``n`` when ``n`` is the *first* live
+  ticket, and counts "no live ticket" as serving ticket 0. A turn that waits (polling once a
+  second) behind a ticket that expires, because its holder died (a killed replica) or outlived
+  the lock's lifetime, is served only if one of its polls falls between the expiry of the
+  ticket ahead and its own: when both have expired at the next poll (the two were issued less
+  than a poll apart, or the event loop was busy), the lock holds no ticket, Rasa reads that as
+  "serving 0" and the turn waits for ever (the cluster's fault test: turns on the surviving
+  replica hung until nginx's 120 s timeout). Here a ticket is served as soon as no live ticket
+  issued *before* it is left, as a ticket lock means; the order of live tickets is unchanged.
+* **The loaded model is kept out of the garbage collector's full passes.** Once the model is
+  loaded the process holds ~480,000 Python objects (TensorFlow, spaCy, scikit-learn, Rasa's
+  graph), and each full (generation 2) collection walks all of them: ~0.2-0.4 s during which
+  the event loop serves nothing. Turns create enough objects for such a pass every few
+  hundred turns, so at 40 messages a second the queue grew behind each pause (the one-process
+  stalls of README "Scale-out"). After each model load the objects alive are moved to the
+  permanent generation (``gc.freeze()``): they are still freed by reference counting, only
+  not scanned again; a full pass then walks only what turns created. Passes longer than
+  :data:`GC_PAUSE_LOG_MS` are logged (generation and milliseconds), so a stall can be told
+  from other waits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 import ssl
+import time
 from typing import Any, Dict
 
 import aiohttp
@@ -52,6 +74,9 @@ RETRY_DELAY_SECONDS = 0.05
 KEEPALIVE_SECONDS = 2.0
 #: Connections per Rasa process to the action server at most (further calls wait for one).
 MAX_CONNECTIONS = 64
+
+#: Garbage-collection passes longer than this are logged (milliseconds).
+GC_PAUSE_LOG_MS = 100.0
 
 _applied = False
 
@@ -326,6 +351,63 @@ def sqlite_engine_kwargs(url: Any) -> Dict[str, Any]:
     }
 
 
+def ticket_is_locked(lock: Any, ticket_number: int) -> bool:
+    """Drop-in for ``rasa.core.lock.TicketLock.is_locked`` that skips expired tickets.
+
+    Args:
+        lock: Rasa's ``TicketLock`` (its expired tickets are removed, as Rasa's check does).
+        ticket_number: The waiting turn's ticket.
+
+    Returns:
+        True while a live ticket issued before this one is left (that turn goes first).
+    """
+    lock.remove_expired_tickets()
+    return any(ticket.number < ticket_number for ticket in lock.tickets)
+
+
+def freeze_loaded_objects() -> None:
+    """Collects once, then moves every object alive to the permanent generation.
+
+    Frozen objects are freed by reference counting as before; the collector only stops
+    scanning them (and cannot free a reference cycle among them: a model loaded again calls
+    ``gc.unfreeze()`` first, see :func:`apply`).
+    """
+    gc.collect()
+    gc.freeze()
+
+
+class GcPauses:
+    """Times the garbage collector's passes (``gc.callbacks``) and logs the long ones."""
+
+    def __init__(self, log_ms: float = GC_PAUSE_LOG_MS) -> None:
+        """Starts nothing; :meth:`install` registers the callback."""
+        self.log_ms = log_ms
+        self.ms: Dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: Dict[str, Any]) -> None:
+        """``gc.callbacks`` entry: ``start`` and ``stop`` of each pass."""
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        ms = (time.perf_counter() - self._started) * 1000
+        generation = int(info.get("generation", 0))
+        self.ms.setdefault(generation, []).append(ms)
+        if ms >= self.log_ms:
+            logger.info("garbage collection paused %.0f ms (generation %d)", ms, generation)
+
+    def install(self) -> GcPauses:
+        """Registers this timer (once) and returns it."""
+        if self not in gc.callbacks:
+            gc.callbacks.append(self)
+        return self
+
+    def uninstall(self) -> None:
+        """Removes this timer."""
+        if self in gc.callbacks:
+            gc.callbacks.remove(self)
+
+
 def apply() -> None:
     """Installs the fixes into Rasa's classes (once per process; see the module docstring)."""
     global _applied
@@ -333,9 +415,11 @@ def apply() -> None:
         return
     import sqlalchemy as sa
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.lock import TicketLock
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.events import Event
 
+    TicketLock.is_locked = ticket_is_locked  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
 
@@ -367,4 +451,18 @@ def apply() -> None:
             self.engine.dispose()  # connections opened before get the pragmas too
 
     SQLTrackerStore.__init__ = store_init_wal  # type: ignore[method-assign]
+
+    from rasa.core import agent as rasa_agent
+
+    original_load = rasa_agent.load_agent
+
+    @functools.wraps(original_load)
+    async def load_agent(*args: Any, **kwargs: Any) -> Any:
+        gc.unfreeze()  # a model loaded again: the previous one's objects can be collected
+        loaded = await original_load(*args, **kwargs)
+        freeze_loaded_objects()
+        return loaded
+
+    rasa_agent.load_agent = load_agent  # type: ignore[assignment]
+    GcPauses().install()
     _applied = True

@@ -217,3 +217,77 @@ def test_event_types_resolve_as_rasa_does() -> None:
     assert rasa_tuning.resolve_event_type("no_such_event", default=Event) is Event
     with pytest.raises(ValueError, match="no_such_event"):
         rasa_tuning.resolve_event_type("no_such_event")
+
+
+def test_live_tickets_are_served_in_order_and_expired_ones_are_skipped() -> None:
+    from rasa.core.lock import TicketLock
+
+    rasa_tuning.apply()
+    lock = TicketLock("p1")
+    first, second, third = (lock.issue_ticket(60) for _ in range(3))
+    assert not lock.is_locked(first)
+    assert lock.is_locked(second) and lock.is_locked(third)
+    lock.remove_ticket_for(first)
+    assert not lock.is_locked(second) and lock.is_locked(third)
+    # The holder of `second` died: once its ticket expires, `third` goes, even if its own
+    # ticket has expired too by the time it looks (Rasa then read "serving 0" for ever).
+    for ticket in lock.tickets:
+        ticket.expires = 0.0
+    assert not lock.is_locked(third)
+
+
+async def test_a_turn_behind_a_dead_replicas_ticket_goes_when_that_ticket_expires() -> None:
+    import time
+
+    from rasa.core.lock_store import InMemoryLockStore
+
+    rasa_tuning.apply()
+    store = InMemoryLockStore()  # the same TicketLock as the cluster's Redis lock store
+    # A replica took ticket 0 for this conversation and was killed: nobody releases it.
+    store.issue_ticket("p1", lock_lifetime=0.2)
+    start = time.monotonic()
+
+    async def retried_turn() -> float:
+        # Issued 0.1 s after the dead one, polling every 0.5 s: at its second look both
+        # tickets have expired (as when a retry reaches the surviving replica quickly).
+        async with store.lock("p1", lock_lifetime=0.3, wait_time_in_seconds=0.5):
+            return time.monotonic() - start
+
+    waited = await asyncio.wait_for(retried_turn(), timeout=5)
+    assert 0.2 <= waited < 2
+    assert store.get_lock("p1") is None  # released: the next turn does not wait
+
+
+async def test_a_loaded_model_is_frozen_out_of_the_collectors_full_passes() -> None:
+    import gc
+
+    from rasa.core import agent as rasa_agent
+
+    rasa_tuning.apply()
+    gc.unfreeze()
+    try:
+        assert gc.get_freeze_count() == 0
+        with pytest.warns(UserWarning):  # no model given: Rasa warns and returns an agent
+            loaded = await rasa_agent.load_agent()
+        assert loaded is not None
+        # Everything alive after the load (here: this test process's modules) is frozen.
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+
+
+def test_long_garbage_collection_passes_are_timed_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import gc
+    import logging
+
+    timer = rasa_tuning.GcPauses(log_ms=0.0).install()
+    try:
+        with caplog.at_level(logging.INFO, logger="clinicbot.rasa_tuning"):
+            gc.collect(2)
+    finally:
+        timer.uninstall()
+    assert timer not in gc.callbacks
+    assert len(timer.ms[2]) >= 1 and all(ms >= 0 for ms in timer.ms[2])
+    assert "garbage collection paused" in caplog.text and "(generation 2)" in caplog.text
