@@ -11,7 +11,10 @@ temporary data and stopped at the end.
 ``--only breakdown`` loads the same model in this process, with the same action server, and times
 each part of a turn over the bench questions: NLU (``parse_message``), each node of the
 model's graph (NLU components, each policy's prediction), the action server call
-(``RemoteAction.run``) and the tracker store (retrieve + save, SQLite as in ``make run``).
+(``RemoteAction.run``), the tracker store (retrieve + save, SQLite as in ``make run``) and the
+garbage collector's passes. The open-loop runs print the garbage-collection pauses the Rasa
+server logged (``clinicbot.rasa_tuning``: passes of 100 ms or more), the usual cause of a
+stall that holds every queued turn.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import gc
 import logging
 import os
+import re
 import statistics
 import tempfile
 import time
@@ -127,6 +132,31 @@ async def open_loop(
     )
 
 
+_GC_PAUSE = re.compile(r"garbage collection paused (\d+) ms \(generation (\d)\)")
+
+
+def gc_pauses_logged(log: Path) -> str:
+    """Summarises the long garbage-collection passes a Rasa server logged.
+
+    Args:
+        log: The server's log file.
+
+    Returns:
+        One line: how many passes of 100 ms or more, their total and the longest.
+    """
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return f"no log at {log}"
+    pauses = [int(ms) for ms, _gen in _GC_PAUSE.findall(text)]
+    if not pauses:
+        return "no garbage-collection pause of 100 ms or more"
+    return (
+        f"{len(pauses)} garbage-collection pauses of 100 ms or more, "
+        f"{sum(pauses) / 1000:.1f} s in all, longest {max(pauses)} ms"
+    )
+
+
 def run_steps(url: str, rates: Sequence[float], args: argparse.Namespace) -> List[StepResult]:
     """Runs every offered rate in turn against one URL, printing each result."""
     results = []
@@ -180,6 +210,7 @@ def bench_single(model: Path, rates: Sequence[float], args: argparse.Namespace) 
     try:
         run_steps(f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook", rates, args)
         print(f"  Rasa server memory (RSS) {_rss_mib(stack.procs['rasa'].pid):.0f} MiB", flush=True)
+        print(f"  Rasa server: {gc_pauses_logged(tmp / 'logs' / 'rasa.log')}", flush=True)
     finally:
         stack.stop()
 
@@ -211,6 +242,8 @@ def bench_cluster(model: Path, rates: Sequence[float], args: argparse.Namespace)
     cluster.start()
     try:
         run_steps(f"http://127.0.0.1:{cfg.proxy_port}/webhooks/rest/webhook", rates, args)
+        for i in range(cfg.replicas):
+            print(f"  rasa-{i}: {gc_pauses_logged(cfg.path('logs', f'rasa-{i}.log'))}", flush=True)
     finally:
         cluster.stop()
 
@@ -308,6 +341,7 @@ def breakdown(model: Path, rounds: int, tuned: bool = True) -> None:
     saved = dict(os.environ)
     os.environ.update(env)
     timings = Timings()
+    gc_timer = rasa_tuning.GcPauses(log_ms=float("inf"))
     cpu: Dict[str, float] = {}
     try:
         timings.wrap_async(MessageProcessor, "parse_message", "NLU (parse_message)")
@@ -324,6 +358,7 @@ def breakdown(model: Path, rounds: int, tuned: bool = True) -> None:
             for q in QUESTIONS:  # warm-up
                 await agent.handle_text(q, sender_id="warmup")
             timings.ms.clear()
+            gc_timer.install()
             actions_pid = stack.procs["actions"].pid
             cpu["rasa"], cpu["actions"] = -time.process_time(), -_cpu_seconds(actions_pid)
             for _ in range(rounds):
@@ -332,13 +367,18 @@ def breakdown(model: Path, rounds: int, tuned: bool = True) -> None:
                     await agent.handle_text(q, sender_id=sender)
             cpu["rasa"] += time.process_time()
             cpu["actions"] += _cpu_seconds(actions_pid)
+            gc_timer.uninstall()
             cpu["rss"] = _rss_mib(os.getpid())
 
         asyncio.run(go())
     finally:
+        gc_timer.uninstall()
         os.environ.clear()
         os.environ.update(saved)
         stack.stop()
+    for generation, values in gc_timer.ms.items():
+        if values:
+            timings.ms[f"garbage collection, generation {generation}"] = values
     turns = len(timings.ms.get("whole turn (handle_message)", [])) or 1
     state = "clinicbot.rasa_tuning applied" if tuned else "Rasa as released, no tuning"
     print(f"\nWhere the time goes per turn ({turns} turns, one at a time, in process; {state}):")
@@ -347,12 +387,14 @@ def breakdown(model: Path, rounds: int, tuned: bool = True) -> None:
         f"  CPU per turn: Rasa {cpu.get('rasa', 0) * 1000 / turns:.1f} ms, "
         f"action server {cpu.get('actions', 0) * 1000 / turns:.1f} ms "
         f"(wall-clock figures below include waiting for the CPU); "
-        f"memory of the process holding the model (RSS) {cpu.get('rss', 0):.0f} MiB"
+        f"memory of the process holding the model (RSS) {cpu.get('rss', 0):.0f} MiB; "
+        f"objects the garbage collector scans {len(gc.get_objects())}"
     )
     for label, values in sorted(timings.ms.items(), key=lambda kv: -sum(kv[1])):
         print(
             f"  {label:34s} {sum(values) / turns:7.1f} ms/turn   "
-            f"(calls/turn {len(values) / turns:4.1f}, median {statistics.median(values):6.1f} ms)"
+            f"(calls/turn {len(values) / turns:4.1f}, median {statistics.median(values):6.1f} ms, "
+            f"longest {max(values):6.1f} ms)"
         )
 
 

@@ -46,7 +46,9 @@ QUESTIONS = [
     ("what are the side effects of ketamine", "safety.side_effects"),
     ("where are you located", "logistics.hours_location"),
 ]
-CONVERSATIONS = 200
+#: Concurrent conversations of the burst tests (``CLUSTER_TEST_CONVERSATIONS`` scales a run down
+#: on a busy machine, to reproduce; the tests as shipped and in CI use 200).
+CONVERSATIONS = int(os.environ.get("CLUSTER_TEST_CONVERSATIONS", "200"))
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 TURNS = 3
 START_TIMEOUT = 600.0
