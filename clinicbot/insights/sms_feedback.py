@@ -17,8 +17,8 @@ from functools import lru_cache
 
 from sqlalchemy.engine import Engine
 
-from clinicbot.channels import sms_format
-from clinicbot.channels.sms_format import FormattedTurn, Option, TurnPart
+from clinicbot.channels.sms_format import FormattedTurn, Option, TurnPart, options_line
+from clinicbot.channels.sms_text import SMS, fits_budget, sms_friendly
 from clinicbot.insights.feedback import AlreadyRated, AnswerRef, record_feedback
 from clinicbot.payload import merge_payloads
 
@@ -67,11 +67,11 @@ def offer(parts: Sequence[TurnPart], turn: FormattedTurn, channel: str) -> Forma
         Option("Yes", f"{PREFIX}yes:{kb_id}:{key}"),
         Option("No", f"{PREFIX}no:{kb_id}:{key}"),
     ]
-    line = f"{_texts()[0]} {sms_format.options_line(options)}"
-    if channel == sms_format.SMS:
-        line = sms_format.sms_friendly(line)
+    line = f"{_texts()[0]} {options_line(options)}"
+    if channel == SMS:
+        line = sms_friendly(line)
     last = f"{turn.messages[-1]}\n{line}"
-    if not sms_format.fits_budget(channel)(last):
+    if not fits_budget(channel)(last):
         return turn
     return replace(turn, messages=[*turn.messages[:-1], last], options=options)
 

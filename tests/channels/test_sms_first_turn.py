@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ActionAnswerTopic
 from clinicbot.channels import sms_format as f
+from clinicbot.channels import sms_text as t
 from clinicbot.channels.sms_format import TurnPart
 from clinicbot.knowledge import default_knowledge_base
 
@@ -23,14 +24,14 @@ def _paragraphs(*sizes: int) -> List[str]:
 def test_truncate_paragraphs_drops_whole_paragraphs_only() -> None:
     first, long_one, reminder = _paragraphs(3, 20, 2)
     text = "\n\n".join([first, long_one, reminder])
-    short = f.truncate_paragraphs(text, lambda s: len(s) <= 300)
+    short = t.truncate_paragraphs(text, lambda s: len(s) <= 300)
     assert short == first + "\n\n" + reminder  # the long one went whole; the reminder stayed
-    assert f.truncate_paragraphs(first, lambda s: len(s) <= 300) == first
+    assert t.truncate_paragraphs(first, lambda s: len(s) <= 300) == first
 
 
 def test_truncate_paragraphs_cuts_on_sentences_when_the_first_is_too_long() -> None:
     [only] = _paragraphs(20)
-    short = f.truncate_paragraphs(only, lambda s: len(s) <= 120)
+    short = t.truncate_paragraphs(only, lambda s: len(s) <= 120)
     assert short and only.startswith(short) and short.endswith(".") and len(short) <= 120
 
 
@@ -38,7 +39,7 @@ def test_format_turn_never_sends_half_a_paragraph() -> None:
     parts_text = _paragraphs(4, 6, 12, 2)
     turn = f.format_turn([TurnPart(text="\n\n".join(parts_text))])
     [message] = turn.messages
-    assert f.segment_count(message) <= f.MAX_SEGMENTS
+    assert t.segment_count(message) <= t.MAX_SEGMENTS
     kept = message.split("\n\n")
     assert all(p in parts_text for p in kept)
     assert parts_text[0] in kept and parts_text[-1] in kept
@@ -67,9 +68,9 @@ async def test_every_first_sms_answer_arrives_whole(
     entry = kb.entries[topic]
     _, messages = await _first_sms_turn(entry.intent, make_tracker, domain)
     [message] = messages
-    assert f.segment_count(message) <= f.MAX_SEGMENTS
-    assert f.sms_friendly(kb.message("disclaimer_sms")) in message
-    assert f.sms_friendly(kb.render(entry, sms=True)) in message
+    assert t.segment_count(message) <= t.MAX_SEGMENTS
+    assert t.sms_friendly(kb.message("disclaimer_sms")) in message
+    assert t.sms_friendly(kb.render(entry, sms=True)) in message
 
 
 async def test_first_sms_turn_keeps_the_substance_warning_and_the_safety_reminder(
@@ -85,9 +86,9 @@ async def test_first_sms_turn_keeps_the_substance_warning_and_the_safety_reminde
         entities=[{"entity": "SUBSTANCE", "value": "weed"}],
     )
     [warning] = kb.entity_sentences(entry, {"substance": ["weed"]}, sms=True)
-    assert warning in text and f.sms_friendly(warning) in message
+    assert warning in text and t.sms_friendly(warning) in message
     assert "avoid it" in warning and "how often you use them" in warning
-    assert f.segment_count(message) <= f.MAX_SEGMENTS
+    assert t.segment_count(message) <= t.MAX_SEGMENTS
 
     _, [mention] = await _first_sms_turn(
         "kb_mechanism_suicidal_thoughts_evidence",
@@ -95,5 +96,5 @@ async def test_first_sms_turn_keeps_the_substance_warning_and_the_safety_reminde
         domain,
         safety={"category": "mention"},
     )
-    assert f.sms_friendly(kb.message("safety_reminder")) in mention
-    assert f.segment_count(mention) <= f.MAX_SEGMENTS
+    assert t.sms_friendly(kb.message("safety_reminder")) in mention
+    assert t.segment_count(mention) <= t.MAX_SEGMENTS

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 
 from clinicbot.channels import sms_format
 from clinicbot.channels.sms_format import Option, TurnPart
+from clinicbot.channels.sms_text import SMS
 from clinicbot.insights import sms_feedback
 from clinicbot.store.schema import answer_feedback
 
@@ -17,8 +18,8 @@ def _turn(text: str, kind: str = "answer", options: list[Option] | None = None) 
 
 
 def _offered(parts: list[TurnPart]) -> sms_format.FormattedTurn:
-    base = sms_format.format_turn(parts, sms_format.SMS)
-    return sms_feedback.offer(parts, base, sms_format.SMS)
+    base = sms_format.format_turn(parts, SMS)
+    return sms_feedback.offer(parts, base, SMS)
 
 
 def test_offered_after_a_short_answer() -> None:
@@ -38,7 +39,7 @@ def test_not_offered_for_other_kinds_options_or_no_room() -> None:
     assert "helpful" not in "".join(crisis.messages)
     # An answer that already fills the segment budget is not lengthened.
     long_text = " ".join(["Effects are mild and pass within hours."] * 30)
-    full = sms_format.format_turn(_turn(long_text), sms_format.SMS)
+    full = sms_format.format_turn(_turn(long_text), SMS)
     assert _offered(_turn(long_text)).messages == full.messages
 
 

@@ -35,10 +35,12 @@ How a message flows:
 3. Carrier keywords: STOP & co. record the opt-out (no reply on SMS, Twilio confirms; one short
    confirmation on WhatsApp); while opted out, only START/UNSTOP/YES is acted on (everything
    else is neither passed to the bot nor answered); START clears the opt-out and welcomes;
-   HELP/INFO answers with the clinic's contact and crisis numbers.
+   HELP/INFO answers with the clinic's contact and crisis numbers
+   (:mod:`clinicbot.channels.sms_keywords` recognises the keywords).
 4. A reply that is just an option number ("2") becomes that option's payload.
 5. The bot's messages of the turn are collected, formatted for SMS
-   (:mod:`clinicbot.channels.sms_format`) and sent through Twilio's REST API, with retries.
+   (:mod:`clinicbot.channels.sms_format`, lengths in :mod:`clinicbot.channels.sms_text`) and
+   sent through Twilio's REST API, with retries.
    Nothing is ever sent to an opted-out number, crisis texts included (a warning is logged).
 
 Logs carry a short hash of the pseudonym (``log_id``), never the pseudonym, a phone number or

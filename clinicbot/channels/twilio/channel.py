@@ -16,9 +16,10 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
-from clinicbot.channels import sms_format
+from clinicbot.channels import sms_keywords
 from clinicbot.channels.common import BadInput, clean_text, failure_message, log_id
-from clinicbot.channels.sms_format import WHATSAPP, Option, TurnPart
+from clinicbot.channels.sms_format import Option, TurnPart
+from clinicbot.channels.sms_text import WHATSAPP
 from clinicbot.channels.throttle import is_urgent_text
 from clinicbot.channels.twilio.config import (
     CHANNEL_NAME,
@@ -380,18 +381,18 @@ class TwilioMessagingInput(InputChannel):
     ) -> None:
         """Handles one inbound message: keywords, option numbers, then the bot."""
         service = self.service
-        keyword = sms_format.keyword_of(text)
-        word = sms_format.normalise_word(text)
+        keyword = sms_keywords.keyword_of(text)
+        word = sms_keywords.normalise_word(text)
         try:
             store = service.store
-            if keyword == sms_format.STOP:
+            if keyword == sms_keywords.STOP:
                 changed = store.set_opted_out(contact.pseudonym, True, word)
                 logger.info("twilio: conversation %s opted out", log_id(contact.pseudonym))
                 if changed and contact.channel == WHATSAPP:
                     await service.send_text(contact, whatsapp_stop_text(), bypass_opt_out=True)
                 return
             if contact.opted_out:
-                if keyword == sms_format.START or word == sms_format.OPT_IN_WHEN_OPTED_OUT:
+                if keyword == sms_keywords.START or word == sms_keywords.OPT_IN_WHEN_OPTED_OUT:
                     store.set_opted_out(contact.pseudonym, False, word)
                     logger.info("twilio: conversation %s opted back in", log_id(contact.pseudonym))
                     await service.send_text(contact, welcome_text())
@@ -401,10 +402,10 @@ class TwilioMessagingInput(InputChannel):
                         log_id(contact.pseudonym),
                     )
                 return
-            if keyword == sms_format.START:
+            if keyword == sms_keywords.START:
                 await service.send_text(contact, welcome_text())
                 return
-            if keyword == sms_format.HELP:
+            if keyword == sms_keywords.HELP:
                 await service.send_text(contact, help_text())
                 return
             stored = store.options(contact.pseudonym)
@@ -422,7 +423,7 @@ class TwilioMessagingInput(InputChannel):
             await service.send_text(contact, media_only_text())
             return
         metadata: dict[str, Any] = {"channel": contact.channel, "message_sid": message_sid}
-        choice = sms_format.parse_option_reply(text, len(options))
+        choice = sms_keywords.parse_option_reply(text, len(options))
         if choice is not None and sms_feedback.is_feedback(options[choice]):
             # An answer rating: stored with the topic id, never passed to the assistant.
             try:

@@ -8,15 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from clinicbot.channels import sms_format
-from clinicbot.channels.sms_format import SMS, WHATSAPP
+from clinicbot.channels.sms_text import SMS, TWILIO_MAX_BODY, WHATSAPP
 from clinicbot.settings import DEFAULT_TWILIO_API_BASE, load_settings, require_https
 
 CHANNEL_NAME = "twilio"
 #: Largest webhook body accepted (Twilio's are a few kB even with a 1600-character message).
 MAX_REQUEST_BYTES = 64 * 1024
 #: Longest inbound text passed to the bot (Twilio's own message limit).
-MAX_INBOUND_CHARS = sms_format.TWILIO_MAX_BODY
+MAX_INBOUND_CHARS = TWILIO_MAX_BODY
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 WHATSAPP_PREFIX = "whatsapp:"
 PSEUDONYM_PREFIX = {SMS: "sms", WHATSAPP: "wa"}

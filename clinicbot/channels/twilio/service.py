@@ -12,7 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from clinicbot.channels import sms_format
 from clinicbot.channels.common import log_id
-from clinicbot.channels.sms_format import WHATSAPP, TurnPart
+from clinicbot.channels.sms_format import TurnPart
+from clinicbot.channels.sms_text import WHATSAPP, sms_friendly
 from clinicbot.channels.twilio.client import TwilioRestClient
 from clinicbot.channels.twilio.config import WHATSAPP_PREFIX, TwilioConfig, pseudonym_for
 from clinicbot.insights import sms_feedback
@@ -246,7 +247,7 @@ class TwilioService:
         if contact.channel == WHATSAPP:
             to = WHATSAPP_PREFIX + to
         else:
-            body = sms_format.sms_friendly(text)
+            body = sms_friendly(text)
         return await self.client.send(
             to, self._sender(contact.channel), body, log_id(contact.pseudonym)
         )

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from clinicbot.channels import sms_format as f
+from clinicbot.channels import sms_text as t
 from clinicbot.channels.sms_format import Option, TurnPart
 from clinicbot.payload import make_payload
 
@@ -22,91 +23,10 @@ SOURCES = [
     "Han Y, et al. (2016). Neuropsychiatric Disease and Treatment, 12:2859.",
     "Wilkinson ST, et al. (2019). Neuropsychopharmacology, 44:1233.",
 ]
-URL = "https://riverbend-clinic.example/book/consultation?ref=sms"
 
 
 def sentence(i: int) -> str:
     return f"Sentence number {i} explains one more thing about ketamine treatment."
-
-
-# --------------------------------------------------------------------------- segments
-
-
-@pytest.mark.parametrize(
-    ("text", "segments"),
-    [
-        ("", 0),
-        ("a" * 160, 1),
-        ("a" * 161, 2),
-        ("a" * 306, 2),
-        ("a" * 307, 3),
-        ("a" * 612, 4),
-        ("a" * 613, 5),
-        ("€" * 80, 1),  # extension characters count twice
-        ("€" * 81, 2),
-        ("é" * 160, 1),  # in the GSM-7 basic table
-        ("ç" * 70, 1),  # not GSM-7 (only capital Ç is): UCS-2
-        ("ç" * 71, 2),
-        ("a" * 268 + "’", 5),  # one curly apostrophe makes the whole text UCS-2
-    ],
-)
-def test_segment_count(text: str, segments: int) -> None:
-    assert f.segment_count(text) == segments
-
-
-def test_sms_friendly_replaces_typographic_characters() -> None:
-    text = "It’s “safe” – mostly… see notes"
-    friendly = f.sms_friendly(text)
-    assert friendly == 'It\'s "safe" - mostly... see notes'
-    assert f.is_gsm7(friendly)
-    assert not f.is_gsm7(text)
-
-
-# --------------------------------------------------------------------------- splitting
-
-
-def test_split_text_keeps_everything_and_respects_the_limit() -> None:
-    text = " ".join(sentence(i) for i in range(40)) + " Book at " + URL + " today."
-    chunks = f.split_text(text, lambda s: len(s) <= 200)
-    assert len(chunks) > 1
-    assert all(len(c) <= 200 for c in chunks)
-    assert " ".join(chunks).split() == text.split()
-    assert any(URL in c for c in chunks)  # the URL is never cut
-
-
-def test_split_text_prefers_sentence_boundaries() -> None:
-    text = " ".join(sentence(i) for i in range(10))
-    chunks = f.split_text(text, lambda s: len(s) <= 160)
-    assert all(c.endswith(".") for c in chunks)
-
-
-def test_split_text_keeps_an_overlong_token_whole() -> None:
-    long_url = "https://example.org/" + "x" * 300
-    chunks = f.split_text(f"See {long_url} now", lambda s: len(s) <= 100)
-    assert long_url in chunks
-    assert " ".join(chunks).split() == ["See", long_url, "now"]
-
-
-def test_split_text_does_not_split_after_doctor_abbreviation() -> None:
-    text = "Ask Dr. Sample about it. " + "Another sentence here. " * 3
-    chunks = f.split_text(text, lambda s: len(s) <= 30)
-    assert not any(c.endswith("Dr.") for c in chunks)
-
-
-def test_truncate_text_cuts_on_a_sentence_boundary() -> None:
-    text = " ".join(sentence(i) for i in range(20))
-    short = f.truncate_text(text, lambda s: len(s) <= 300)
-    assert len(short) <= 300
-    assert short.endswith(".")
-    assert text.startswith(short)
-
-
-def test_truncate_text_falls_back_to_whole_words() -> None:
-    text = "word " * 200
-    short = f.truncate_text(text, lambda s: len(s) <= 50)
-    assert short.endswith(" ...")
-    assert len(short) <= 50
-    assert set(short.removesuffix(" ...").split()) == {"word"}
 
 
 # --------------------------------------------------------------------------- sources & options
@@ -145,44 +65,6 @@ def test_option_from_button_falls_back_to_title() -> None:
     assert f.Option.from_button({}) is None
 
 
-@pytest.mark.parametrize(
-    ("text", "index"),
-    [("1", 0), ("2.", 1), (" 2 ", 1), ("3)", 2), ("#2", 1), ("4", None), ("0", None)],
-)
-def test_parse_option_reply(text: str, index: int | None) -> None:
-    assert f.parse_option_reply(text, 3) == index
-
-
-@pytest.mark.parametrize("text", ["2 please", "12 mg", "one", "", "1 2"])
-def test_parse_option_reply_ignores_other_text(text: str) -> None:
-    assert f.parse_option_reply(text, 3) is None
-
-
-@pytest.mark.parametrize(
-    ("text", "keyword"),
-    [
-        ("STOP", f.STOP),
-        ("stop", f.STOP),
-        (" Stop. ", f.STOP),
-        ("StopAll", f.STOP),
-        ("unsubscribe", f.STOP),
-        ("cancel", f.STOP),
-        ("END", f.STOP),
-        ("quit!", f.STOP),
-        ("start", f.START),
-        ("UNSTOP", f.START),
-        ("help", f.HELP),
-        ("Info", f.HELP),
-        ("yes", None),  # an opt-in word only while opted out (the channel decides)
-        ("please stop texting me", None),
-        ("stop it", None),
-        ("", None),
-    ],
-)
-def test_keyword_of(text: str, keyword: str | None) -> None:
-    assert f.keyword_of(text) == keyword
-
-
 # --------------------------------------------------------------------------- turns
 
 
@@ -207,7 +89,7 @@ def test_format_turn_keeps_an_ordinary_reply_within_four_segments() -> None:
     turn = f.format_turn(parts)
     assert len(turn.messages) == 1
     message = turn.messages[0]
-    assert f.segment_count(message) <= f.MAX_SEGMENTS
+    assert t.segment_count(message) <= t.MAX_SEGMENTS
     assert message.endswith(f.options_line(OPTIONS))
     assert "Sources: Murrough 2013" in message
     body = message.split("\nSources:")[0]
@@ -218,8 +100,8 @@ def test_format_turn_budget_is_smaller_for_ucs2_text() -> None:
     text = " ".join(sentence(i) + " 😊" for i in range(30))
     turn = f.format_turn([TurnPart(text=text)])
     assert len(turn.messages) == 1
-    assert not f.is_gsm7(turn.messages[0])
-    assert f.segment_count(turn.messages[0]) <= f.MAX_SEGMENTS
+    assert not t.is_gsm7(turn.messages[0])
+    assert t.segment_count(turn.messages[0]) <= t.MAX_SEGMENTS
     assert len(turn.messages[0]) <= 4 * 67
 
 
@@ -228,12 +110,12 @@ def test_format_turn_crisis_is_delivered_in_full() -> None:
         f"Step {i}: you can call or text 988 any time, day or night, to reach a counsellor."
         for i in range(40)
     )
-    assert len(crisis) > 2 * f.TWILIO_MAX_BODY
+    assert len(crisis) > 2 * t.TWILIO_MAX_BODY
     parts = [TurnPart(text=crisis), TurnPart(custom=make_payload("crisis"))]
     turn = f.format_turn(parts)
     assert turn.urgent
     assert len(turn.messages) >= 3
-    assert all(len(m) <= f.TWILIO_MAX_BODY for m in turn.messages)
+    assert all(len(m) <= t.TWILIO_MAX_BODY for m in turn.messages)
     assert " ".join(turn.messages).split() == crisis.split()
 
 
@@ -254,8 +136,8 @@ def test_format_turn_payload_only_turn_sends_nothing() -> None:
 
 def test_format_turn_whatsapp_keeps_typography() -> None:
     parts = [TurnPart(text="It’s fine – really.")]
-    assert f.format_turn(parts, f.WHATSAPP).messages == ["It’s fine – really."]
-    assert f.format_turn(parts, f.SMS).messages == ["It's fine - really."]
+    assert f.format_turn(parts, t.WHATSAPP).messages == ["It’s fine – really."]
+    assert f.format_turn(parts, t.SMS).messages == ["It's fine - really."]
 
 
 def test_format_turn_deduplicates_options_and_caps_them_at_nine() -> None:
