@@ -25,6 +25,7 @@ from clinicbot.settings import Settings
 from clinicbot.store.db import dispose_engine, get_engine
 from clinicbot.store.escalations import Escalation, EscalationStore
 from clinicbot.web.app import create_app
+from tests.console.notify_stand_ins import smtp, webhook  # noqa: F401 - fixtures
 from tests.fixtures.db import cheap_hasher
 from tests.fixtures.net import serve_sanic
 
