@@ -9,8 +9,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ClinicAction
+from clinicbot.components.calibration import ALTERNATIVES_KEY
 from clinicbot.knowledge import ENTITY_LABELS, Entry, KnowledgeBase
-from clinicbot.nlu_gate import ALTERNATIVES_KEY
 from clinicbot.payload import ANSWER, CLARIFY, make_payload
 
 #: Follow-up intents, the aspect they ask about, and where they lead without context.
@@ -116,8 +116,9 @@ class ActionAnswerTopic(ClinicAction):
         if self.in_safe_mode(tracker) or self.safety_category(tracker) == "mention" or uncertain:
             parts.append(kb.message("safety_reminder"))
 
-        # A close or middling runner-up (clinicbot.nlu_gate.AnswerCalibration) is offered as
-        # "did you mean" buttons before the related topics (not on SMS: one short answer).
+        # A close or middling runner-up (clinicbot.components.calibration.AnswerCalibration) is
+        # offered as "did you mean" buttons before the related topics (not on SMS: one short
+        # answer).
         alternatives = []
         if not sms and intent not in FOLLOWUPS:
             alternatives = alternative_entries(kb, tracker, entry)

@@ -9,8 +9,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import EscalatingAction
+from clinicbot.components.calibration import ALTERNATIVES_KEY
 from clinicbot.knowledge import KnowledgeBase
-from clinicbot.nlu_gate import ALTERNATIVES_KEY
 from clinicbot.payload import CLARIFY, make_payload
 
 MAX_TOPIC_BUTTONS = 3
@@ -68,7 +68,8 @@ class ActionClarify(EscalatingAction):
             )
             events = await self.hand_to_staff(dispatcher, tracker, "clarification_failed")
             return events + [SlotSet("fallback_count", 0.0)]
-        # The NLU's choice of topics (clinicbot.nlu_gate.AnswerCalibration), else the ranking.
+        # The NLU's choice of topics (clinicbot.components.calibration.AnswerCalibration), else
+        # the ranking.
         offered = tracker.latest_message.get(ALTERNATIVES_KEY)
         if not offered:
             offered = tracker.latest_message.get("intent_ranking") or []

@@ -48,10 +48,7 @@ MODEL_INPUTS = (
     REPO_ROOT / "tests" / "safety" / "dev2.yml",  # and on this one
     REPO_ROOT / "tests" / "safety" / "dev3.yml",  # and this one
     REPO_ROOT / "tests" / "safety" / "dev4.yml",  # and this one
-    PACKAGE_DIR / "nlu_classifier.py",
-    PACKAGE_DIR / "nlu_gate.py",
-    PACKAGE_DIR / "policies.py",
-    PACKAGE_DIR / "loop_policy.py",
+    PACKAGE_DIR / "components",  # the graph components: classifier, gate, policies ...
 )
 
 

@@ -19,7 +19,7 @@ which buttons, the out-of-scope reply, or something else. It prints
 
 The second figure is intent accuracy on ``tests/nlu/heldout.yml``. The command exits 1 when a
 figure misses its goal (``GOALS``). Nothing here chooses a threshold: they are chosen by
-cross-validation on the training data (``clinicbot.nlu_gate``), never on these sets.
+cross-validation on the training data (``clinicbot.components.calibration``), never on these sets.
 
 ``compare`` trains the candidate designs on the same data and scores each on the real set at a
 matched clarify rate (see ``run_compare``).

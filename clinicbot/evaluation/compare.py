@@ -136,17 +136,17 @@ def two_stage_rankings(
     Returns:
         One ranking per text.
     """
-    from clinicbot.safety.classifier import TfidfTextClassifier
+    from clinicbot.components.intent_classifier import intent_text_classifier
 
     pairs = [(t, i) for t, i in training if i not in SAFETY_INTENTS]
-    area_clf = TfidfTextClassifier({"C": c}).fit(
+    area_clf = intent_text_classifier(c).fit(
         [t for t, _ in pairs], [_area(i) for _, i in pairs]
     )
     topic_clfs: Dict[str, Any] = {}
     for area in set(_area(i) for _, i in pairs):
         sub = [(t, i) for t, i in pairs if _area(i) == area]
         if len({i for _, i in sub}) > 1:
-            topic_clfs[area] = TfidfTextClassifier({"C": c}).fit(
+            topic_clfs[area] = intent_text_classifier(c).fit(
                 [t for t, _ in sub], [i for _, i in sub]
             )
         else:
@@ -235,8 +235,8 @@ def matched_decisions(
     comparison is at a matched fallback rate, not at each design's own threshold), and the
     middle band (answers offering as many topics as a clarification) so that ``hedge_rate`` of
     the cases fall below it; otherwise the decision is ``clinicbot.evaluation.fast.decide``
-    (``clinicbot.nlu_gate.offered_topics``), and the outcome is scored as ``make evaluate-nlu``
-    scores a reply.
+    (``clinicbot.components.calibration.offered_topics``), and the outcome is scored as
+    ``make evaluate-nlu`` scores a reply.
 
     Args:
         cases: Labelled cases.

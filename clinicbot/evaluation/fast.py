@@ -51,7 +51,7 @@ def pipeline_settings(config_file: Path = CONFIG_FILE) -> Dict[str, Any]:
         ``C``, ``fallback`` (FallbackClassifier threshold), ``min_known_ratio`` and
         ``calibration`` (AnswerCalibration's configuration).
     """
-    from clinicbot.nlu_gate import AnswerCalibration
+    from clinicbot.components.calibration import AnswerCalibration
 
     with config_file.open(encoding="utf-8") as fh:
         pipeline = yaml.safe_load(fh)["pipeline"]
@@ -81,9 +81,9 @@ def fit_rankings(
     Returns:
         One ranking per text, best first.
     """
-    from clinicbot.safety.classifier import TfidfTextClassifier
+    from clinicbot.components.intent_classifier import intent_text_classifier
 
-    clf = TfidfTextClassifier({"C": c}).fit([t for t, _ in training], [i for _, i in training])
+    clf = intent_text_classifier(c).fit([t for t, _ in training], [i for _, i in training])
     out: List[Ranking] = []
     for probs in clf.predict_proba_many(list(texts)):
         ranked = sorted(probs.items(), key=lambda kv: -kv[1])
@@ -110,7 +110,7 @@ def decide(
     Returns:
         What the patient would see.
     """
-    from clinicbot.nlu_gate import FALLBACK_INTENT, offered_topics
+    from clinicbot.components.calibration import FALLBACK_INTENT, offered_topics
 
     items: List[Dict[str, Any]] = [
         {"name": FOLLOWUP_TOPICS.get(n, n), "confidence": p} for n, p in ranking
@@ -199,8 +199,8 @@ def run_fast(
     Returns:
         Exit code (0).
     """
+    from clinicbot.components.vocabulary_gate import Vocabulary, words
     from clinicbot.evaluation.report import print_real_report
-    from clinicbot.nlu_gate import Vocabulary, words
 
     settings = pipeline_settings()
     for key, value in (overrides or {}).items():

@@ -11,10 +11,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from clinicbot.components.policies import StaffHoldPolicy
 from clinicbot.knowledge import default_knowledge_base
 from clinicbot.nlg import ClinicNLG, safety_reminder
 from clinicbot.paths import DOMAIN_FILE
-from clinicbot.policies import StaffHoldPolicy
 
 
 @pytest.fixture(scope="module")

@@ -128,7 +128,7 @@ def test_a_crisis_in_the_middle_ends_the_questions(live_stack) -> None:
 
 
 def test_a_crisis_in_the_middle_is_answered_with_the_action_server_down(live_stack) -> None:
-    """Needs clinicbot.loop_policy.SafetyInterruptsLoopPolicy in config.yml.
+    """Needs clinicbot.components.policies.SafetyInterruptsLoopPolicy in config.yml.
 
     Inside a form Rasa runs the form (which calls the action server) before any rule; the
     policy answers the crisis in the Rasa server instead.

@@ -1,9 +1,9 @@
-"""The vocabulary gate on the project's own vocabulary (``clinicbot.nlu_gate.VocabularyGate``).
+"""The vocabulary gate on the project's own vocabulary (``clinicbot.components.vocabulary_gate``).
 
-``tests/core/test_nlu_gate.py`` checks persistence and gibberish on a two-sentence toy
-vocabulary. Here the gate learns what the shipped model learns (every NLU example under
-``data/``): messages in another language and keyboard mash fall back, ordinary patient
-questions it never saw (the NLU held-out set) keep their intent, and the threshold, the
+``tests/components/test_vocabulary_gate.py`` checks persistence and gibberish on a
+two-sentence toy vocabulary. Here the gate learns what the shipped model learns (every NLU
+example under ``data/``): messages in another language and keyboard mash fall back, ordinary
+patient questions it never saw (the NLU held-out set) keep their intent, and the threshold, the
 one-typo tolerance and an existing fallback behave as documented.
 """
 
@@ -18,7 +18,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinicbot.nlu_gate import FALLBACK_INTENT, Vocabulary, VocabularyGate
+from clinicbot.components.vocabulary_gate import FALLBACK_INTENT, Vocabulary, VocabularyGate
 from clinicbot.safety.evaluate import load_benign_questions, load_training_examples
 
 HELDOUT = Path(__file__).with_name("heldout.yml")

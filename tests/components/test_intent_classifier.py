@@ -8,7 +8,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinicbot.nlu_classifier import TfidfIntentClassifier
+from clinicbot.components.intent_classifier import TfidfIntentClassifier
 from clinicbot.safety.components import SafetyRouter
 
 EXAMPLES = {

@@ -13,7 +13,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from clinicbot.loop_policy import SafetyInterruptsLoopPolicy, actions_since_latest_message
+from clinicbot.components.policies import SafetyInterruptsLoopPolicy, actions_since_latest_message
 from clinicbot.paths import DOMAIN_FILE
 
 

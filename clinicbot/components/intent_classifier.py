@@ -3,31 +3,47 @@
 Chosen over DIET by measurement on the held-out set (``make compare-nlu``; figures in the
 README): on this project's ~3,000 short patient messages over ~50 intents it is more accurate,
 trains in seconds instead of minutes, and its probabilities make the fallback threshold
-meaningful. It uses the same normalisation (typos, repeated letters, leetspeak) and JSON
-persistence (no pickle) as the safety classifier (``clinicbot.safety.classifier``).
+meaningful. The model is the generic ``clinicbot.components.text_classifier`` reading the
+text as the safety normaliser leaves it (typos, repeated letters, leetspeak); its state is
+persisted as JSON by ``JsonPersistedComponent`` (no pickle).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List
+from typing import Any, ClassVar, Dict, List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinicbot.safety.classifier import TfidfTextClassifier
+from clinicbot.components.base import JsonPersistedComponent
+from clinicbot.safety.classifier import MODEL_FILE, TfidfTextClassifier
 
 logger = logging.getLogger(__name__)
 
 
+def intent_text_classifier(c: float) -> TfidfTextClassifier:
+    """The untrained intent model (what the component and the NLU evaluations train).
+
+    Args:
+        c: The logistic regression's inverse regularisation strength (``C``).
+
+    Returns:
+        A new classifier.
+    """
+    return TfidfTextClassifier({"C": float(c)})
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class TfidfIntentClassifier(GraphComponent):
+class TfidfIntentClassifier(JsonPersistedComponent, IntentClassifier):
     """Predicts the intent of a message from its raw text (see module docstring)."""
+
+    state_file: ClassVar[str] = MODEL_FILE
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -42,36 +58,20 @@ class TfidfIntentClassifier(GraphComponent):
 
     def __init__(
         self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
+        config: Dict[str, Any] | None,
+        model_storage: ModelStorage | None = None,
+        resource: Resource | None = None,
         classifier: TfidfTextClassifier | None = None,
     ) -> None:
-        """Creates the component."""
-        self.config = config
-        self._model_storage = model_storage
-        self._resource = resource
+        """Creates the component (``classifier``: an already trained model, if any)."""
+        super().__init__(config, model_storage, resource)
         self.classifier = classifier
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> TfidfIntentClassifier:
-        """Creates an untrained classifier."""
-        return cls(config, model_storage, resource)
-
-    def train(self, training_data: TrainingData) -> Resource:
-        """Trains on the intent examples and persists the model as JSON.
+    def fit(self, training_data: TrainingData) -> None:
+        """Trains on the intent examples.
 
         Args:
             training_data: NLU training data.
-
-        Returns:
-            The resource holding the model.
         """
         examples = [
             (ex.get(TEXT), ex.get(INTENT))
@@ -80,28 +80,15 @@ class TfidfIntentClassifier(GraphComponent):
         ]
         texts = [t for t, _ in examples]
         labels = [str(i) for _, i in examples]
-        self.classifier = TfidfTextClassifier({"C": float(self.config["C"])}).fit(texts, labels)
-        with self._model_storage.write_to(self._resource) as directory:
-            self.classifier.to_dir(directory)
-        return self._resource
+        self.classifier = intent_text_classifier(self.config["C"]).fit(texts, labels)
 
-    @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> TfidfIntentClassifier:
-        """Loads the trained model (without one, messages keep no intent and fall back)."""
-        try:
-            with model_storage.read_from(resource) as directory:
-                classifier = TfidfTextClassifier.from_dir(directory)
-            return cls(config, model_storage, resource, classifier)
-        except (ValueError, OSError):
-            logger.error("TfidfIntentClassifier: no trained model found")
-            return cls(config, model_storage, resource)
+    def state(self) -> Any:
+        """The trained model as JSON data (``None`` before training)."""
+        return None if self.classifier is None else self.classifier.to_dict()
+
+    def restore(self, state: Any) -> None:
+        """Rebuilds the trained model (without one, messages keep no intent and fall back)."""
+        self.classifier = TfidfTextClassifier.from_dict(state)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Sets ``intent`` and ``intent_ranking`` on every message.

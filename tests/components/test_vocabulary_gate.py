@@ -8,7 +8,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinicbot.nlu_gate import VocabularyGate
+from clinicbot.components.vocabulary_gate import VocabularyGate
 
 
 def _message(text: str, intent: str = "kb_safety_side_effects") -> Message:
@@ -62,7 +62,7 @@ def _ranked(*pairs: tuple) -> list:
 
 
 def test_alternatives_offer_close_runner_ups_of_an_answer_only() -> None:
-    from clinicbot.nlu_gate import topic_alternatives
+    from clinicbot.components.calibration import topic_alternatives
 
     ranking = _ranked(
         ("kb_safety_side_effects", 0.5),
@@ -85,7 +85,7 @@ def test_alternatives_offer_close_runner_ups_of_an_answer_only() -> None:
 
 
 def test_alternatives_of_a_clarification_are_the_best_topics_whatever_their_confidence() -> None:
-    from clinicbot.nlu_gate import topic_alternatives
+    from clinicbot.components.calibration import topic_alternatives
 
     ranking = _ranked(
         ("nlu_fallback", 0.3),
@@ -103,7 +103,7 @@ def test_alternatives_of_a_clarification_are_the_best_topics_whatever_their_conf
 
 
 def test_answer_calibration_sets_alternatives_on_every_message(tmp_path) -> None:
-    from clinicbot.nlu_gate import ALTERNATIVES_KEY, AnswerCalibration
+    from clinicbot.components.calibration import ALTERNATIVES_KEY, AnswerCalibration
 
     component = AnswerCalibration.create(
         AnswerCalibration.get_default_config(),
@@ -125,7 +125,7 @@ def test_answer_calibration_sets_alternatives_on_every_message(tmp_path) -> None
 
 
 def test_an_answer_in_the_middle_band_offers_as_many_topics_as_a_clarification() -> None:
-    from clinicbot.nlu_gate import offered_topics
+    from clinicbot.components.calibration import offered_topics
 
     ranking = _ranked(
         ("kb_safety_side_effects", 0.3),
