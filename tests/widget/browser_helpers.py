@@ -143,6 +143,16 @@ class WidgetPage:
         self.loc(".ccw-input").fill(text)
         self.loc(".ccw-input").press("Enter")
 
+    def ask(self, text: str = "What are the side effects?") -> None:
+        """Sends a question the fake Rasa answers from the knowledge base; waits for the answer."""
+        self.send(text)
+        self.loc(".ccw-row-bot[data-kind=answer]").wait_for()
+
+    def end_chat(self) -> None:
+        """Ends the chat with "End chat" and confirms it (the widget clears this device)."""
+        self.page.get_by_role("button", name="End chat").click()
+        self.page.get_by_role("button", name="Yes, end and clear").click()
+
     @property
     def session_id(self) -> str:
         """The widget's session id."""
