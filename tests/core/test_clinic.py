@@ -13,6 +13,7 @@ from clinicbot.knowledge import KnowledgeBase, default_knowledge_base
 from clinicbot.nlg import clinic_values
 from clinicbot.paths import KNOWLEDGE_DIR
 from clinicbot.widget import blueprint as widget_bp
+from tests.fixtures.knowledge import copy_knowledge
 
 SHIPPED = yaml.safe_load((KNOWLEDGE_DIR / "clinic.yml").read_text(encoding="utf-8"))
 
@@ -88,8 +89,7 @@ def test_malformed_shipped_file_fails_the_accessor_but_crisis_texts_still_go_out
 
 
 def test_knowledge_base_load_checks_the_clinic_file(tmp_path: Path) -> None:
-    for file in KNOWLEDGE_DIR.glob("*.yml"):
-        (tmp_path / file.name).write_text(file.read_text(encoding="utf-8"), encoding="utf-8")
+    copy_knowledge(tmp_path)
     (tmp_path / "clinic.yml").write_text(
         yaml.safe_dump(dict(SHIPPED, hours={"monday": ["08:00"]})), encoding="utf-8"
     )

@@ -26,6 +26,7 @@ from clinicbot.kb_validate import (
 )
 from clinicbot.knowledge import KnowledgeBase
 from clinicbot.paths import DATA_DIR, DOMAIN_FILE, KNOWLEDGE_DIR
+from tests.fixtures.knowledge import copy_knowledge, edit_entry
 
 #: About 60 words of long sentences and long words: far above grade 10.
 HARD_ANSWER = (
@@ -38,23 +39,6 @@ HARD_ANSWER = (
     "dissociative phenomenology and hemodynamic perturbations experienced intraoperatively "
     "and postoperatively by participants."
 )
-
-
-def _copy_kb(tmp_path: Path) -> Path:
-    target = tmp_path / "knowledge"
-    target.mkdir()
-    for path in KNOWLEDGE_DIR.glob("*.yml"):
-        (target / path.name).write_text(path.read_text())
-    return target
-
-
-def _edit_entry(folder: Path, topic: str, **changes: object) -> None:
-    path = folder / f"{topic.split('.')[0]}.yml"
-    doc = yaml.safe_load(path.read_text())
-    for entry in doc["entries"]:
-        if entry["id"] == topic:
-            entry.update(changes)
-    path.write_text(yaml.safe_dump(doc))
 
 
 def _edit_lexicon(folder: Path, change: Any) -> None:
@@ -87,8 +71,8 @@ def test_shipped_answers_meet_the_readability_goals() -> None:
 
 
 def test_validator_reports_an_answer_above_grade_10(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
-    _edit_entry(folder, "safety.driving_after", answer=HARD_ANSWER)
+    folder = copy_knowledge(tmp_path / "knowledge")
+    edit_entry(folder, "safety.driving_after", answer=HARD_ANSWER)
     errors = _errors(folder)
     assert any(e.startswith("safety.driving_after: answer reads at grade") for e in errors)
 
@@ -128,7 +112,7 @@ def test_shipped_lexicon_is_complete() -> None:
 
 
 def test_validator_reports_a_condition_without_kind(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
+    folder = copy_knowledge(tmp_path / "knowledge")
 
     def drop_kind(doc: dict) -> None:
         for item in doc["conditions"]:
@@ -140,7 +124,7 @@ def test_validator_reports_a_condition_without_kind(tmp_path: Path) -> None:
 
 
 def test_validator_reports_a_substance_with_an_unknown_kind(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
+    folder = copy_knowledge(tmp_path / "knowledge")
 
     def medicine_kind(doc: dict) -> None:
         doc["substances"][1]["kind"] = "medicine"
@@ -150,15 +134,15 @@ def test_validator_reports_a_substance_with_an_unknown_kind(tmp_path: Path) -> N
 
 
 def test_validator_reports_a_kind_without_reviewed_sentence(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
+    folder = copy_knowledge(tmp_path / "knowledge")
     _edit_lexicon(folder, lambda doc: doc["sentences"]["condition"].pop("exclusion"))
     errors = _errors(folder)
     assert any("no reviewed condition sentence for kind 'exclusion'" in e for e in errors)
 
 
 def test_validator_reports_one_sentence_for_every_condition_kind(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
-    _edit_entry(
+    folder = copy_knowledge(tmp_path / "knowledge")
+    edit_entry(
         folder,
         "eligibility.who_is_candidate",
         entity_templates={"condition": "You mentioned {condition}. A clinician can tell you."},
@@ -171,8 +155,8 @@ def test_validator_reports_one_sentence_for_every_condition_kind(tmp_path: Path)
 
 
 def test_validator_reports_an_entry_missing_a_kind(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
-    _edit_entry(
+    folder = copy_knowledge(tmp_path / "knowledge")
+    edit_entry(
         folder,
         "mechanism.evidence_other_conditions",
         entity_templates={"condition": {"possible_indication": "You mentioned {condition}."}},
@@ -183,7 +167,7 @@ def test_validator_reports_an_entry_missing_a_kind(tmp_path: Path) -> None:
 
 
 def test_validator_reports_an_alias_naming_two_terms(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
+    folder = copy_knowledge(tmp_path / "knowledge")
 
     def clash(doc: dict) -> None:
         doc["medicines"].append({"name": "weedkiller", "aliases": ["weed"]})
@@ -193,7 +177,7 @@ def test_validator_reports_an_alias_naming_two_terms(tmp_path: Path) -> None:
 
 
 def test_validator_reports_a_sentence_that_does_not_name_the_entity(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
+    folder = copy_knowledge(tmp_path / "knowledge")
 
     def nameless(doc: dict) -> None:
         doc["sentences"]["substance"]["alcohol"] = "Please avoid it around sessions."
@@ -203,13 +187,13 @@ def test_validator_reports_a_sentence_that_does_not_name_the_entity(tmp_path: Pa
 
 
 def test_validator_reports_lexicon_sentences_without_review(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
+    folder = copy_knowledge(tmp_path / "knowledge")
     _edit_lexicon(folder, lambda doc: doc["sentences"].pop("reviewed_by"))
     assert any("sentences need reviewed_by and last_reviewed" in e for e in _errors(folder))
 
 
 def test_validator_reports_a_missing_or_long_sms_sentence(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
+    folder = copy_knowledge(tmp_path / "knowledge")
 
     def change(doc: dict) -> None:
         doc["sms_sentences"]["condition"].pop("caution")

@@ -18,6 +18,7 @@ from clinicbot.kb_validate import (
 )
 from clinicbot.knowledge import ClinicConfig, KnowledgeBase, KnowledgeError, intent_for
 from clinicbot.paths import KNOWLEDGE_DIR
+from tests.fixtures.knowledge import copy_knowledge, edit_entry
 
 
 @pytest.fixture(scope="module")
@@ -68,49 +69,31 @@ def test_intent_naming_round_trip(kb: KnowledgeBase) -> None:
     assert entry is not None and entry.id == "safety.side_effects"
 
 
-def _copy_kb(tmp_path: Path) -> Path:
-    target = tmp_path / "knowledge"
-    target.mkdir()
-    for path in KNOWLEDGE_DIR.glob("*.yml"):
-        (target / path.name).write_text(path.read_text())
-    return target
-
-
-def _edit_entry(folder: Path, topic: str, **changes: object) -> None:
-    area = topic.split(".")[0]
-    path = folder / f"{area}.yml"
-    doc = yaml.safe_load(path.read_text())
-    for entry in doc["entries"]:
-        if entry["id"] == topic:
-            entry.update(changes)
-    path.write_text(yaml.safe_dump(doc))
-
-
 def _errors(folder: Path, today: dt.date = dt.date(2026, 11, 28)) -> list[str]:
     kb = KnowledgeBase.load(folder)
     return validate(kb, required_topics(), nlu_intents() | domain_intents(), today=today).errors
 
 
 def test_validator_reports_entry_without_sources(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
-    _edit_entry(folder, "safety.side_effects", sources=[])
+    folder = copy_knowledge(tmp_path / "knowledge")
+    edit_entry(folder, "safety.side_effects", sources=[])
     assert any("safety.side_effects: has no sources" in e for e in _errors(folder))
 
 
 def test_validator_reports_unknown_related_topic(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
-    _edit_entry(folder, "safety.side_effects", related=["safety.no_such_topic"])
+    folder = copy_knowledge(tmp_path / "knowledge")
+    edit_entry(folder, "safety.side_effects", related=["safety.no_such_topic"])
     assert any("no_such_topic" in e for e in _errors(folder))
 
 
 def test_validator_reports_stale_review(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
-    _edit_entry(folder, "safety.side_effects", last_reviewed="2020-01-01")
+    folder = copy_knowledge(tmp_path / "knowledge")
+    edit_entry(folder, "safety.side_effects", last_reviewed="2020-01-01")
     assert any("review is" in e and "safety.side_effects" in e for e in _errors(folder))
 
 
 def test_validator_reports_missing_required_topic(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
+    folder = copy_knowledge(tmp_path / "knowledge")
     path = folder / "logistics.yml"
     doc = yaml.safe_load(path.read_text())
     doc["entries"] = [e for e in doc["entries"] if e["id"] != "logistics.privacy"]
@@ -121,13 +104,13 @@ def test_validator_reports_missing_required_topic(tmp_path: Path) -> None:
 
 
 def test_validator_reports_unknown_placeholder(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
-    _edit_entry(folder, "logistics.booking", sms="Call {clinic_fax} to book.")
+    folder = copy_knowledge(tmp_path / "knowledge")
+    edit_entry(folder, "logistics.booking", sms="Call {clinic_fax} to book.")
     assert any("clinic_fax" in e for e in _errors(folder))
 
 
 def test_validator_reports_entry_no_intent_reaches(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
+    folder = copy_knowledge(tmp_path / "knowledge")
     path = folder / "process.yml"
     doc = yaml.safe_load(path.read_text())
     extra = dict(doc["entries"][0], id="process.orphan_topic", related=[], followups={})
@@ -140,20 +123,20 @@ def test_validator_cli_exit_codes(tmp_path: Path) -> None:
     from clinicbot.kb_validate import main
 
     assert main([]) == 0
-    folder = _copy_kb(tmp_path)
-    _edit_entry(folder, "safety.side_effects", sources=["R999"])
+    folder = copy_knowledge(tmp_path / "knowledge")
+    edit_entry(folder, "safety.side_effects", sources=["R999"])
     assert main(["--knowledge", str(folder)]) == 1
 
 
 def test_loader_rejects_malformed_yaml(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
+    folder = copy_knowledge(tmp_path / "knowledge")
     (folder / "safety.yml").write_text("entries: [unclosed")
     with pytest.raises(KnowledgeError, match="not valid YAML"):
         KnowledgeBase.load(folder)
 
 
 def test_loader_rejects_duplicate_ids(tmp_path: Path) -> None:
-    folder = _copy_kb(tmp_path)
+    folder = copy_knowledge(tmp_path / "knowledge")
     path = folder / "safety.yml"
     doc = yaml.safe_load(path.read_text())
     doc["entries"].append(doc["entries"][0])

@@ -11,6 +11,7 @@ import yaml
 from clinicbot import review_sheet
 from clinicbot.knowledge import KnowledgeBase
 from clinicbot.paths import KNOWLEDGE_DIR
+from tests.fixtures.knowledge import copy_knowledge
 
 
 def _pages(tmp_path: Path, folder: Path = KNOWLEDGE_DIR) -> tuple[KnowledgeBase, Path]:
@@ -62,10 +63,7 @@ def test_entity_sentences_are_on_the_sheet(tmp_path: Path) -> None:
 
 
 def test_patient_text_is_escaped(tmp_path: Path) -> None:
-    folder = tmp_path / "knowledge"
-    folder.mkdir()
-    for path in KNOWLEDGE_DIR.glob("*.yml"):
-        (folder / path.name).write_text(path.read_text())
+    folder = copy_knowledge(tmp_path / "knowledge")
     doc = yaml.safe_load((folder / "safety.yml").read_text())
     doc["entries"][0]["review_notes"] = ["<script>alert(1)</script> check dose wording"]
     (folder / "safety.yml").write_text(yaml.safe_dump(doc))
