@@ -9,6 +9,8 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
@@ -81,14 +83,21 @@ def test_a_crashing_child_is_restarted_and_the_others_keep_running(caplog) -> No
     assert any(m.startswith("actions restarted (pid") for m in messages)
 
 
-def test_a_killed_rasa_is_restarted_too() -> None:
+@contextmanager
+def rasa_and_actions() -> Iterator[tuple[Supervisor, int, int]]:
+    """A started supervisor of two long-running services, with the pids of rasa and actions."""
     with Supervisor(
         [ServiceSpec("rasa", SLEEP), ServiceSpec("actions", SLEEP)],
         RestartPolicy(initial_delay=0.01),
     ) as sup:
         sup.start()
-        first, actions_pid = sup.pid("rasa"), sup.pid("actions")
-        assert first and actions_pid
+        rasa_pid, actions_pid = sup.pid("rasa"), sup.pid("actions")
+        assert rasa_pid and actions_pid
+        yield sup, rasa_pid, actions_pid
+
+
+def test_a_killed_rasa_is_restarted_too() -> None:
+    with rasa_and_actions() as (sup, first, actions_pid):
         os.killpg(first, 9)
 
         def back() -> bool:
@@ -138,13 +147,7 @@ def test_backoff_resets_after_a_healthy_period(tmp_path: Path) -> None:
 
 
 def test_stopped_services_stay_stopped_and_the_others_keep_running() -> None:
-    with Supervisor(
-        [ServiceSpec("rasa", SLEEP), ServiceSpec("actions", SLEEP)],
-        RestartPolicy(initial_delay=0.01),
-    ) as sup:
-        sup.start()
-        rasa_pid, actions_pid = sup.pid("rasa"), sup.pid("actions")
-        assert rasa_pid and actions_pid
+    with rasa_and_actions() as (sup, rasa_pid, actions_pid):
         sup.stop(["actions"])
         assert not alive(actions_pid)
         time.sleep(0.1)
