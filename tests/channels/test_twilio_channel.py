@@ -2,27 +2,19 @@
 
 The channel's blueprint is mounted in a Sanic app exactly as Rasa mounts it
 (``rasa.core.channels.channel.register``) and served on a free local port; a fake bot plays
-Rasa's ``on_new_message``; replies go to a local Twilio API stand-in (``twilio_standin``).
+Rasa's ``on_new_message``; replies go to a local Twilio API stand-in (``twilio_standin``). The
+harness is in ``twilio_harness.py``; delivery (once, at least once, retries) is tested in
+``test_twilio_delivery.py``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-import secrets
-import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import aiohttp
 import pytest
-from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
-from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
 from clinicbot.channels import twilio as tw
@@ -31,185 +23,24 @@ from clinicbot.channels.twilio import (
     TwilioConfig,
     TwilioMessagingInput,
     TwilioMessagingOutput,
-    TwilioRestClient,
     TwilioService,
 )
 from clinicbot.nlg import clinic_values
 from clinicbot.payload import make_payload
-from clinicbot.store.db import dispose_engine
 from clinicbot.store.sms import SmsStore
-
-try:
-    from tests.channels.twilio_standin import TwilioStandin, free_port
-except ImportError:  # tests/ is not a package: pytest put this folder on sys.path
-    from twilio_standin import TwilioStandin, free_port  # type: ignore[no-redef]
-
-SID = "AC" + "0123456789abcdef" * 2
-TOKEN = "test-auth-token-" + "x" * 16
-SMS_FROM = "+15550100143"
-WA_FROM = "whatsapp:+15550100199"
-PATIENT = "+15557654321"
-PATIENT_DIGITS = "5557654321"
-CRISIS_TEXT = " ".join(
-    f"Part {i}: you are not alone. Call or text 988 now, any time, to talk to a counsellor."
-    for i in range(30)
+from tests.channels.twilio_harness import (
+    BUTTONS,
+    CRISIS_TEXT,
+    PATIENT,
+    PATIENT_DIGITS,
+    SMS_FROM,
+    WA_FROM,
+    FakeBot,
+    Harness,
+    make_config,
+    serve,
 )
-BUTTONS = [
-    {"title": "Side effects", "payload": "/kb_safety_side_effects"},
-    {"title": "Cost", "payload": "/kb_logistics_cost_insurance"},
-    {"title": "Talk to staff", "payload": "/request_human"},
-]
-
-
-@dataclass
-class FakeBot:
-    """Plays Rasa: answers like the processor does, one ``send_response`` per bot message."""
-
-    received: list[UserMessage] = field(default_factory=list)
-
-    async def __call__(self, message: UserMessage) -> None:
-        self.received.append(message)
-        out, sender, text = message.output_channel, message.sender_id, message.text or ""
-        if text == "menu":
-            await out.send_response(sender, {"text": "What would you like to know?"})
-            await out.send_response(
-                sender, {"text": "Pick a topic:", "buttons": [dict(b) for b in BUTTONS]}
-            )
-            await out.send_response(sender, {"custom": make_payload("clarify")})
-        elif text == "i want to end my life":
-            await out.send_response(sender, {"text": CRISIS_TEXT, "custom": make_payload("crisis")})
-        elif text == "boom":
-            raise RuntimeError("the bot broke")
-        elif text.startswith("/"):
-            await out.send_response(sender, {"text": f"Answer for {text}."})
-            await out.send_response(
-                sender,
-                {
-                    "custom": make_payload(
-                        "answer",
-                        "logistics.cost_insurance",
-                        ["Murrough JW, et al. (2013). American Journal of Psychiatry."],
-                    )
-                },
-            )
-        else:
-            await out.send_response(sender, {"text": f"You said: {text}"})
-            await out.send_response(sender, {"custom": make_payload("smalltalk")})
-
-
-@dataclass
-class Harness:
-    """A running test app: channel, webhook URL, bot, stand-in, HTTP session."""
-
-    channel: TwilioMessagingInput
-    url: str
-    bot: FakeBot
-    standin: TwilioStandin
-    session: aiohttp.ClientSession
-    db_url: str
-
-    async def post(
-        self,
-        params: dict[str, str],
-        *,
-        signature: str | None = None,
-        sign_url: str | None = None,
-        sign_params: dict[str, str] | None = None,
-        content_type: str = "application/x-www-form-urlencoded",
-        raw: bytes | None = None,
-    ) -> tuple[int, str]:
-        """Posts to the webhook, signed like Twilio unless told otherwise."""
-        if signature is None:
-            validator = RequestValidator(TOKEN)
-            signature = validator.compute_signature(sign_url or self.url, sign_params or params)
-        headers = {"Content-Type": content_type}
-        if signature:
-            headers["X-Twilio-Signature"] = signature
-        data: Any = raw if raw is not None else params
-        async with self.session.post(self.url, data=data, headers=headers) as resp:
-            return resp.status, await resp.text()
-
-    async def text(
-        self, body: str, sender: str = PATIENT, sid: str | None = None, **extra: str
-    ) -> tuple[int, str]:
-        """Sends an inbound message and waits until the channel has finished with it."""
-        params = {
-            "MessageSid": sid or "SM" + secrets.token_hex(16),
-            "AccountSid": SID,
-            "From": sender,
-            "To": WA_FROM if sender.startswith("whatsapp:") else SMS_FROM,
-            "Body": body,
-            "NumMedia": "0",
-            "FromCity": "",
-            **extra,
-        }
-        result = await self.post(params)
-        await self.channel.service.drain()
-        return result
-
-    @property
-    def pseudonym(self) -> str:
-        return self.channel.service.pseudonym("sms", PATIENT)
-
-
-def make_config(standin: TwilioStandin, db_url: str, **overrides: Any) -> TwilioConfig:
-    values: dict[str, Any] = {
-        "account_sid": SID,
-        "auth_token": TOKEN,
-        "sms_from": SMS_FROM,
-        "whatsapp_from": WA_FROM,
-        "api_base": standin.url,
-        "db_url": db_url,
-        "retry_backoff": 0.01,
-    }
-    values.update(overrides)
-    return TwilioConfig(**values)
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'clinic.db'}"
-    yield url
-    dispose_engine(url)
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[TwilioStandin]:
-    server = await TwilioStandin(SID, TOKEN).start()
-    yield server
-    await server.stop()
-
-
-async def serve(channel: TwilioMessagingInput, bot: FakeBot) -> tuple[Any, int]:
-    """Serves the channel the way ``rasa run`` does, with the fake bot as Rasa's agent."""
-    app = Sanic(f"twilio_test_{secrets.token_hex(4)}", configure_logging=False)
-    app.ctx.agent = SimpleNamespace(handle_message=bot)
-    register([channel], app, route="/webhooks/")
-    port = free_port()
-    server = await app.create_server(
-        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
-    )
-    assert server is not None
-    await server.startup()
-    await server.after_start()
-    return server, port
-
-
-@pytest.fixture
-async def harness(
-    standin: TwilioStandin, db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Harness]:
-    monkeypatch.setattr(Sanic, "test_mode", True)
-    channel = TwilioMessagingInput(make_config(standin, db_url))
-    bot = FakeBot()
-    server, port = await serve(channel, bot)
-    url = f"http://127.0.0.1:{port}/webhooks/twilio/webhook"
-    async with aiohttp.ClientSession() as session:
-        yield Harness(channel, url, bot, standin, session, db_url)
-    await server.before_stop()
-    await server.close()
-    await server.after_stop()
-
+from tests.channels.twilio_standin import TwilioStandin
 
 # --------------------------------------------------------------------------- happy path
 
@@ -343,156 +174,6 @@ async def test_missing_fields_are_refused(harness: Harness, missing: str) -> Non
     del params[missing]
     assert (await harness.post(params))[0] == 400
     assert harness.bot.received == []
-
-
-# --------------------------------------------------------------------------- dedup
-
-
-async def test_retried_message_is_answered_once(harness: Harness) -> None:
-    first = await harness.text("hello", sid="SMretry1")
-    second = await harness.text("hello", sid="SMretry1")
-    assert first[0] == second[0] == 200
-    assert "<Response/>" in second[1]
-    assert len(harness.bot.received) == 1
-    assert harness.standin.bodies() == ["You said: hello"]
-
-
-async def test_dedup_survives_a_restart(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    await harness.text("hello", sid="SMretry2")
-    # A new channel instance (a restarted server) on the same database.
-    channel = TwilioMessagingInput(make_config(harness.standin, harness.db_url))
-    bot = FakeBot()
-    server, port = await serve(channel, bot)
-    try:
-        h = Harness(
-            channel,
-            f"http://127.0.0.1:{port}/webhooks/twilio/webhook",
-            bot,
-            harness.standin,
-            harness.session,
-            harness.db_url,
-        )
-        assert (await h.text("hello", sid="SMretry2"))[0] == 200
-        assert bot.received == []
-        assert harness.standin.bodies() == ["You said: hello"]
-    finally:
-        await server.before_stop()
-        await server.close()
-
-
-# --------------------------------------------------------------------------- at least once
-
-
-async def until(condition: Any, timeout: float = 10.0) -> None:
-    """Waits (without blocking the loop) until ``condition()`` is true."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
-
-
-async def restarted(harness: Harness, **config: Any) -> tuple[Harness, Any]:
-    """A new channel instance (a restarted Rasa) on the same database and stand-in."""
-    channel = TwilioMessagingInput(make_config(harness.standin, harness.db_url, **config))
-    bot = FakeBot()
-    server, port = await serve(channel, bot)
-    h = Harness(
-        channel,
-        f"http://127.0.0.1:{port}/webhooks/twilio/webhook",
-        bot,
-        harness.standin,
-        harness.session,
-        harness.db_url,
-    )
-    return h, server
-
-
-async def stop(server: Any) -> None:
-    await server.before_stop()
-    await server.close()
-
-
-def crash_after_the_200(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The process dies after answering Twilio and before the background work ran."""
-
-    def dropped(coro: Any) -> None:
-        coro.close()
-
-    monkeypatch.setattr(harness.channel.service, "spawn", dropped)
-
-
-@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited")
-async def test_a_message_lost_to_a_crash_is_processed_at_the_next_start(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    crash_after_the_200(harness, monkeypatch)
-    status, body = await harness.text("i want to end my life", sid="SMcrash1")
-    assert status == 200 and "<Response/>" in body
-    assert harness.bot.received == [] and harness.standin.messages == []  # lost, today
-    store = SmsStore.from_url(harness.db_url)
-    assert store.message_state("SMcrash1") == ("claimed", "i want to end my life")
-
-    h, server = await restarted(harness, redrive_min_age=0)
-    try:
-        await until(lambda: len(h.bot.received) == 1)
-        await h.channel.service.drain()
-        message = h.bot.received[0]
-        assert message.text == "i want to end my life" and message.message_id == "SMcrash1"
-        assert message.sender_id == harness.pseudonym
-        assert "".join(harness.standin.bodies()).replace("\n", " ").count("988") >= 30
-        assert store.message_state("SMcrash1") == ("processed", None)
-        # A Twilio retry of it now is still answered once only.
-        assert (await h.text("i want to end my life", sid="SMcrash1"))[0] == 200
-        assert len(h.bot.received) == 1
-    finally:
-        await stop(server)
-    # Yet another start does not process it again.
-    again, server = await restarted(harness, redrive_min_age=0)
-    try:
-        await asyncio.sleep(0.2)
-        await again.channel.service.drain()
-        assert again.bot.received == []
-    finally:
-        await stop(server)
-
-
-async def test_processed_messages_are_not_redriven(harness: Harness) -> None:
-    await harness.text("hello", sid="SMdone")
-    assert SmsStore.from_url(harness.db_url).message_state("SMdone") == ("processed", None)
-    h, server = await restarted(harness, redrive_min_age=0)
-    try:
-        await asyncio.sleep(0.2)
-        await h.channel.service.drain()
-        assert h.bot.received == []
-        assert harness.standin.bodies() == ["You said: hello"]
-    finally:
-        await stop(server)
-
-
-@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited")
-async def test_a_claim_of_a_live_process_is_left_alone_until_it_is_old(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    crash_after_the_200(harness, monkeypatch)
-    await harness.text("hello", sid="SMyoung")
-    h, server = await restarted(harness)  # default: claims younger than 30 s are left alone
-    try:
-        await asyncio.sleep(0.2)
-        assert h.bot.received == []
-        assert await h.channel.redrive(h.bot) == 0
-        # Once the claim is older than that, the sweep takes it over.
-        with SmsStore.from_url(harness.db_url).engine.begin() as conn:
-            conn.execute(
-                text(
-                    "UPDATE sms_inbound_messages SET claimed_at = '2020-01-01 00:00:00.000000'"
-                    " WHERE message_sid = 'SMyoung'"
-                )
-            )
-        assert await h.channel.redrive(h.bot) == 1
-        await h.channel.service.drain()
-        assert [m.text for m in h.bot.received] == ["hello"]
-    finally:
-        await stop(server)
 
 
 # --------------------------------------------------------------------------- keywords
@@ -685,91 +366,6 @@ async def test_whatsapp_stop_is_confirmed_once(harness: Harness) -> None:
     assert harness.bot.received == []
 
 
-# --------------------------------------------------------------------------- sending & retries
-
-
-@dataclass
-class RecordingSleep:
-    """Stands in for asyncio.sleep and records the delays asked for."""
-
-    delays: list[float] = field(default_factory=list)
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
-
-
-def client_for(standin: TwilioStandin, db_url: str, **overrides: Any) -> tuple[Any, Any]:
-    sleep = RecordingSleep()
-    config = make_config(standin, db_url, retry_backoff=0.5, **overrides)
-    return TwilioRestClient(config, sleep=sleep), sleep
-
-
-async def test_server_errors_are_retried_with_backoff(standin: TwilioStandin, db_url: str) -> None:
-    client, sleep = client_for(standin, db_url)
-    standin.fail_next(2, 500)
-    assert await client.send(PATIENT, SMS_FROM, "hello", "sms-test")
-    assert [a.status for a in standin.attempts] == [500, 500, 201]
-    assert sleep.delays == [0.5, 1.0]
-    assert standin.bodies() == ["hello"]
-
-
-async def test_gives_up_after_three_retries(standin: TwilioStandin, db_url: str) -> None:
-    client, sleep = client_for(standin, db_url)
-    standin.fail_next(10, 503)
-    assert not await client.send(PATIENT, SMS_FROM, "hello", "sms-test")
-    assert len(standin.attempts) == 4
-    assert sleep.delays == [0.5, 1.0, 2.0]
-
-
-async def test_retry_after_is_honoured(standin: TwilioStandin, db_url: str) -> None:
-    client, sleep = client_for(standin, db_url)
-    standin.fail_next(1, 429, retry_after="3")
-    assert await client.send(PATIENT, SMS_FROM, "hello", "sms-test")
-    assert sleep.delays == [3.0]
-
-
-async def test_client_errors_are_not_retried(standin: TwilioStandin, db_url: str) -> None:
-    client, sleep = client_for(standin, db_url)
-    standin.fail_next(1, 400)
-    assert not await client.send(PATIENT, SMS_FROM, "hello", "sms-test")
-    assert len(standin.attempts) == 1 and sleep.delays == []
-
-
-async def test_wrong_credentials_are_not_retried(standin: TwilioStandin, db_url: str) -> None:
-    client, sleep = client_for(standin, db_url, auth_token="wrong")
-    assert not await client.send(PATIENT, SMS_FROM, "hello", "sms-test")
-    assert [a.status for a in standin.attempts] == [401]
-
-
-async def test_network_errors_are_retried(db_url: str) -> None:
-    sleep = RecordingSleep()
-    config = TwilioConfig(
-        account_sid=SID, auth_token=TOKEN, api_base=f"http://127.0.0.1:{free_port()}"
-    )
-    client = TwilioRestClient(config, sleep=sleep)
-    assert not await client.send(PATIENT, SMS_FROM, "hello", "sms-test")
-    assert sleep.delays == [0.5, 1.0, 2.0]
-
-
-async def test_end_to_end_retry_then_success(harness: Harness) -> None:
-    harness.standin.fail_next(1, 500)
-    await harness.text("hello")
-    assert [a.status for a in harness.standin.attempts] == [500, 201]
-    assert harness.standin.bodies() == ["You said: hello"]
-
-
-@pytest.mark.parametrize(
-    ("value", "seconds"),
-    [("2", 2.0), ("0.5", 0.5), ("-4", 0.0), (None, None), ("soon", None)],
-)
-def test_parse_retry_after(value: str | None, seconds: float | None) -> None:
-    assert tw.parse_retry_after(value) == seconds
-
-
-def test_parse_retry_after_http_date() -> None:
-    assert tw.parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
-
-
 # --------------------------------------------------------------------------- privacy of logs
 
 
@@ -833,25 +429,3 @@ async def test_keyed_locks_are_forgotten_after_use() -> None:
 
     await locks.run("a", work())
     assert len(locks) == 0
-
-
-async def test_dedupe_fails_closed_when_the_database_is_down(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Without the database a retry cannot be told from a new message: 503, Twilio retries.
-
-    A crisis or emergency message is still answered at once (a duplicate crisis text is
-    better than none).
-    """
-    from sqlalchemy.exc import OperationalError
-
-    def down(*args: Any, **kwargs: Any) -> Any:
-        raise OperationalError("claim", {}, Exception("database is down"))
-
-    monkeypatch.setattr(harness.channel.service.store, "claim_message", down)
-    status, _ = await harness.text("how much does it cost?")
-    assert status == 503
-    assert harness.bot.received == []
-    status, _ = await harness.text("i want to kill myself")
-    assert status == 200
-    assert len(harness.bot.received) == 1

@@ -1,0 +1,45 @@
+"""Fixtures of the Twilio channel tests: database, Twilio API stand-in, the served channel.
+
+``db_url`` is a SQLite clinic database, ``standin`` the Twilio API stand-in, ``harness`` the
+channel served over HTTP with a fake bot (see ``twilio_harness.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sanic import Sanic
+
+from clinicbot.store.db import dispose_engine
+from tests.channels.twilio_harness import SID, TOKEN, Harness, start_channel
+from tests.channels.twilio_standin import TwilioStandin
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    yield url
+    dispose_engine(url)
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[TwilioStandin]:
+    server = await TwilioStandin(SID, TOKEN).start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def harness(
+    standin: TwilioStandin, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Harness]:
+    monkeypatch.setattr(Sanic, "test_mode", True)
+    async with aiohttp.ClientSession() as session:
+        h, server = await start_channel(standin, db_url, session)
+        yield h
+    await server.before_stop()
+    await server.close()
+    await server.after_stop()
