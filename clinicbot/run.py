@@ -22,6 +22,7 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Sequence
 
+from clinicbot.components.pipeline_check import load_config, validate_pipeline
 from clinicbot.paths import (
     CONFIG_FILE,
     DATA_DIR,
@@ -155,6 +156,8 @@ def ensure_model(env: Dict[str, str] | None = None) -> Path:
         print(f"Model is current: {model.relative_to(REPO_ROOT)}", flush=True)
         return model
     name = f"{MODEL_PREFIX}{model_digest()}"
+    # rasa train checks the components' order on its training graph only (pipeline_check).
+    validate_pipeline(load_config(CONFIG_FILE))
     print(f"Training model {name} (data, domain or config changed) ...", flush=True)
     subprocess.run(
         # --force: Rasa's training cache keys on config and data only, not on our code.

@@ -17,6 +17,7 @@ def test_inputs_edited_during_training_still_serve_the_model_just_trained(
     monkeypatch.setattr(run, "MODELS_DIR", tmp_path)
     monkeypatch.setattr(run, "ensure_spacy", lambda: None)
     monkeypatch.setattr(run, "model_digest", lambda: next(digests))
+    monkeypatch.setattr(run, "validate_pipeline", lambda config: None)
     trained: list[list[str]] = []
 
     def fake_train(command: list[str], **_: Any) -> None:
@@ -36,9 +37,31 @@ def test_a_missing_archive_after_training_is_an_error(
     monkeypatch.setattr(run, "MODELS_DIR", tmp_path)
     monkeypatch.setattr(run, "ensure_spacy", lambda: None)
     monkeypatch.setattr(run, "model_digest", lambda: "ccc")
+    monkeypatch.setattr(run, "validate_pipeline", lambda config: None)
     monkeypatch.setattr(run.subprocess, "run", lambda *a, **k: None)
     with pytest.raises(RuntimeError, match="archive is missing"):
         run.ensure_model({"PATH": ""})
+
+
+def test_a_pipeline_in_the_wrong_order_is_not_trained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clinicbot.components.pipeline_check import PipelineOrderError
+
+    monkeypatch.setattr(run, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(run, "ensure_spacy", lambda: None)
+    monkeypatch.setattr(run, "model_digest", lambda: "ddd")
+    checked: list[dict[str, Any]] = []
+
+    def wrong_order(config: dict[str, Any]) -> None:
+        checked.append(config)
+        raise PipelineOrderError("The following components require a FallbackClassifier")
+
+    monkeypatch.setattr(run, "validate_pipeline", wrong_order)
+    monkeypatch.setattr(run.subprocess, "run", lambda *a, **k: pytest.fail("trained anyway"))
+    with pytest.raises(PipelineOrderError):
+        run.ensure_model({"PATH": ""})
+    assert checked and "pipeline" in checked[0]  # the real config.yml was read
 
 
 def test_make_run_refuses_a_model_that_does_not_exist(
