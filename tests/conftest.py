@@ -1,4 +1,4 @@
-"""Shared fixtures: tracker, dispatcher and domain for action tests (as in RasaHQ/rasa-demo).
+"""Shared fixtures: tracker, dispatcher, domain and clinic hours for action tests (as in rasa-demo).
 
 The other shared fixtures live in ``tests/fixtures/`` and are loaded here as plugins: clinic
 databases (``database_url``, ``db_url``, ``raw_engine``, ``engine``, ``clinic_db``, ``clinic``,
@@ -81,3 +81,19 @@ def build_tracker(
 def make_tracker() -> Callable[..., Tracker]:
     """Factory for trackers (see :func:`build_tracker`)."""
     return build_tracker
+
+
+@pytest.fixture
+def open_clinic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hand-off actions see the clinic open."""
+    from actions.handoff import EscalatingAction
+
+    monkeypatch.setattr(EscalatingAction, "clinic_is_open", lambda self: True)
+
+
+@pytest.fixture
+def closed_clinic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hand-off actions see the clinic closed."""
+    from actions.handoff import EscalatingAction
+
+    monkeypatch.setattr(EscalatingAction, "clinic_is_open", lambda self: False)

@@ -23,16 +23,6 @@ HISTORY = [
 ]
 
 
-@pytest.fixture
-def open_clinic(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handoff.EscalatingAction, "clinic_is_open", lambda self: True)
-
-
-@pytest.fixture
-def closed_clinic(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handoff.EscalatingAction, "clinic_is_open", lambda self: False)
-
-
 async def test_request_for_a_person_creates_escalation_with_transcript(
     clinic_db, open_clinic, make_tracker, domain
 ) -> None:

@@ -23,17 +23,6 @@ from clinicbot.paths import REPO_ROOT
 from clinicbot.screening import ALL_SLOTS
 from tests.screening.conftest import CLEAR, CONTACT, form_tracker
 
-
-@pytest.fixture
-def open_clinic(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handoff.EscalatingAction, "clinic_is_open", lambda self: True)
-
-
-@pytest.fixture
-def closed_clinic(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handoff.EscalatingAction, "clinic_is_open", lambda self: False)
-
-
 # ------------------------------------------------------------------ validation
 
 
