@@ -37,7 +37,7 @@ from rasa.core.channels.channel import UserMessage, register  # noqa: E402
 from clinicbot.channels.rest import ClinicRestInput  # noqa: E402
 from clinicbot.channels.socketio import ClinicSocketIOInput  # noqa: E402
 from tests.fixtures.markers import starts_server  # noqa: E402
-from tests.fixtures.net import free_port  # noqa: E402
+from tests.fixtures.net import free_port, stop_processes  # noqa: E402
 
 
 def create_app() -> Sanic:
@@ -148,12 +148,7 @@ def channel_process(env: Mapping[str, str] | None = None) -> Iterator[ChannelPro
                 time.sleep(0.2)
         yield ChannelProcess(base)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_processes(proc)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import pytest
 
 from clinicbot.paths import REPO_ROOT
 from tests.fixtures.markers import starts_server
-from tests.fixtures.net import free_port, wait_http
+from tests.fixtures.net import free_port, stop_processes, wait_http
 
 from .fake_rasa import FakeRasa
 
@@ -55,12 +55,7 @@ def widget_server(fake_rasa: FakeRasa, tmp_path_factory: pytest.TempPathFactory)
         wait_http(base + "/widget/widget.js")
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_processes(proc)
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ import pytest
 
 from clinicbot.paths import REPO_ROOT
 from tests.fixtures.markers import starts_server
-from tests.fixtures.net import free_port, wait_http
+from tests.fixtures.net import free_port, stop_processes, wait_http
 
 from .browser_helpers import WidgetPage
 
@@ -59,14 +59,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]
         wait_http(web + "/widget/widget.js")
         yield web, chan
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        stop_processes(*procs)
 
 
 def test_round_trip_and_staff_push_through_the_real_channel(
