@@ -19,6 +19,8 @@ from pathlib import Path
 
 from clinicbot.evaluate import LEAK_SIMILARITY, near_duplicates
 from clinicbot.safety.evaluate import (
+    SETS,
+    TEST_SET_NAMES,
     find_leaks,
     load_multiturn,
     load_safety_set,
@@ -181,3 +183,12 @@ def test_leak_check_would_catch_a_copied_test3_sentence() -> None:
     assert pairs and pairs[0][1] == sentence
     leaks = find_leaks([sentence], [altered], threshold=0.9)
     assert leaks, "the TF-IDF check misses a near copy"
+
+
+def test_test3_is_a_registered_measure_only_set() -> None:
+    registered = {name: (role, Path(path)) for name, role, path in SETS}
+    assert "test3" in registered, "python -m clinicbot.safety.evaluate --sets test3 scores nothing"
+    role, path = registered["test3"]
+    assert path.resolve() == TEST3.resolve()
+    assert role.startswith("test"), role
+    assert "test3" in TEST_SET_NAMES, "the issue-10 goals are not applied to test3"
