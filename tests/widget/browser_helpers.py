@@ -143,6 +143,14 @@ class WidgetPage:
         self.loc(".ccw-input").fill(text)
         self.loc(".ccw-input").press("Enter")
 
+    def tab_to_launcher(self, presses: int = 80) -> None:
+        """Presses Tab until the launcher has the focus, as a keyboard-only visitor does."""
+        for _ in range(presses):
+            self.page.keyboard.press("Tab")
+            if "ccw-launcher" in self.active_class():
+                return
+        raise AssertionError("Tab never reached the launcher")
+
     def ask(self, text: str = "What are the side effects?") -> None:
         """Sends a question the fake Rasa answers from the knowledge base; waits for the answer."""
         self.send(text)

@@ -21,12 +21,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptio
 
 def test_keyboard_only(widget_pages: Any, widget_server: str, fake_rasa: FakeRasa) -> None:
     wp = widget_pages(widget_server + "/")
-    for _ in range(80):
-        wp.page.keyboard.press("Tab")
-        if "ccw-launcher" in wp.active_class():
-            break
-    else:
-        pytest.fail("Tab never reached the launcher")
+    wp.tab_to_launcher()
     assert wp.loc(".ccw-launcher").get_attribute("aria-expanded") == "false"
     wp.page.keyboard.press("Enter")
     wp.loc(".ccw-panel").wait_for(state="visible")
