@@ -46,9 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +69,8 @@ from clinicbot.safety.labels import (
 from clinicbot.safety.normalize import fallback_normalize, normalize
 from clinicbot.safety.patterns import Pattern, PatternHits, PatternSet
 from clinicbot.safety.resources import load_resources
+from clinicbot.safety.result import SafetyResult
+from clinicbot.safety.segments import FULL_TEXT_LIMIT, MIN_SEGMENT_WORDS, content_words, segments
 
 if TYPE_CHECKING:
     from clinicbot.safety.classifier import SafetyClassifier
@@ -133,80 +133,6 @@ _CRISIS_PRIORITY = (
 
 #: Crisis and emergency kinds that a stated past never explains away.
 _NEVER_RESOLVED = frozenset({"method_seeking", "plan", "harm_others"})
-_SENTENCES = re.compile(r" ?[.?](?: |$)")
-#: Filler that does not count towards a segment's length ("kinda scared tbh" is 2 words).
-_FILLER = re.compile(
-    r"\b(?:to be honest|honestly|lol|lmao|haha|kinda|kind of|sort of|like|just|really|so|tbh|"
-    r"ngl|not going to lie|um|uh|ok|okay|well)\b"
-)
-_SEGMENT_CHARS = 600
-_MIN_SEGMENT_WORDS = 4
-_MAX_SEGMENTS = 120
-_FULL_TEXT_LIMIT = 5000
-
-
-@dataclass(frozen=True)
-class SafetyResult:
-    """The detector's verdict on one message.
-
-    Attributes:
-        category: One of ``crisis``, ``emergency``, ``advice``, ``mention``, ``none``.
-        subcategory: What kind of risk or request, e.g. ``method_seeking``, ``overdose``,
-            ``overdose_intentional``, ``dosing``, ``suicide_info``; ``none`` when nothing hit.
-        score: 1.0 for a pattern hit, the classifier probability for a classifier hit.
-        reasons: Pattern ids that hit, or ``classifier``; ``error`` after an internal failure.
-        flags: Every category that was flagged, most urgent first (an intentional overdose
-            has ``("emergency", "crisis")``).
-    """
-
-    category: str
-    subcategory: str
-    score: float
-    reasons: tuple[str, ...]
-    flags: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """Returns the result as JSON-compatible data (set on the Rasa message).
-
-        Returns:
-            ``{"category", "subcategory", "score", "reasons", "flags"}``.
-        """
-        return {
-            "category": self.category,
-            "subcategory": self.subcategory,
-            "score": round(float(self.score), 4),
-            "reasons": list(self.reasons),
-            "flags": list(self.flags),
-        }
-
-    @property
-    def is_urgent(self) -> bool:
-        """Whether the message needs the crisis or emergency reply."""
-        return self.category in (CRISIS, EMERGENCY)
-
-
-def _segments(text: str) -> list[str]:
-    """Splits a normalised message into sentence-sized chunks for the classifier."""
-    sentences = [s.strip() for s in _SENTENCES.split(text) if s.strip()]
-    if len(sentences) <= 1:
-        return []
-    size = max(_SEGMENT_CHARS, len(text) // _MAX_SEGMENTS + 1)
-    chunks: list[str] = []
-    current = ""
-    for sentence in sentences:
-        sentence = sentence[: size * 2]
-        if current and len(current) + len(sentence) + 1 > size:
-            chunks.append(current)
-            current = sentence
-        else:
-            current = f"{current} {sentence}".strip()
-        if len(chunks) >= _MAX_SEGMENTS:
-            break
-    if current and len(chunks) < _MAX_SEGMENTS:
-        chunks.append(current)
-    # single sentences matter most: add each one on its own when they were merged
-    singles = [s for s in sentences if s not in chunks][: _MAX_SEGMENTS - len(chunks)]
-    return chunks + singles
 
 
 class SafetyDetector:
@@ -359,7 +285,7 @@ class SafetyDetector:
         normalized = normalize(text)
         if self.classifier is None or not normalized:
             return SafetyResult(NONE, NONE, 0.0, (), ())
-        parts = [normalized[:_FULL_TEXT_LIMIT], *_segments(normalized)]
+        parts = [normalized[:FULL_TEXT_LIMIT], *segments(normalized)]
         best: dict[str, float] = {}
         for probabilities in self.classifier.predict_proba_normalized(parts):
             for label, value in probabilities.items():
@@ -379,15 +305,14 @@ class SafetyDetector:
         if self.classifier is None or not normalized:
             return {}
         parts: list[str] = []
-        if not vetoed_whole and len(normalized) <= _FULL_TEXT_LIMIT:
+        if not vetoed_whole and len(normalized) <= FULL_TEXT_LIMIT:
             parts.append(normalized)
-        for segment in _segments(normalized):
+        for segment in segments(normalized):
             # a few words out of context ("kinda scared tbh") say too little on their own
-            words = len(_FILLER.sub(" ", segment).split())
-            if words >= _MIN_SEGMENT_WORDS and not self._segment_vetoed(segment):
+            if content_words(segment) >= MIN_SEGMENT_WORDS and not self._segment_vetoed(segment):
                 parts.append(segment)
-        if len(normalized) > _FULL_TEXT_LIMIT and not parts and not vetoed_whole:
-            parts.append(normalized[:_FULL_TEXT_LIMIT])
+        if len(normalized) > FULL_TEXT_LIMIT and not parts and not vetoed_whole:
+            parts.append(normalized[:FULL_TEXT_LIMIT])
         if not parts:
             return {}
         best: dict[str, float] = {}
@@ -440,7 +365,7 @@ class SafetyDetector:
         mention = found.of(MENTION)
         # Frames are read on messages of ordinary length only: a benign frame never explains
         # away a hit somewhere in a huge message (and markers on it would cost time).
-        found_markers = set(markers(normalized)) if len(normalized) <= _FULL_TEXT_LIMIT else set()
+        found_markers = set(markers(normalized)) if len(normalized) <= FULL_TEXT_LIMIT else set()
         crisis, emergency, framed = drop_framed_hits(crisis, emergency, found_markers)
         resolved = (
             self.patterns.resolved_past(normalized) or told_as_resolved(found_markers)
