@@ -1,19 +1,26 @@
-"""Fixtures for the widget's browser tests: a fake Rasa, the widget web server, Chromium."""
+"""Widget test fixtures: the blueprint served alone, and the browser tests' servers.
+
+``server`` is the widget blueprint alone (see ``blueprint_server.py``); the browser tests get a
+fake Rasa, the widget web server and Chromium.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from clinicbot.paths import REPO_ROOT
+from clinicbot.settings import load_settings
 from tests.fixtures.markers import starts_server
 from tests.fixtures.net import free_port, stop_processes, wait_http
 
+from .blueprint_server import Server, serve_blueprint
 from .fake_rasa import FakeRasa
 
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
@@ -63,3 +70,12 @@ def artifacts() -> Path:
     """Folder for screenshots (git-ignored)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest_asyncio.fixture
+async def server() -> AsyncIterator[Server]:
+    """The widget blueprint served alone; its Rasa is on a port nobody listens on."""
+    # Only tests that fake the client reach Rasa.
+    settings = load_settings({"RASA_URL": "http://127.0.0.1:9", "RASA_PORT": "5005"})
+    async for srv in serve_blueprint(settings):
+        yield srv
