@@ -104,8 +104,10 @@ class ClusterProcess:
             RASA_TOKEN=self.token,
             CONVERSATION_MESSAGES_PER_MINUTE="1000",
             NEW_CONVERSATIONS_PER_HOUR="100000",
-            # A killed replica stays down for the rest of the run: the other one serves.
-            RESTART_INITIAL_DELAY="120",
+            # The killed replica is restarted 30 s later (RESTART_MAX_DELAY's default caps any
+            # longer delay) and rejoins while the run goes on: turns retried after the kill
+            # wait up to a minute for the dead replica's lock tickets.
+            RESTART_INITIAL_DELAY="30",
         )
         self.env.pop("TRACKER_DB", None)
         self.proc: subprocess.Popen[bytes] | None = None
