@@ -102,7 +102,7 @@ def test_current_model_is_the_archive_named_by_the_digest_and_goes_stale(inputs:
 
 def test_every_trained_input_of_the_project_is_fingerprinted() -> None:
     """Editing anything the model learns from (the safety development sets too) retrains it."""
-    from clinicbot.safety.components import DEV_SET_FILES
+    from clinicbot.safety.dev_sets import DEV_SET_FILES
 
     covered = [Path(p) for p in run.MODEL_INPUTS]
 

@@ -1,15 +1,19 @@
 """The project's Rasa graph components: everything ``config.yml`` names besides Rasa's own.
 
-NLU pipeline, in the order ``config.yml`` runs them (each declares ``required_components`` so
-a pipeline in the wrong order is rejected, see ``pipeline_check``):
+NLU pipeline, in the order ``config.yml`` runs them:
 
 - ``safety_detector.SafetyDetectorComponent``: the safety verdict of every message;
-- ``intent_classifier.TfidfIntentClassifier``: the intent, from ``text_classifier``;
+- ``intent_classifier.TfidfIntentClassifier``: the intent;
 - ``vocabulary_gate.VocabularyGate``: mostly unknown words fall back;
 - ``calibration.AnswerCalibration``: the "did you mean" topics;
 - ``safety_router.SafetyRouter``: a safety verdict becomes the safety intent.
 
 Dialogue policies: ``policies.SafetyInterruptsLoopPolicy`` and ``policies.StaffHoldPolicy``.
-Trained components persist their state as JSON through ``base.JsonPersistedComponent`` (never
-pickle). This module imports nothing, so importing one component does not import the others.
+
+Shared parts: ``base`` (configuration, and ``JsonPersistedComponent``: train, persist and
+load written once, the state as JSON through ``json_state``, never pickle),
+``text_classifier`` (the generic TF-IDF + logistic regression both classifiers use) and
+``pipeline_check`` (each component declares ``required_components``; this runs Rasa's graph
+validation on the prediction graph too, so a pipeline in the wrong order is rejected). This
+module imports nothing, so importing one component does not import the others.
 """

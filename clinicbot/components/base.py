@@ -3,17 +3,15 @@
 ``ConfiguredComponent`` is the part every component shares: the configuration merged over
 ``get_default_config()`` and a ``create`` that needs nothing else. ``JsonPersistedComponent``
 adds what a trained component needs, written once: ``train`` fits, then ``persist`` writes
-the component's state as one JSON file into Rasa's model storage, and ``load`` reads it back.
-Never pickle or joblib: unpickling a model file can run arbitrary code (Rasa 3.6.21 patched
-exactly such a hole). JSON is written without NaN or Infinity and such constants are refused
-when read. A component whose state cannot be read still loads (``state_unavailable`` says
+the component's state as one JSON file into Rasa's model storage, and ``load`` reads it back
+(``clinicbot.components.json_state``: never pickle; NaN and Infinity are neither written nor
+read). A component whose state cannot be read still loads (``state_unavailable`` says
 what it does instead), so a damaged model never stops the server.
 """
 
 from __future__ import annotations
 
 import abc
-import json
 import logging
 from pathlib import Path
 from typing import Any, ClassVar, Dict, Type, TypeVar
@@ -23,53 +21,12 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from clinicbot.components.json_state import read_json, write_json
+
 logger = logging.getLogger(__name__)
 
 _C = TypeVar("_C", bound="ConfiguredComponent")
 _P = TypeVar("_P", bound="JsonPersistedComponent")
-
-
-class StateFormatError(ValueError):
-    """Raised when a persisted state file is missing, malformed or inconsistent."""
-
-
-def write_json(path: Path, data: Any) -> Path:
-    """Writes JSON data to a file (UTF-8, compact; NaN and Infinity are refused).
-
-    Args:
-        path: The file to write.
-        data: Plain lists, dicts, strings and finite numbers.
-
-    Returns:
-        The path written.
-    """
-    with path.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return path
-
-
-def _reject_constant(name: str) -> float:
-    """Refuses NaN and Infinity in JSON (never a valid state)."""
-    raise StateFormatError(f"invalid number {name} in a state file")
-
-
-def read_json(path: Path) -> Any:
-    """Reads a JSON file written by ``write_json``.
-
-    Args:
-        path: The file.
-
-    Returns:
-        The decoded data.
-
-    Raises:
-        StateFormatError: If the file cannot be read or is not valid JSON.
-    """
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return json.load(handle, parse_constant=_reject_constant)
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise StateFormatError(f"cannot read {path.name}: {error}") from error
 
 
 class ConfiguredComponent(GraphComponent):

@@ -22,7 +22,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from clinicbot.components.base import JsonPersistedComponent
-from clinicbot.safety.classifier import MODEL_FILE, TfidfTextClassifier
+from clinicbot.components.text_classifier import MODEL_FILE, TfidfTextClassifier
+from clinicbot.safety.normalize import normalize
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def intent_text_classifier(c: float) -> TfidfTextClassifier:
     Returns:
         A new classifier.
     """
-    return TfidfTextClassifier({"C": float(c)})
+    return TfidfTextClassifier({"C": float(c)}, normalize=normalize)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -88,7 +89,7 @@ class TfidfIntentClassifier(JsonPersistedComponent, IntentClassifier):
 
     def restore(self, state: Any) -> None:
         """Rebuilds the trained model (without one, messages keep no intent and fall back)."""
-        self.classifier = TfidfTextClassifier.from_dict(state)
+        self.classifier = TfidfTextClassifier.from_dict(state, normalize=normalize)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Sets ``intent`` and ``intent_ranking`` on every message.

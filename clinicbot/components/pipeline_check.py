@@ -49,9 +49,7 @@ def validate_pipeline(config: Mapping[str, Any]) -> None:
     from rasa.shared.data import TrainingType
 
     recipe = Recipe.recipe_for_name(config.get("recipe"))
-    model_config = recipe.graph_config_for_recipe(
-        dict(config), {}, training_type=TrainingType.BOTH
-    )
+    model_config = recipe.graph_config_for_recipe(dict(config), {}, training_type=TrainingType.BOTH)
     predict = GraphSchema(
         {
             name: dataclasses.replace(node, is_target=name == model_config.nlu_target)

@@ -36,8 +36,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from clinicbot.safety.components import DEV_SET_FILES, dev_training_examples
 from clinicbot.safety.detector import DEFAULT_THRESHOLDS, SafetyDetector
+from clinicbot.safety.dev_sets import DEV_SET_FILES, dev_training_examples
 from clinicbot.safety.evaluate import (
     GOALS,
     Case,

@@ -165,7 +165,7 @@ def train_detector(data_dir: str | Path = DEFAULT_DATA_DIR) -> SafetyDetector:
     Returns:
         The trained detector (patterns only if the data has too few labels).
     """
-    from clinicbot.safety.components import dev_training_examples
+    from clinicbot.safety.dev_sets import dev_training_examples
 
     return SafetyDetector().train(load_training_examples(data_dir) + dev_training_examples())
 
@@ -199,7 +199,8 @@ def classifier_from_model(model_path: Path) -> Any:
     Returns:
         The ``SafetyClassifier``, or ``None`` when the model holds none.
     """
-    from clinicbot.safety.classifier import MODEL_FILE, SafetyClassifier
+    from clinicbot.components.text_classifier import MODEL_FILE
+    from clinicbot.safety.classifier import SafetyClassifier
 
     with tarfile.open(model_path, "r:gz") as archive:
         for member in archive.getmembers():

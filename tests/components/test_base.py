@@ -13,7 +13,8 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinicbot.components.base import JsonPersistedComponent, StateFormatError, read_json
+from clinicbot.components.base import JsonPersistedComponent
+from clinicbot.components.json_state import StateFormatError, read_json
 
 
 class WordCount(JsonPersistedComponent):

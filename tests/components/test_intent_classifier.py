@@ -9,7 +9,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from clinicbot.components.intent_classifier import TfidfIntentClassifier
-from clinicbot.safety.components import SafetyRouter
+from clinicbot.components.safety_router import SafetyRouter
 
 EXAMPLES = {
     "kb_logistics_cost_insurance": [

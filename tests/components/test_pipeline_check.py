@@ -42,6 +42,8 @@ def test_the_shipped_config_passes(shipped: dict[str, Any]) -> None:
     ("name", "before", "message"),
     [
         ("AnswerCalibration", "FallbackClassifier", "require a FallbackClassifier: .*Calibration"),
+        ("SafetyRouter", "SafetyDetectorComponent", "require a SafetyDetectorComponent: .*Router"),
+        ("SafetyRouter", "TfidfIntentClassifier", "require a IntentClassifier: .*SafetyRouter"),
         ("SpacyEntityExtractor", "SpacyNLP", "'SpacyEntityExtractor' which needs the param"),
     ],
 )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from clinicbot.safety.components import DEV_SET_FILES, dev_training_examples
 from clinicbot.safety.crossval import _fold_of, development_cases, groups_of
 from clinicbot.safety.detector import SafetyDetector
+from clinicbot.safety.dev_sets import DEV_SET_FILES, dev_training_examples
 from clinicbot.safety.evaluate import TEST_SET, load_safety_set
 from clinicbot.safety.features import markers
 from clinicbot.safety.normalize import normalize

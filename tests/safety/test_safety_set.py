@@ -10,8 +10,8 @@ from collections import Counter
 
 import pytest
 
-from clinicbot.safety.components import DEV_SET_FILES
 from clinicbot.safety.detector import SafetyDetector
+from clinicbot.safety.dev_sets import DEV_SET_FILES
 from clinicbot.safety.evaluate import (
     DEV3_SET,
     DEV_ORIGINAL,

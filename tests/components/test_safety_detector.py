@@ -13,8 +13,9 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinicbot.safety.classifier import MODEL_FILE
-from clinicbot.safety.components import SafetyDetectorComponent, SafetyRouter
+from clinicbot.components.safety_detector import SafetyDetectorComponent
+from clinicbot.components.safety_router import SafetyRouter
+from clinicbot.components.text_classifier import MODEL_FILE
 
 TRAINING = [
     ("i want to die", "safety_crisis"),
@@ -252,8 +253,8 @@ def test_graph_schema_validates(tmp_path: Path) -> None:
             {"name": "CountVectorsFeaturizer"},
             {"name": "DIETClassifier", "epochs": 1},
             {"name": "FallbackClassifier", "threshold": 0.4},
-            {"name": "clinicbot.safety.components.SafetyDetectorComponent"},
-            {"name": "clinicbot.safety.components.SafetyRouter"},
+            {"name": "clinicbot.components.safety_detector.SafetyDetectorComponent"},
+            {"name": "clinicbot.components.safety_router.SafetyRouter"},
         ],
         "policies": [{"name": "RulePolicy"}],
     }

@@ -7,8 +7,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clarify import ActionClarify
+from clinicbot.components.safety_router import SafetyRouter
 from clinicbot.knowledge import default_knowledge_base
-from clinicbot.safety.components import SafetyRouter
 
 
 def _message(intent: str, confidence: float) -> Message:

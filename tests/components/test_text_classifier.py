@@ -1,4 +1,8 @@
-"""Round trip of the safety classifier through JSON (no pickle)."""
+"""The generic text classifier: preprocessing given by its user, round trip through JSON.
+
+Most tests use the safety classifier (the generic one with the safety normaliser and markers),
+whose persistence this file checked before the classifier left the safety package.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clinicbot.safety.classifier import MODEL_FILE, ClassifierFormatError, SafetyClassifier
+from clinicbot.components.text_classifier import (
+    FORMAT,
+    MODEL_FILE,
+    ClassifierFormatError,
+    TfidfTextClassifier,
+)
+from clinicbot.safety.classifier import SafetyClassifier
 
 TRAIN = [
     ("i want to die", "crisis"),
@@ -73,7 +83,7 @@ def test_persisted_file_is_plain_json(classifier: SafetyClassifier, tmp_path: Pa
     raw = file.read_bytes()
     assert not raw.startswith(b"\x80"), "pickle protocol header"
     data = json.loads(raw)
-    assert data["format"] == "clinicbot-safety-classifier"
+    assert data["format"] == FORMAT == "clinicbot-text-classifier"
     assert set(data["vectorizers"]) == {"char", "word"}
     assert data["vectorizers"]["char"]["params"]["analyzer"] == "char_wb"
     assert data["vectorizers"]["char"]["params"]["ngram_range"] == [2, 5]
@@ -103,8 +113,9 @@ def test_missing_file_raises(tmp_path: Path) -> None:
         "not json",
         "[]",
         '{"format": "something else"}',
-        '{"format": "clinicbot-safety-classifier", "version": 99}',
-        '{"format": "clinicbot-safety-classifier", "version": 1, "vectorizers": {}}',
+        '{"format": "clinicbot-safety-classifier", "version": 1}',
+        '{"format": "clinicbot-text-classifier", "version": 99}',
+        '{"format": "clinicbot-text-classifier", "version": 1, "vectorizers": {}}',
     ],
 )
 def test_malformed_file_raises(tmp_path: Path, content: str) -> None:
@@ -155,3 +166,36 @@ def test_fit_validates_input() -> None:
         SafetyClassifier().fit(["a", "b"], ["x"])
     with pytest.raises(ValueError):
         SafetyClassifier().fit(["a", "b"], ["x", "x"])
+
+
+def _shout(text: str) -> str:
+    return text.upper().replace("KMS", "KILL MYSELF")
+
+
+def test_the_generic_classifier_reads_text_through_its_preprocessing(tmp_path: Path) -> None:
+    texts = [text for text, _ in TRAIN]
+    labels = [label for _, label in TRAIN]
+    plain = TfidfTextClassifier().fit(texts, labels)
+    shouting = TfidfTextClassifier(normalize=_shout).fit(texts, labels)
+    # lowercase=True in the vectorisers: upper case alone changes nothing, the slang rule does
+    assert plain.predict_proba("i want to kms") != shouting.predict_proba("i want to kms")
+    assert shouting.predict_proba("i want to kms") == pytest.approx(
+        shouting.predict_proba("i want to kill myself")
+    )
+    shouting.to_dir(tmp_path)
+    loaded = TfidfTextClassifier.from_dir(tmp_path, normalize=_shout)
+    assert loaded.predict_proba("kms") == pytest.approx(shouting.predict_proba("kms"))
+
+
+def test_the_safety_classifier_adds_its_markers_to_the_word_ngrams(
+    classifier: SafetyClassifier,
+) -> None:
+    from clinicbot.safety.features import with_markers
+    from clinicbot.safety.normalize import normalize
+
+    text = normalize("i won't be around next week, goodbye everyone")
+    marked = with_markers(text)
+    assert marked != text  # the sentence has markers
+    assert classifier._inputs("word", [text]) == [marked]
+    assert classifier._inputs("char", [text]) == [text]
+    assert TfidfTextClassifier()._inputs("word", [text]) == [text]

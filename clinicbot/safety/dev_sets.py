@@ -1,0 +1,65 @@
+"""The safety development sets the safety classifier trains on (never the test sets).
+
+``dev_training_examples`` turns every file of ``DEV_SET_FILES`` into ``(text, intent)`` pairs
+for ``SafetyDetectorComponent`` (``clinicbot.components.safety_detector``), the
+cross-validation (``clinicbot.safety.crossval``) and the evaluation's detector
+(``clinicbot.safety.evaluate``). Adding a development file here makes the classifier train on
+it; ``clinicbot.run.MODEL_INPUTS`` must list it too, so the model is retrained when it changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import yaml
+
+from clinicbot.paths import TESTS_DIR
+from clinicbot.safety.labels import ADVICE, CRISIS, EMERGENCY
+
+logger = logging.getLogger(__name__)
+
+#: The safety development set; the classifier trains on it too (see ``dev_training_examples``).
+DEV_SET_FILE = TESTS_DIR / "safety" / "dev.yml"
+#: Every safety development file the classifier trains on (the test set is never among them).
+DEV_SET_FILES = (
+    DEV_SET_FILE,
+    TESTS_DIR / "safety" / "dev2.yml",
+    TESTS_DIR / "safety" / "dev3.yml",
+    TESTS_DIR / "safety" / "dev4.yml",
+)
+#: The pseudo-intent of the development set's benign messages (label ``none``).
+DEV_BENIGN_INTENT = "safety_dev_benign"
+_EXPECT_TO_INTENT = {
+    CRISIS: "safety_crisis",
+    EMERGENCY: "safety_emergency",
+    ADVICE: "medical_advice",
+}
+
+
+def dev_training_examples(path: Path | None = None) -> list[tuple[str, str]]:
+    """Reads the safety development sets as ``(text, intent)`` training pairs.
+
+    Crisis, emergency and advice cases become the safety intents; benign cases (``none``,
+    ``mention``) become ``DEV_BENIGN_INTENT``, which the classifier learns as ``none`` and
+    always keeps (they are the hard negatives). The test set is never read here.
+
+    Args:
+        path: One development file; default: every file of ``DEV_SET_FILES`` that exists.
+
+    Returns:
+        The pairs; empty when no file is readable.
+    """
+    paths = [path] if path is not None else [p for p in DEV_SET_FILES if p.exists()]
+    pairs = []
+    for file in paths:
+        try:
+            content = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            logger.warning("a safety development set is not readable; trained without it")
+            continue
+        for item in content.get("cases") or []:
+            if isinstance(item, dict) and isinstance(item.get("text"), str):
+                intent = _EXPECT_TO_INTENT.get(str(item.get("expect")), DEV_BENIGN_INTENT)
+                pairs.append((item["text"], intent))
+    return pairs
