@@ -1,9 +1,12 @@
 """Response generation inside the Rasa server (no action server needed).
 
-Domain responses, including the crisis and emergency texts, are filled with the clinic's facts
-(``{clinic_phone}`` etc. from ``knowledge/clinic.yml``) here, so those texts live in one place
-(``domain.yml``) and still name the right clinic. In safe mode (after a crisis or emergency
-turn) every other response gets the short crisis-resources reminder appended.
+The domain's responses, including the crisis and emergency texts, name their texts as
+``"@name"`` references into ``knowledge/messages.yml`` (the one folder a clinician reviews). This
+generator fills the references in whenever the model's responses are set (at model load, never
+per turn), then the clinic's facts (``{clinic_phone}`` etc. from ``knowledge/clinic.yml``) per
+turn. It reads ``messages.yml`` when it is created, so a missing or broken file stops the server
+at start instead of leaving a crisis turn without its text. In safe mode (after a crisis or
+emergency turn) every other response gets the short crisis-resources reminder appended.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from clinicbot.clinic import clinic_placeholders
 from clinicbot.safety.replies import CRISIS_RESPONSE, crisis_response
-from clinicbot.texts import text
+from clinicbot.texts import messages, resolve_responses, text
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +47,15 @@ def clinic_values() -> dict[str, str]:
 
 
 class ClinicNLG(TemplatedNaturalLanguageGenerator):
-    """Templated responses from the domain, filled with clinic facts, safe-mode aware.
+    """Templated responses from the domain, texts from knowledge/, clinic facts, safe-mode aware.
 
     Args:
         endpoint_config: The ``nlg`` endpoint (unused beyond selecting this class).
         domain: The model's domain.
         **kwargs: Ignored.
+
+    Raises:
+        KnowledgeError: If ``messages.yml`` cannot be read, or a response names no text in it.
 
     """
 
@@ -60,7 +66,18 @@ class ClinicNLG(TemplatedNaturalLanguageGenerator):
         **kwargs: Any,
     ) -> None:
         """Creates the generator from the domain's responses."""
+        messages()  # fail at start, not on a crisis turn, if the texts cannot be read
         super().__init__(domain.responses if domain else {})
+
+    @property  # type: ignore[override]
+    def responses(self) -> dict[str, list[dict[str, Any]]]:
+        """The domain's responses with their ``"@name"`` texts filled in."""
+        return self._responses
+
+    @responses.setter
+    def responses(self, value: dict[str, list[dict[str, Any]]]) -> None:
+        # Rasa's Agent.load_model assigns the loaded model's domain responses here.
+        self._responses = resolve_responses(value)
 
     async def generate(
         self,

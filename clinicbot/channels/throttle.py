@@ -33,7 +33,7 @@ from clinicbot.paths import DOMAIN_FILE
 from clinicbot.payload import CLARIFY, CRISIS, EMERGENCY, make_payload
 from clinicbot.safety.replies import crisis_response
 from clinicbot.settings import Settings
-from clinicbot.texts import messages
+from clinicbot.texts import messages, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ def _domain_texts() -> Dict[str, str]:
     texts: Dict[str, str] = {}
     for name, variants in (data.get("responses") or {}).items():
         if isinstance(variants, list) and variants and isinstance(variants[0], dict):
-            texts[str(name)] = str(variants[0].get("text") or "")
+            texts[str(name)] = resolve(str(variants[0].get("text") or ""))  # "@name" -> text
     return texts
 
 
