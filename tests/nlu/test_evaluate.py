@@ -10,7 +10,6 @@ from clinicbot.evaluate import (
     Case,
     PatientSimulator,
     PatientView,
-    calibration_utility,
     load_cases,
     matched_decisions,
     rule_actions,
@@ -118,19 +117,6 @@ class _FakeSimulator(PatientSimulator):
         return self.views[parse["key"]]
 
 
-def test_calibration_utility_rewards_hedging_a_wrong_answer() -> None:
-    rows = [
-        ("kb_a", [("kb_a", 0.9), ("kb_b", 0.05)]),  # right, confident
-        ("kb_b", [("kb_a", 0.5), ("kb_b", 0.3)]),  # wrong, runner-up right
-        ("kb_c", [("kb_a", 0.15), ("kb_c", 0.1)]),  # low confidence
-    ]
-    strict, counts = calibration_utility(rows, fallback_threshold=0.2, alternative_min=0.4)
-    assert counts == {"right": 1, "confident_wrong": 1, "clarify_offered": 1}
-    hedged, counts = calibration_utility(rows, fallback_threshold=0.2, alternative_min=0.25)
-    assert counts == {"right": 1, "hedged_wrong": 1, "clarify_offered": 1}
-    assert hedged > strict
-
-
 def test_matched_decisions_use_the_same_clarify_rate() -> None:
     cases = [Case(str(i), ("kb_a",)) for i in range(4)]
     rankings = [
@@ -178,23 +164,3 @@ def test_matched_decisions_match_the_middle_band_rate() -> None:
     banded = matched_decisions(cases, rankings, 0.25, 0.1, hedge_rate=0.75)
     assert banded["confident_wrong"] == pytest.approx(0.0)  # the band offers three topics
     assert banded["right"] == plain["right"] == pytest.approx(0.5)
-
-
-def test_calibration_utility_scores_the_middle_band() -> None:
-    rows = [
-        ("kb_a", [("kb_a", 0.45), ("kb_b", 0.01)]),  # right but middling
-        ("kb_c", [("kb_a", 0.42), ("kb_b", 0.02), ("kb_c", 0.01)]),  # wrong; kb_c third
-    ]
-    _, plain = calibration_utility(rows, fallback_threshold=0.4, alternative_min=0.1)
-    assert plain == {"right": 1, "confident_wrong": 1}
-    _, banded = calibration_utility(rows, 0.4, 0.1, hedge_below=0.5)
-    assert banded == {"hedged_right": 1, "hedged_wrong": 1}
-
-
-def test_later_rounds_of_real_style_data_are_one_cross_validation_group() -> None:
-    from clinicbot.evaluation.calibrate import _cv_group
-
-    assert _cv_group(Path("realstyle3_mechanism_safety.yml")) == "realstyle_"
-    assert _cv_group(Path("realstyle_subjects.yml")) == "realstyle_"
-    assert _cv_group(Path("out_of_scope_everyday2.yml")) == "out_of_scope"
-    assert _cv_group(Path("screening.yml")) == "other"
