@@ -24,6 +24,7 @@ from typing import Iterable, List, Sequence, Set
 
 import yaml
 
+from clinicbot.kb_files import load_messages
 from clinicbot.knowledge import (
     ENTITY_KINDS,
     SMS_MAX_CHARS,
@@ -33,6 +34,7 @@ from clinicbot.knowledge import (
     placeholders_in,
 )
 from clinicbot.paths import DATA_DIR, DOMAIN_FILE, KNOWLEDGE_DIR, REPO_ROOT
+from clinicbot.texts import REFERENCE
 
 RULES_FILE = DATA_DIR / "rules.yml"
 #: Message placeholders filled when the message is sent, not from clinic.yml.
@@ -160,6 +162,44 @@ def check_topic_intents(
                 )
     if wanted and not topic_rules:
         errors.append(f"{rules_file.name}: no rule answers the topic intents")
+    return errors
+
+
+def check_domain_texts(
+    domain_file: Path = DOMAIN_FILE, knowledge_dir: Path = KNOWLEDGE_DIR
+) -> List[str]:
+    """Checks that every ``"@name"`` text and button title in the domain names a message.
+
+    The domain's responses (the crisis, emergency and refusal texts among them) hold references
+    to ``knowledge/messages.yml``; the Rasa server fills them in at model load. A reference with
+    no text would leave a response empty, so the validator names it before a model is trained.
+
+    Args:
+        domain_file: The domain.
+        knowledge_dir: The knowledge directory holding ``messages.yml``.
+
+    Returns:
+        One error per reference that names no message (empty when all resolve).
+    """
+    try:
+        known = load_messages(knowledge_dir)
+    except KnowledgeError as exc:
+        return [f"messages.yml: {exc}"]
+    with domain_file.open(encoding="utf-8") as fh:
+        domain = yaml.safe_load(fh) or {}
+    errors: List[str] = []
+    for response, variants in sorted((domain.get("responses") or {}).items()):
+        for variant in variants or []:
+            values = [variant.get("text")] + [
+                b.get("title") for b in variant.get("buttons") or [] if isinstance(b, dict)
+            ]
+            for value in values:
+                match = REFERENCE.match(value.strip()) if isinstance(value, str) else None
+                if match is not None and match.group(1) not in known:
+                    errors.append(
+                        f"{domain_file.name}: {response} refers to {value!r}, "
+                        "which knowledge/messages.yml does not define"
+                    )
     return errors
 
 
@@ -469,6 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             {e.intent for e in kb.entries.values()}, args.domain, args.data / "rules.yml"
         )
     )
+    report.errors.extend(check_domain_texts(args.domain, args.knowledge))
     if args.grades:
         for topic, grade in sorted(report.grades.items(), key=lambda item: -item[1]):
             print(f"  grade {grade:5.1f}  {topic}")

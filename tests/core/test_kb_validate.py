@@ -12,6 +12,7 @@ import yaml
 
 from clinicbot.kb_validate import (
     RULES_FILE,
+    check_domain_texts,
     check_lexicon,
     check_readability,
     check_topic_intents,
@@ -257,3 +258,23 @@ def test_validate_kb_command_fails_on_a_broken_rules_copy(
     (data / "rules.yml").write_text(text.replace("          - intent: kb_process_routes\n", "", 1))
     assert main(["--data", str(data)]) == 1
     assert "lacks topic intents ['kb_process_routes']" in capsys.readouterr().out
+
+
+def test_every_domain_text_reference_resolves() -> None:
+    assert check_domain_texts() == []
+
+
+def test_a_domain_text_reference_with_no_message_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    domain = yaml.safe_load(DOMAIN_FILE.read_text())
+    domain["responses"]["utter_crisis"][0]["text"] = "@no_such_text"
+    broken = tmp_path / "domain.yml"
+    broken.write_text(yaml.safe_dump(domain))
+    errors = check_domain_texts(broken)
+    assert errors == [
+        "domain.yml: utter_crisis refers to '@no_such_text', "
+        "which knowledge/messages.yml does not define"
+    ]
+    assert main(["--domain", str(broken)]) == 1
+    assert "utter_crisis refers to '@no_such_text'" in capsys.readouterr().out
