@@ -38,8 +38,6 @@ import logging
 from typing import Any, List, Type
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import ENTITY_ATTRIBUTE_CONFIDENCE_TYPE
 from rasa.shared.nlu.constants import (
@@ -93,26 +91,17 @@ class SafetyRouter(ConfiguredComponent):
             "uncertain_min_confidence": 0.4,
         }
 
-    def __init__(
-        self,
-        config: dict[str, Any] | None,
-        model_storage: ModelStorage | None = None,
-        resource: Resource | None = None,
-    ) -> None:
-        """Creates the router (nothing to train or persist).
+    #: The detector's patterns, built on first use for a message without a verdict.
+    _fallback_detector: SafetyDetector | None = None
 
-        Args:
-            config: The component configuration.
-            model_storage: Unused.
-            resource: Unused.
-        """
-        super().__init__(config, model_storage, resource)
-        self._intents = {
+    @property
+    def _intents(self) -> dict[str, str]:
+        """The intent of each safety category (from the configuration)."""
+        return {
             CRISIS: str(self.config["crisis_intent"]),
             EMERGENCY: str(self.config["emergency_intent"]),
             ADVICE: str(self.config["advice_intent"]),
         }
-        self._fallback_detector: SafetyDetector | None = None
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Routes every message by its safety verdict. Never raises.
