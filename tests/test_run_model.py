@@ -10,14 +10,21 @@ import pytest
 from clinicbot import run
 
 
-def test_inputs_edited_during_training_still_serve_the_model_just_trained(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    digests = iter(["aaa", "aaa", "bbb"])  # before, when naming, after (someone edited data)
+@pytest.fixture
+def no_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Models in ``tmp_path``, the spaCy build and the pipeline check skipped."""
     monkeypatch.setattr(run, "MODELS_DIR", tmp_path)
     monkeypatch.setattr(run, "ensure_spacy", lambda: None)
-    monkeypatch.setattr(run, "model_digest", lambda: next(digests))
     monkeypatch.setattr(run, "validate_pipeline", lambda config: None)
+    return tmp_path
+
+
+def test_inputs_edited_during_training_still_serve_the_model_just_trained(
+    no_build: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tmp_path = no_build
+    digests = iter(["aaa", "aaa", "bbb"])  # before, when naming, after (someone edited data)
+    monkeypatch.setattr(run, "model_digest", lambda: next(digests))
     trained: list[list[str]] = []
 
     def fake_train(command: list[str], **_: Any) -> None:
@@ -32,24 +39,19 @@ def test_inputs_edited_during_training_still_serve_the_model_just_trained(
 
 
 def test_a_missing_archive_after_training_is_an_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    no_build: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(run, "MODELS_DIR", tmp_path)
-    monkeypatch.setattr(run, "ensure_spacy", lambda: None)
     monkeypatch.setattr(run, "model_digest", lambda: "ccc")
-    monkeypatch.setattr(run, "validate_pipeline", lambda config: None)
     monkeypatch.setattr(run.subprocess, "run", lambda *a, **k: None)
     with pytest.raises(RuntimeError, match="archive is missing"):
         run.ensure_model({"PATH": ""})
 
 
 def test_a_pipeline_in_the_wrong_order_is_not_trained(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    no_build: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from clinicbot.components.pipeline_check import PipelineOrderError
 
-    monkeypatch.setattr(run, "MODELS_DIR", tmp_path)
-    monkeypatch.setattr(run, "ensure_spacy", lambda: None)
     monkeypatch.setattr(run, "model_digest", lambda: "ddd")
     checked: list[dict[str, Any]] = []
 

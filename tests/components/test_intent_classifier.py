@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from rasa.engine.graph import ExecutionContext, GraphSchema
-from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.engine.storage.resource import Resource
+import pytest
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from clinicbot.components.intent_classifier import TfidfIntentClassifier
 from clinicbot.components.safety_router import SafetyRouter
+from tests.components.conftest import TrainAndLoad
 
 EXAMPLES = {
     "kb_logistics_cost_insurance": [
@@ -30,21 +28,14 @@ EXAMPLES = {
 }
 
 
-def _trained(tmp_path) -> TfidfIntentClassifier:
-    storage = LocalModelStorage(tmp_path)
-    resource = Resource("intent")
-    context = ExecutionContext(GraphSchema({}), "test")
-    config = TfidfIntentClassifier.get_default_config()
-    clf = TfidfIntentClassifier.create(config, storage, resource, context)
-    data = TrainingData(
-        [Message(data={"text": t, "intent": i}) for i, ts in EXAMPLES.items() for t in ts]
-    )
-    clf.train(data)
-    return TfidfIntentClassifier.load(config, storage, resource, context)
+@pytest.fixture
+def trained(train_and_load: TrainAndLoad) -> TfidfIntentClassifier:
+    pairs = [(t, i) for i, ts in EXAMPLES.items() for t in ts]
+    return train_and_load(TfidfIntentClassifier, pairs)
 
 
-def test_round_trip_and_prediction(tmp_path) -> None:
-    clf = _trained(tmp_path)
+def test_round_trip_and_prediction(trained: TfidfIntentClassifier) -> None:
+    clf = trained
     [m] = clf.process([Message(data={"text": "how much is the infusion price"})])
     assert m.get("intent")["name"] == "kb_logistics_cost_insurance"
     ranking = m.get("intent_ranking")
@@ -52,8 +43,8 @@ def test_round_trip_and_prediction(tmp_path) -> None:
     assert abs(sum(r["confidence"] for r in ranking) - 1.0) < 1e-6
 
 
-def test_safety_intent_is_ranked_but_never_top(tmp_path) -> None:
-    clf = _trained(tmp_path)
+def test_safety_intent_is_ranked_but_never_top(trained: TfidfIntentClassifier) -> None:
+    clf = trained
     [m] = clf.process([Message(data={"text": "should I stop my lexapro"})])
     assert m.get("intent")["name"] != "medical_advice"
     assert any(r["name"] == "medical_advice" for r in m.get("intent_ranking"))

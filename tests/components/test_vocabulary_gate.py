@@ -6,9 +6,9 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from clinicbot.components.vocabulary_gate import VocabularyGate
+from tests.components.conftest import TrainAndLoad
 
 
 def _message(text: str, intent: str = "kb_safety_side_effects") -> Message:
@@ -18,20 +18,14 @@ def _message(text: str, intent: str = "kb_safety_side_effects") -> Message:
     return m
 
 
-def test_trained_gate_survives_persistence_and_gates_gibberish(tmp_path) -> None:
-    storage = LocalModelStorage(tmp_path)
-    resource = Resource("gate")
-    context = ExecutionContext(GraphSchema({}), "test")
-    config = VocabularyGate.get_default_config()
-    gate = VocabularyGate.create(config, storage, resource, context)
-    data = TrainingData(
-        [
-            Message(data={"text": "what are the side effects of ketamine", "intent": "a"}),
-            Message(data={"text": "how much does an infusion cost", "intent": "b"}),
-        ]
-    )
-    gate.train(data)
-    loaded = VocabularyGate.load(config, storage, resource, context)
+def test_trained_gate_survives_persistence_and_gates_gibberish(
+    train_and_load: TrainAndLoad,
+) -> None:
+    examples = [
+        ("what are the side effects of ketamine", "a"),
+        ("how much does an infusion cost", "b"),
+    ]
+    loaded = train_and_load(VocabularyGate, examples)
     gibberish, typo, known, empty = loaded.process(
         [
             _message("xyzzy plugh frobnicate"),
