@@ -25,16 +25,19 @@ Decision order (first that applies):
 1. an emergency pattern hit -> ``emergency`` (``overdose_intentional`` when a crisis pattern
    also hit);
 2. a crisis pattern hit -> ``crisis``. Method seeking and plans are never negatable, so
-   "I'm not suicidal but which bridge is tallest" is still crisis;
+   "I'm not suicidal but which bridge is tallest" is still crisis; so is harm the writer did
+   to themselves told as current, however played down (``frames.self_harm_told``);
 3. the classifier (TF-IDF n-grams plus the meaning markers of ``clinicbot.safety.features``)
    gives crisis or emergency at least its threshold, in the whole message or in one of its
    sentences of four words or more, no benign/mention/negated pattern vetoes that part, and
    the part is supported: a probability of at least ``confident``, a cue word of the category
    (``classifier_cues`` in ``patterns.yml``) or, for crisis, a marker of absence or farewell
-   (an advice pattern hit needs the higher ``override`` threshold to be overruled);
-4. an advice pattern hit, or the classifier's advice probability at least its threshold
-   (``advice_personal`` when the writer asks about a decision of their own) with a cue word
-   -> ``advice``;
+   (an advice pattern hit or an advice frame needs the higher ``override`` threshold to be
+   overruled);
+4. an advice pattern hit, an advice frame (``frames.advice_frame``: the writer's own pregnancy
+   or breastfeeding, or own use of a recreational substance, and their treatment), or the
+   classifier's advice probability at least its threshold (``advice_personal`` when the
+   writer asks about a decision of their own) with a cue word -> ``advice``;
 5. a mention pattern or a negated crisis pattern -> ``mention``;
 6. otherwise ``none``.
 
@@ -53,8 +56,10 @@ from typing import TYPE_CHECKING, Any
 from clinicbot.safety.features import markers
 from clinicbot.safety.frames import (
     CRISIS_MARKERS,
+    advice_frame,
     drop_framed_hits,
     framed_benign,
+    self_harm_told,
     told_as_resolved,
 )
 from clinicbot.safety.labels import (
@@ -297,10 +302,14 @@ class SafetyDetector:
             return SafetyResult(ADVICE, "personal_advice", best[ADVICE], ("classifier",), (ADVICE,))
         return SafetyResult(NONE, NONE, 0.0, (), ())
 
-    def _classifier_scores(self, normalized: str, vetoed_whole: bool) -> dict[str, float]:
+    def _classifier_scores(
+        self, normalized: str, vetoed_whole: bool, strict: bool = False
+    ) -> dict[str, float]:
         """Returns the highest classifier probability per label over the message's parts.
 
-        Parts where a benign, mention or negated pattern matches are skipped (veto).
+        Parts where a benign, mention or negated pattern matches are skipped (veto). With
+        ``strict`` (an advice pattern or frame hit) no probability counts without a cue word
+        or marker, however high.
         """
         if self.classifier is None or not normalized:
             return {}
@@ -318,24 +327,36 @@ class SafetyDetector:
         best: dict[str, float] = {}
         probabilities_per_part = self.classifier.predict_proba_normalized(parts)
         for part, probabilities in zip(parts, probabilities_per_part, strict=True):
+            found: set[str] | None = None  # a part's markers, read once and only when needed
             for label, value in probabilities.items():
-                if value > best.get(label, 0.0) and self._supported(label, value, part):
+                if value <= best.get(label, 0.0) or label == NONE:
+                    continue
+                found = set(markers(part, frame_only=False)) if found is None else found
+                if self._supported(label, value, part, strict, found):
                     best[label] = value
         return best
 
-    def _supported(self, label: str, value: float, part: str) -> bool:
+    def _supported(
+        self,
+        label: str,
+        value: float,
+        part: str,
+        strict: bool = False,
+        found: set[str] | None = None,
+    ) -> bool:
         """Whether a classifier probability may count for this part of the message.
 
-        A crisis or emergency probability at or above ``confident`` counts on its own; below
-        it the part needs a cue word of the label or a meaning marker
+        A crisis or emergency probability at or above ``confident`` counts on its own (not
+        when ``strict``: a personal-advice request is overruled only with a cue); below it
+        the part needs a cue word of the label or a meaning marker
         (``clinicbot.safety.features``): for crisis absence, farewell, acts without consent,
         control or fear at home, a threat to someone, or hopelessness together with means;
         for emergency a bladder that will not empty. An advice probability needs a cue word.
         """
-        found = set(markers(part))
+        found = set(markers(part, frame_only=False)) if found is None else found
         if label in (CRISIS, EMERGENCY) and framed_benign(found):
             return value >= self.thresholds["framed"]
-        if label in (CRISIS, EMERGENCY) and value >= self.thresholds["confident"]:
+        if label in (CRISIS, EMERGENCY) and value >= self.thresholds["confident"] and not strict:
             return True
         if self.patterns.has_cue(label, part):
             return True
@@ -397,11 +418,20 @@ class SafetyDetector:
             return SafetyResult(EMERGENCY, sub, 1.0, reasons, flags)
         if crisis:
             return SafetyResult(CRISIS, crisis[0].sub, 1.0, tuple(p.id for p in crisis), (CRISIS,))
+        if self_harm_told(found_markers) and not resolved:
+            # harm done to oneself, however played down ("just a few scratches, no biggie")
+            return SafetyResult(CRISIS, "self_harm", 1.0, ("frame.self_harm_told",), (CRISIS,))
+        framed_advice = advice_frame(found_markers)
+        if framed_advice == "substance" and self.patterns.general_medication(normalized):
+            framed_advice = None
         scores: dict[str, float] = {}
         if use_classifier and self.classifier is not None:
             vetoed = bool(found.benign or found.negated or mention)
-            scores = self._classifier_scores(normalized, vetoed)
-        urgent = self._urgent_from_classifier(scores, has_advice_pattern=bool(advice))
+            strict = bool(advice or framed_advice)
+            scores = self._classifier_scores(normalized, vetoed, strict)
+        urgent = self._urgent_from_classifier(
+            scores, has_advice_pattern=bool(advice or framed_advice)
+        )
         if urgent is not None and told_as_resolved(found_markers):
             # "it wore off in ten minutes", "i am 42 now and stable": told as over, and
             # nothing says it is happening now; a pattern hit would still have decided above.
@@ -410,6 +440,9 @@ class SafetyDetector:
             return urgent
         if advice:
             return SafetyResult(ADVICE, advice[0].sub, 1.0, tuple(p.id for p in advice), (ADVICE,))
+        if framed_advice:
+            reasons = (f"frame.{framed_advice}",)
+            return SafetyResult(ADVICE, framed_advice, 1.0, reasons, (ADVICE,))
         advice_threshold = self.thresholds[ADVICE]
         if PERSONAL_DECISION in (found_markers or markers(normalized)):
             advice_threshold = self.thresholds["advice_personal"]

@@ -24,7 +24,20 @@ that decide whether a sentence is risk, told in words the training data may neve
   they support a crisis verdict: means-seeking after hopelessness);
 * ``__bladder__``: a bladder that will not empty (ketamine's urinary retention);
 * ``__personal_decision__``: a first-person decision about a medicine or dose ("should i",
-  "can i take my", "is it ok for me"; not "what should i know").
+  "can i take my", "is it ok for me"; not "what should i know");
+* ``__own_pregnancy__``: the writer's own pregnancy, breastfeeding or wish to conceive ("i am 8
+  weeks", "positive test", "feeding him myself", "we want to start trying"; not "my sister is
+  pregnant" or "do you treat pregnant patients");
+* ``__substance__`` and ``__own_use__``: a recreational or psychedelic substance (alcohol,
+  cannabis, mushrooms, mdma ...) and the writer's own use of it or a decision about it ("i
+  drink", "can i keep", "is that fine for me");
+* ``__treatment__``: the writer's treatment or a part of it (infusion, series, booster,
+  lozenge, appointment); ``__asks_decision__``: a question about what to do ("go or not",
+  "do i have to", "is that long enough", "will it hurt");
+* ``__info_only__``: a general or policy question ("in general", "your policy", "do patients");
+* ``__self_inflicted__`` and ``__minimised__``: harm the writer did to themselves ("on purpose",
+  "a few cuts on my arm", "till it bled") and it played down ("nothing serious", "no biggie");
+  ``__accident__``: an ordinary injury ("chopping onions", "my cat scratched me").
 
 ``with_markers`` appends the marker tokens to the normalised text; the classifier's word
 vectoriser then learns weights for them like for any word. The regexes are bounded (no nested
@@ -55,6 +68,8 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"(?:nobody|no one) (?:would|will) (?:miss|notice|care)",
         r"never wake|not wake up|not to wake|stay asleep|sleep forever|permanent(?:ly)?",
         r"let go|check out|not be needing|will not need (?:it|them|those|these)",
+        r"rather be (?:gone|dead|not here)|(?:do not|doubt|not sure) (?:think )?i (?:will|would)"
+        r" (?:be (?:around|here|alive)|make it|last)",
         r"(?:show up|come|turn up|cry) (?:to|at) my funeral|(?:who|anyone) would (?:even )?(?:come"
         r"|show up|notice|care)",
     ),
@@ -77,7 +92,12 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"|thoughts of)",
     ),
     "__safe_now__": _any(
-        r"i am (?:safe|ok|okay|fine|doing (?:well|good|great|ok|okay|better)|stable)(?: now)?",
+        r"i am (?:safe|ok|okay|fine|doing (?:well|good|great|ok|okay|better)|stable)(?: now)?"
+        r"(?! with| to | for | if )",
+        r"(?:i am|i feel|feel|and|now|completely|totally|perfectly|grown) safe\b"
+        r"(?! for| to | with| if| during| enough)",
+        r"not in that place (?:anymore|any more)|behind me|(?:all|fully) healed",
+        r"(?:got|get) out(?! of bed)(?: of (?:that|there|it))?|my own place now|doing well now",
         r"i am (?:in a good place|back to normal)|i feel safe",
         r"been (?:stable|fine|well|sober|clean|good)|(?:sober|clean) (?:since|for)",
         r"have not (?:since|in \w+ years?)|recovered|turned out to be",
@@ -94,6 +114,8 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"in the (?:session|chair|trip)",
         r"during (?:my |the )?(?:last |first )?(?:session|infusion|trip)",
         r"(?:\d+|a few|two|three|several|many) (?:years|decades) (?:ago|back)",
+        r"my childhood|growing up|when we were (?:young|kids|little|teens)|in my teens",
+        r"it (?:is|has) been \d+ years|(?:the|my) (?:infusion|session|treatment) yesterday",
     ),
     "__general__": _any(
         r"(?:do|does|can|will|are|is) (?:people|patients|most people|most patients|someone)",
@@ -158,9 +180,14 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"(?: \w+){0,4} (?:goes down|crash\w*"
         r"|hit\w*|took me out|takes me out|take me out)",
         r"not turning the wheel|no (?:doors|exit|way out)|not (?:be )?alive for",
+        r"(?:take|taking|took|remove|removing|get|getting) myself (?:out of|from) (?:the )?"
+        r"(?:equation|picture)|finish (?:the job|it all|myself off)|my time is up",
+        r"(?:opt|opting) out(?! of (?:the |this |my )?(?:sms|texts?|emails?|reminders?|marketing"
+        r"|calls|survey))|mak\w* my exit|end of (?:the|my) (?:road|line) for me",
+        r"no (?:version|future)(?: \w+){0,4} (?:with|for) me|i am (?:just )?not in it",
     ),
     "__third_person__": _any(
-        r"(?:a|the|this|that) (?:character|movie|film|show|series|book|novel|song|documentary"
+        r"(?:a|the|this|that) (?:character|movie|film|show|tv series|book|novel|song|documentary"
         r"|podcast|article|news|celebrity|actor|singer|story|game)",
         r"(?:my|a) (?:aunt|uncle|grandpa|grandma|grandfather|grandmother|friend|cousin|classmate)"
         r"(?: \w+){0,3} (?:died|passed away|killed (?:himself|herself)"
@@ -183,11 +210,14 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"|face|exist|carry|deal with (?:this|it|life))",
         r"early grave|death of me|(?:i am|im) dead (?:lol|skull|haha|lmao)|dead skull|shoot me now",
         r"(?:freezing|bored|starving) to death|passed out from boredom|knocked me out",
+        r"(?:paperwork|forms?|commute|traffic|insurance|bills?|meetings?|emails?|this week)"
+        r" (?:is|are) (?:going to|gonna|will) be the (?:end|death) of me",
     ),
     "__joke__": _any(r"lol|lmao|haha\w*|hehe|jk|just kidding|skull|sarcastic"),
     "__now__": _any(
         r"right now|tonight|today|this (?:morning|evening|afternoon|week)|at the moment|currently",
-        r"again|lately|yesterday|last night|since (?:this morning|last night|yesterday)|keep",
+        r"again|lately|(?<!infusion )(?<!session )yesterday|last night|keep",
+        r"since (?:this morning|last night|yesterday)",
         r"an hour ago|minutes ago|just (?:took|did|now)",
     ),
     "__resolved__": _any(
@@ -196,6 +226,8 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"(?:all good|fine|better|lighter|ok|okay) now|none since|not since|nothing since",
         r"(?:i am|i m) \d+ now|(?:left|got out|moved out)(?: \w+){0,3} (?:years?|months?) ago",
         r"out of (?:that|the) (?:house|relationship)|long gone|over (?:a|\w+) (?:decade|years?)",
+        r"came back (?:fine|ok|okay|normal)|(?:all )?healed|behind me|not in that place",
+        r"(?:strange|weird|odd|scary|intense|wild) but (?:ok|okay|fine|good|nice|pleasant)",
     ),
     "__benign_reason__": _any(
         r"(?:visiting|vacation|holiday|trip|travel\w*|moving(?! on)|relocating|surgery|hospital for"
@@ -214,24 +246,123 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"any reason i (?:should not|shouldn t)|thoughts \?",
         r"(?:i am|i m) (?:thinking of|planning to|going to) (?:halving|cutting|doubling|stopping"
         r"|quitting|skipping|upping|lowering)",
+        r"(?:too much|too strong|too many) for me|which (?:do|should) i take",
+    ),
+    "__own_pregnancy__": _any(
+        r"i am (?:\d+ weeks |still |exclusively |currently |now )?(?:pregnant|expecting|nursing"
+        r"|breastfeeding|breast feeding|pumping|postpartum|trying to (?:conceive|get pregnant))",
+        r"i am \d+ weeks|\d+ weeks (?:along|pregnant|postpartum)|(?:first|second|third) trimester",
+        r"i (?:might|may|could|think i might) be pregnant|positive (?:pregnancy |home )?test",
+        r"(?:my )?period is late|late period|pregnant (?:again|now)|^pregnant|expecting (?:twins|a"
+        r" baby)",
+        r"(?:we are|we have been|i am|i have been|(?:want|going|plan\w*) to start) trying(?: for"
+        r" a baby| to conceive| to get pregnant)?",
+        r"(?:if|when|before|after) i (?:get|become|try to get) pregnant|my chances of (?:getting"
+        r"|becoming) pregnant|i (?:want|plan|hope) to (?:get pregnant|conceive)",
+        r"(?:feed|feeding|nurse|nursing|breastfeed\w*) (?:him|her|them|my (?:baby|son|daughter"
+        r"|toddler|newborn|little one))",
+        r"my (?:breast )?milk|the milk i pump|pump and dump|i (?:stopped|quit) (?:breastfeeding"
+        r"|nursing|pumping)|\bwean\w*|(?:nursing|breastfeeding) (?:mama|mom|mum|mother)",
+        r"ivf|embryo transfer|egg retrieval|i (?:breastfeed|nurse|pump)\b",
+    ),
+    "__treatment__": _any(
+        r"(?:my|the|this|next|one more|an?|each|every) (?:\w+ ){0,2}(?:infusions?|sessions?"
+        r"|series|treatments?|boosters?|appointments?|troches?|lozenges?|rdts?|nasal spray|iv"
+        r"|spravato|ketamine|program)",
+        r"infusion (?:day|nights?|days)|(?:during|through|mid|between|in between) (?:\w+ )?"
+        r"(?:series|infusions?|sessions?|treatment)|while (?:i am )?(?:doing|having|getting)"
+        r" (?:ketamine|the|my|infusions?)",
+    ),
+    "__asks_decision__": _any(
+        r"(?<!what )should i(?! know| expect| bring| wear)|can i|could i|do i|may i|am i (?:allowed"
+        r"|ok|okay|supposed)",
+        r"(?:is|would) (?:it|that|this|one more)(?: \w+){0,3} (?:ok|okay|fine|safe|alright|long"
+        r" enough|a problem|bad|dangerous)",
+        r"(?:go|keep|stop|cancel|skip|pause) or (?:not|stop|pause|skip|cancel|keep|go)|or (?:pause"
+        r"|stop|skip|cancel) it|what should i do|any way i can|does (?:that|this|it) change",
+        r"(?:will|could|would) (?:it|that|this|the ketamine|my \w+(?: \w+)?) (?:hurt|harm|affect"
+        r"|mess)|safe for (?:me|my baby|the baby)|something i can|how (?:long|many hours)(?: \w+)"
+        r"{0,3} (?:wait|before)|do i (?:need|have) to|(?:ok|okay|fine|safe) for me",
+    ),
+    "__substance__": _any(
+        r"alcohol(?! problem| use| issue| history)|(?<!drive me to )(?<!thing to )(?<!and )(?<!or )"
+        r"(?:drinks?|drinking)"
+        r"(?! water| coffee| tea| juice| fluids| anything| something| a lot of water| problem"
+        r"| issue| history)|drank|beers?|wine|cocktails?|liquor"
+        r"|booze|open bar|weed|pot"
+        r"|joints?(?! pain| ache)|edibles?|marijuana|cannabis|thc|cbd|dab\w*|vape|vaping",
+        r"smok(?:e|es|ing)|puffs?|mushrooms?|shrooms?|psilocybin|lsd|acid(?! reflux)|mdma|molly"
+        r"|ecstasy|coke|cocaine|ghb|kratom|ayahuasca|dmt|microdos\w*|psychedelics?|a trip",
+    ),
+    "__own_use__": _any(
+        r"i (?:\w+ ){0,2}(?:drink|smoke|use|vape|dab)|i like to have|i (?:was|am) planning"
+        r"|i am a (?:daily |heavy |weekend )?\w+er|my (?:usual|weekly|daily|nightly|medical)",
+        r"(?:can|could|should|do|may) i|(?:is|would) (?:it|that|a \w+)(?: \w+){0,6} (?:ok|okay"
+        r"|fine|safe|cool|alright|dangerous|bad|a problem)|(?:ok|okay|fine|safe|cool) (?:for me"
+        r"|to)|how (?:much|many|long)(?: \w+){0,5} (?:can i|before i|until i)",
+        r"without quitting|want to stop|stay off|(?:fine|ok|okay|alright) for me or",
+    ),
+    "__info_only__": _any(
+        r"in general|generally|general rule|policy|(?:do|does|can|are|will) (?:people|patients"
+        r"|most|someone|anyone|women)|what do you (?:tell|recommend|advise)|your patients",
+        r"is it true|just (?:asking|wondering|curious)|(?:for|to) (?:people|patients)|handout",
+    ),
+    "__self_inflicted__": _any(
+        r"(?:cut|cutting|burn\w*|hit|hitting|punch\w*|slam\w*|bit|biting|scratch\w*|hurt\w*"
+        r"|starv\w*|bang\w*|carv\w*|pick\w*)(?: \w+){0,6} (?:on purpose|deliberately)",
+        r"(?<!to )(?<!not )(?<!never )(?:hurt|harmed|cut|burned|burnt|hit|punched|scratched"
+        r"|starved|bit) myself|as (?:a )?punishment|to punish myself",
+        r"(?:went|go|going|got) back to (?:the )?(?:cutting|razor|blade)|relapsed?(?: \w+){0,2}"
+        r" (?:the )?(?:cutting|self harm|razor|blade)|(?:used|grabbed|picked up) (?:the|a|my)"
+        r" (?:razor|blade)(?: \w+){0,2} again|did (?:some|a bit of|a little) (?:cutting"
+        r"|damage to my)",
+        r"(?:till|until) (?:it|they) (?:bled|bleed)|cut (?:again|a little|a bit)",
+        r"(?:cuts|lines|scratches|burns) (?:on|up|across) my (?:arms?|wrists?|legs?|thighs?"
+        r"|stomach|skin|hips?)|(?:few|couple of|small|little|tiny|shallow) cuts",
+        r"carv\w*(?: \w+){0,3} into my|picking my skin(?: \w+){0,2} open",
+    ),
+    "__minimised__": _any(
+        r"(?:only|just) (?:a )?(?:few|couple|some|small|little|tiny|minor|shallow|scratch\w*"
+        r"|lines?|marks?|spots?)|nothing (?:serious|deep|bad|major)|no (?:biggie|big deal)",
+        r"not (?:a )?(?:big deal|deep|that bad|serious)|it is (?:nothing|fine|whatever)|minor",
+        r"not asking for help|(?:do not|don t) (?:freak out|make it a thing|call anyone)",
+        r"under control|just a habit|not a cry for help",
+    ),
+    "__accident__": _any(
+        r"chopping|cooking|gardening|making (?:dinner|lunch|breakfast)|at the gym|tripped|fell",
+        r"(?:rose )?bush|(?:my|the|a) (?:cat|dog|kitten|puppy) (?:scratched|bit)|shaving"
+        r"|paper cut|on (?:a|the) (?:oven|stove|fence|door|nail|pan|grill)",
     ),
 }
 
 
-def markers(normalized: str) -> list[str]:
+#: Markers the frames read but the classifier does not see (too common on their own to carry
+#: meaning as a word: "can i", "my session", "in general").
+FRAME_ONLY = frozenset({"__treatment__", "__asks_decision__", "__own_use__", "__info_only__"})
+
+
+_CLASSIFIER_MARKERS = {name: regex for name, regex in MARKERS.items() if name not in FRAME_ONLY}
+
+
+def markers(normalized: str, frame_only: bool = True) -> list[str]:
     """Returns the marker tokens that apply to a normalised text.
 
     Args:
         normalized: Text in the form produced by ``clinicbot.safety.normalize.normalize``.
+        frame_only: Whether to read the ``FRAME_ONLY`` markers too (``False`` saves time
+            where only the classifier's markers matter).
 
     Returns:
         The marker names, in a fixed order.
     """
-    return [name for name, regex in MARKERS.items() if regex.search(normalized)]
+    table = MARKERS if frame_only else _CLASSIFIER_MARKERS
+    return [name for name, regex in table.items() if regex.search(normalized)]
 
 
 def with_markers(normalized: str) -> str:
-    """Appends the marker tokens to a normalised text (the classifier's input).
+    """Appends the marker tokens (not the ``FRAME_ONLY`` ones) to a normalised text.
+
+    This is the classifier's input.
 
     Args:
         normalized: A normalised text.
@@ -239,5 +370,5 @@ def with_markers(normalized: str) -> str:
     Returns:
         The text followed by its markers, separated by spaces.
     """
-    found = markers(normalized)
+    found = markers(normalized, frame_only=False)
     return f"{normalized} {' '.join(found)}" if found else normalized

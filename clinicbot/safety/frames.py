@@ -8,8 +8,13 @@ The detector uses them here in three ways:
   an ordinary reason) or present safety stated with nothing current, and no strong risk sign;
   a classifier verdict there needs the ``framed`` threshold;
 * ``drop_framed_hits`` and ``told_as_resolved``: pattern hits a frame explains ("i'd rather die
-  than fill out another form", "my aunt killed herself when i was little", "it wore off") are
-  dropped or become a mention.
+  than fill out another form", "my aunt killed herself when i was little", "it wore off", "i cut
+  my finger chopping onions") are dropped or become a mention;
+* ``advice_frame``: a decision about the writer's own treatment told without a medicine's name
+  (their own pregnancy or breastfeeding, or their own use of alcohol, cannabis or psychedelics
+  during the series) is personal advice, unless the question is asked in general;
+* ``self_harm_told``: harm the writer did to themselves, told as current (often played down:
+  "just a few scratches, no biggie"), is crisis whatever else the message asks.
 
 ``STRONG_RISK_MARKERS`` (no consent, control at home, threats, means, not coming back, a bladder
 that will not empty) keep every alarm whatever the frame.
@@ -22,6 +27,7 @@ from clinicbot.safety.patterns import Pattern
 #: Meaning markers that support a classifier crisis verdict without a cue word.
 CRISIS_MARKERS = frozenset(
     {
+        "__self_inflicted__",
         "__fp_absence__",
         "__finality__",
         "__no_consent__",
@@ -59,6 +65,8 @@ def framed_benign(found: set[str]) -> bool:
         return False
     if found & BENIGN_FRAME_MARKERS:
         return True
+    if "__accident__" in found and "__self_inflicted__" not in found:
+        return True
     return "__safe_now__" in found and "__now__" not in found
 
 
@@ -78,6 +86,10 @@ _HYPERBOLE_KINDS = frozenset(
 )
 
 
+#: "i won't be around next week" is explained by an ordinary reason ("i'm traveling for work").
+_AWAY_FOR_A_REASON = "crisis.plan.not_around"
+
+
 def drop_framed_hits(
     crisis: list[Pattern], emergency: list[Pattern], found: set[str]
 ) -> tuple[list[Pattern], list[Pattern], list[str]]:
@@ -85,8 +97,11 @@ def drop_framed_hits(
 
     Hyperbole or a thing as the subject drops ideation, threat and reaction hits; someone
     else or the media told of, with nothing current, drops third-party hits ("my aunt killed
-    herself when i was little"). Nothing is dropped when a strong risk marker is there;
-    method seeking, plans, abuse, self-harm and overdoses are never dropped.
+    herself when i was little"); an ordinary injury drops self-harm hits ("i cut my finger
+    chopping onions"), and an ordinary reason for being away drops "i won't be around".
+    Nothing is dropped when a strong risk marker is there; method seeking, plans (but that
+    one), abuse and overdoses are never dropped, nor self-harm told without an injury's
+    ordinary cause.
 
     Returns:
         The remaining crisis and emergency hits and the names of the frames that applied.
@@ -101,9 +116,58 @@ def drop_framed_hits(
     if "__third_person__" in found and "__now__" not in found:
         drop.add("third_party")
         frames.append("framed_third_person")
+    if "__accident__" in found and "__self_inflicted__" not in found:
+        drop.add("self_harm")
+        frames.append("framed_accident")
+    if "__benign_reason__" in found:
+        drop.add(_AWAY_FOR_A_REASON)
+        frames.append("framed_benign_reason")
     if not drop:
         return crisis, emergency, []
-    kept_crisis = [p for p in crisis if p.sub not in drop]
-    kept_emergency = [p for p in emergency if p.sub not in drop]
+    kept_crisis = [p for p in crisis if p.sub not in drop and p.id not in drop]
+    kept_emergency = [p for p in emergency if p.sub not in drop and p.id not in drop]
     dropped = len(kept_crisis) + len(kept_emergency) < len(crisis) + len(emergency)
     return kept_crisis, kept_emergency, frames if dropped else []
+
+
+def advice_frame(found: set[str]) -> str | None:
+    """The kind of personal decision a message asks about without naming a medicine, if any.
+
+    ``pregnancy``: the writer's own pregnancy, breastfeeding or wish to conceive, their
+    treatment and a question what to do ("found out i'm 8 weeks, do i cancel monday?");
+    ``substance``: a recreational or psychedelic substance, the writer's own use of it and
+    their treatment ("can i keep doing edibles during the series"). A general or policy
+    question ("what do you tell patients in general about weed") is neither.
+
+    Args:
+        found: The message's markers.
+
+    Returns:
+        ``pregnancy``, ``substance`` or ``None``.
+    """
+    if "__info_only__" in found:
+        return None
+    if {"__own_pregnancy__", "__treatment__", "__asks_decision__"} <= found:
+        return "pregnancy"
+    if {"__substance__", "__own_use__", "__treatment__"} <= found:
+        return "substance"
+    return None
+
+
+def self_harm_told(found: set[str]) -> bool:
+    """Whether the writer tells of harming themselves, as something current.
+
+    Not when it is told as long past and over ("in my teens i used to ..., all healed"), or
+    as past with nothing current.
+
+    Args:
+        found: The message's markers.
+
+    Returns:
+        ``True`` for a current self-harm disclosure, however minimised.
+    """
+    if "__self_inflicted__" not in found:
+        return False
+    if "__past__" in found and "__now__" not in found:
+        return False
+    return not told_as_resolved(found)
