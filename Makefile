@@ -132,10 +132,10 @@ learn: spacy ## Reviewed labels -> data/nlu/reviewed.yml, train a candidate, com
 	$(PY) -m clinicbot.insights.learn $(ARGS)
 
 test: install lint typecheck validate unit integration train ## Everything: lint, types, validation, unit, integration, model, conversation, evaluations, browser/e2e
-	$(PY) -m pytest -q -m "(slow or e2e) and not load"
+	$(PY) -m pytest -q -m "slow or e2e"
 	@$(MAKE) --no-print-directory conversation-tests
 
-test-cluster-load: install train ## Cluster burst tests only: 200 concurrent conversations, a replica killed mid-run (not in make test: see README Scale-out)
+test-cluster-load: install train ## Cluster burst tests only (also in make test): 200 concurrent conversations, a replica killed mid-run
 	$(PY) -m pytest -q -m load tests/e2e/test_cluster_e2e.py
 
 create-staff: ## Create a staff account: make create-staff USERNAME=alex ROLE=staff DISPLAY_NAME="Alex R."
