@@ -254,7 +254,7 @@ async def test_a_turn_behind_a_dead_replicas_ticket_goes_when_that_ticket_expire
             return time.monotonic() - start
 
     waited = await asyncio.wait_for(retried_turn(), timeout=5)
-    assert 0.2 <= waited < 2
+    assert 0.15 <= waited < 2  # not before the dead ticket expired, not stuck after it
     assert store.get_lock("p1") is None  # released: the next turn does not wait
 
 
