@@ -266,12 +266,16 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"ivf|embryo transfer|egg retrieval|i (?:breastfeed|nurse|pump)\b",
     ),
     "__treatment__": _any(
-        r"(?:my|the|this|next|one more|an?|each|every) (?:\w+ ){0,2}(?:infusions?|sessions?"
+        r"(?:my|the|this|next|one|one more|an?|each|every) (?:\w+ ){0,2}(?:infusions?|sessions?"
         r"|series|treatments?|boosters?|appointments?|troches?|lozenges?|rdts?|nasal spray|iv"
         r"|spravato|ketamine|program)",
         r"infusion (?:day|nights?|days)|(?:during|through|mid|between|in between) (?:\w+ )?"
         r"(?:series|infusions?|sessions?|treatment)|while (?:i am )?(?:doing|having|getting)"
         r" (?:ketamine|the|my|infusions?)",
+        r"(?:do|get|have|start|starting|try|continue|keep|stop|pause|skip|cancel|finish|before"
+        r"|after|during|for|with) (?:the )?"
+        r"(?:ketamine|spravato|esketamine|treatment|infusions|sessions)|is (?:ketamine|spravato)"
+        r" (?:something|ok|okay|safe|fine)",
     ),
     "__asks_decision__": _any(
         r"(?<!what )should i(?! know| expect| bring| wear)|can i|could i|do i|may i|am i (?:allowed"
@@ -297,7 +301,7 @@ MARKERS: dict[str, re.Pattern[str]] = {
     "__own_use__": _any(
         r"i (?:\w+ ){0,2}(?:drink|smoke|use|vape|dab)|i like to have|i (?:was|am) planning"
         r"|i am a (?:daily |heavy |weekend )?\w+er|my (?:usual|weekly|daily|nightly|medical)",
-        r"(?:can|could|should|do|may) i|(?:is|would) (?:it|that|a \w+)(?: \w+){0,6} (?:ok|okay"
+        r"(?:can|could|should|do|may) i|(?:is|would) (?:it|that|a \w+)(?: \w+){0,8} (?:ok|okay"
         r"|fine|safe|cool|alright|dangerous|bad|a problem)|(?:ok|okay|fine|safe|cool) (?:for me"
         r"|to)|how (?:much|many|long)(?: \w+){0,5} (?:can i|before i|until i)",
         r"without quitting|want to stop|stay off|(?:fine|ok|okay|alright) for me or",

@@ -105,6 +105,8 @@ def test_advice_frame(text: str, kind: str | None) -> None:
         "i usually smoke a joint after work, can i keep that up during the series",
         "would a couple of drinks the night after my infusion be ok for me",
         "thinking about bumping from 150 to 300 on my wellbutrin myself, thoughts?",
+        "i'm nursing twins, is spravato safe for me right now",
+        "we're trying to conceive, should i stop treatment for a while",
     ],
 )
 def test_own_decisions_are_refused_without_the_classifier(
