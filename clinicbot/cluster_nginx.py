@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 
 DEPLOY_NGINX = REPO_ROOT / "deploy" / "nginx"
 
+#: The REST webhook's retry rule. A replica without a loaded model answers 503 BEFORE it
+#: processes anything (:mod:`clinicbot.channels.rest`), so that POST may go to the next replica
+#: (``non_idempotent``); so may one that failed with a connection error (refused, or reset before
+#: a response header: a replica that died). Not ``timeout`` (a slow turn must not run twice) and
+#: not ``http_502``/``http_500`` (those may come after the turn was processed).
+REST_NEXT_UPSTREAM = "proxy_next_upstream error http_503 non_idempotent;"
+
 
 def nginx_conf(cfg: ClusterConfig, web_port: int) -> str:
     """The cluster's nginx configuration (built on ``deploy/nginx/``).
@@ -117,7 +124,8 @@ def rest_webhook_conf() -> str:
     new = (
         "proxy_pass http://clinicbot_rasa_any;\n"
         "    proxy_http_version 1.1;\n"
-        '    proxy_set_header Connection "";'
+        '    proxy_set_header Connection "";\n'
+        f"    {REST_NEXT_UPSTREAM}"
     )
     return text.replace(old, new)
 

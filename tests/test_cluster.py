@@ -42,6 +42,17 @@ def test_nginx_balances_every_replica_and_keeps_the_public_allowlist(tmp_path: P
     assert "limit_except POST { deny all; }" in rest  # the shipped restrictions stay
 
 
+def test_only_the_rest_webhook_retries_a_not_ready_replicas_503(tmp_path: Path) -> None:
+    """A replica without a model answers 503 before processing: the next replica may take it."""
+    location = rest_webhook_conf()
+    rules = [line.strip() for line in location.splitlines() if "proxy_next_upstream " in line]
+    assert rules == ["proxy_next_upstream error http_503 non_idempotent;"]
+    # Never on a timeout or a 502 (the turn may have been processed already).
+    assert "timeout" not in rules[0] and "http_502" not in rules[0]
+    # Everything else (socket.io, Twilio, Rasa's API) never sends a POST twice.
+    assert "non_idempotent" not in nginx_conf(ClusterConfig(root=tmp_path), web_port=8080)
+
+
 @pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is missing")
 def test_generated_nginx_configuration_is_valid(tmp_path: Path) -> None:
     cfg = ClusterConfig(root=tmp_path, replicas=2, rasa_port=7000, proxy_port=9000)

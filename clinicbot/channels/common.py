@@ -211,6 +211,35 @@ def request_ip(request: Any) -> str:
     return str(getattr(request, "remote_addr", "") or getattr(request, "ip", "") or "unknown")
 
 
+#: Seconds a client is told to wait (``Retry-After``) when the assistant is not loaded yet.
+NOT_READY_RETRY_AFTER = 10
+
+
+def agent_ready(app: Any) -> bool:
+    """Whether the Rasa server's agent can answer (a model is loaded).
+
+    Rasa 3.6 keeps accepting messages while its agent has no model (the model failed to load,
+    or is still being replaced) and answers them with nothing: ``Agent.handle_message`` ignores
+    a message when ``Agent.is_ready()`` is false. The channels ask first, so that a patient is
+    never answered with silence.
+
+    Args:
+        app: Rasa's Sanic app (``app.ctx.agent`` is its agent), or ``None``.
+
+    Returns:
+        True when there is an agent and it is ready; False otherwise (no app, no agent, an
+        agent without ``is_ready``, or ``is_ready()`` false or failing).
+    """
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    is_ready = getattr(agent, "is_ready", None)
+    if not callable(is_ready):
+        return False
+    try:
+        return bool(is_ready())
+    except Exception:  # noqa: BLE001 - an agent that cannot say is not ready
+        return False
+
+
 def failure_message(clinic_phone: str = "") -> Dict[str, Any]:
     """The reply when the assistant failed internally: safe, with urgent contacts.
 

@@ -17,7 +17,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from clinicbot.channels.common import (
+    NOT_READY_RETRY_AFTER,
     BadInput,
+    agent_ready,
     clean_metadata,
     clean_rest_sender,
     clean_text,
@@ -25,7 +27,7 @@ from clinicbot.channels.common import (
     failure_message,
     request_ip,
 )
-from clinicbot.channels.throttle import throttled_reply
+from clinicbot.channels.throttle import not_ready_reply, throttled_reply
 from clinicbot.nlg import clinic_values
 from clinicbot.payload import CRISIS, EMERGENCY, merge_payloads
 
@@ -76,7 +78,15 @@ class ClinicRestInput(InputChannel):
         configure_server(bp)
 
         @bp.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
+        async def health(request: Request) -> HTTPResponse:
+            # Also the Rasa server's readiness probe (make run's supervisor): 503 while no
+            # model is loaded, when every turn would be answered with nothing.
+            if not agent_ready(request.app):
+                return response.json(
+                    {"status": "not ready"},
+                    status=503,
+                    headers={"Retry-After": str(NOT_READY_RETRY_AFTER)},
+                )
             return response.json({"status": "ok"})
 
         @bp.route("/webhook", methods=["POST"])
@@ -93,6 +103,22 @@ class ClinicRestInput(InputChannel):
                 text = clean_text(body.get("message"))
             except BadInput as exc:
                 return response.json({"error": exc.message}, status=exc.status)
+            if not agent_ready(request.app):
+                # Nothing is processed (so a retry is safe: nginx sends it to another replica).
+                # The body still carries a reply for a client that shows one: the crisis or
+                # emergency text for such a message, else "send it again" with the crisis lines.
+                logger.warning("REST turn refused: the assistant is not ready (503)")
+                return response.json(
+                    {
+                        "error": "the assistant is not ready (no model loaded); "
+                        "the message was not processed, send it again",
+                        "messages": shape_turn(
+                            [{"recipient_id": sender, **not_ready_reply(text)}], sender
+                        ),
+                    },
+                    status=503,
+                    headers={"Retry-After": str(NOT_READY_RETRY_AFTER)},
+                )
             throttle = getattr(request.app.ctx, "patient_throttle", None)
             if throttle is not None and throttle.check(request_ip(request), sender):
                 # Never reaches the assistant (no escalation, no notification); a crisis or

@@ -30,6 +30,7 @@ from socketio import AsyncServer
 
 from clinicbot.channels.common import (
     BadInput,
+    agent_ready,
     clean_metadata,
     clean_text,
     configure_server,
@@ -38,7 +39,7 @@ from clinicbot.channels.common import (
     request_ip,
     widget_conversation_id,
 )
-from clinicbot.channels.throttle import throttled_reply
+from clinicbot.channels.throttle import not_ready_reply, throttled_reply
 from clinicbot.nlg import clinic_values
 from clinicbot.settings import load_settings
 
@@ -243,6 +244,12 @@ class ClinicSocketIOInput(InputChannel):
             # The bound conversation, whatever session_id the message names.
             sender = session[1] if self.session_persistence else sid
             room = sender
+            if not agent_ready(apps[0] if apps else None):
+                # Rasa would answer with nothing: the crisis or emergency text for such a
+                # message, else "send it again" with the crisis lines (shown as a bot message).
+                logger.warning("socket.io turn refused: the assistant is not ready")
+                await output.send_response(room, not_ready_reply(text))
+                return
             throttle = getattr(apps[0].ctx, "patient_throttle", None) if apps else None
             if throttle is not None and throttle.check(addresses.get(sid, "unknown"), sender):
                 # Never reaches the assistant; crisis and emergency texts are still sent.

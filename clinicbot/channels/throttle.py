@@ -253,10 +253,40 @@ def throttled_reply(text: str) -> Dict[str, Any]:
     Returns:
         A bot message: ``{"text", "custom"}`` with the payload of the reply contract.
     """
+    return refused_reply(text, "throttled", throttled=True)
+
+
+def not_ready_reply(text: str) -> Dict[str, Any]:
+    """The reply to a message that reached a Rasa server without a loaded model.
+
+    Like :func:`throttled_reply`: crisis and emergency messages get their full texts (the
+    safety patterns need no model); everything else gets the ``not_ready`` message of
+    ``knowledge/messages.yml`` (send it again; the crisis lines).
+
+    Args:
+        text: The patient's (cleaned) message.
+
+    Returns:
+        A bot message: ``{"text", "custom"}``; the payload carries ``unavailable: true``.
+    """
+    return refused_reply(text, "not_ready", unavailable=True)
+
+
+def refused_reply(text: str, message_name: str, **flags: Any) -> Dict[str, Any]:
+    """The reply to a message the assistant never sees, which never hides the crisis texts.
+
+    Args:
+        text: The patient's (cleaned) message.
+        message_name: The ``knowledge/messages.yml`` text for a message that is not urgent.
+        **flags: Extra payload keys of that reply (``throttled``, ``unavailable``).
+
+    Returns:
+        A bot message: ``{"text", "custom"}`` with the payload of the reply contract.
+    """
     try:
         verdict = _detector().detect_patterns_only(text)
-    except Exception:  # noqa: BLE001 - never let a limit hide the crisis lines
-        logger.exception("throttled message: safety patterns failed")
+    except Exception:  # noqa: BLE001 - never let a refusal hide the crisis lines
+        logger.exception("refused message: safety patterns failed")
         verdict = None
     texts = _domain_texts()
     if verdict is not None and verdict.category == EMERGENCY:
@@ -265,5 +295,5 @@ def throttled_reply(text: str) -> Dict[str, Any]:
         name = crisis_response({"safety": verdict.to_dict()})
         body = texts.get(name) or texts["utter_crisis"]
         return {"text": _fill(body), "custom": make_payload(CRISIS)}
-    message = messages()["throttled"]
-    return {"text": _fill(message), "custom": make_payload(CLARIFY, throttled=True)}
+    message = messages()[message_name]
+    return {"text": _fill(message), "custom": make_payload(CLARIFY, **flags)}

@@ -5,8 +5,10 @@ registers them (``rasa.core.channels.channel.register``). The handler records ea
 conversation id and answers "ok" (or, with ``CHANNEL_TEST_RAISE=1``, raises).
 
 Test routes: ``GET /test/received`` (conversation ids so far), ``POST /test/reset``,
-``POST /test/staff`` with ``{"conversation_id", "text"}`` (a push through the output channel,
-as staff replies arrive through Rasa), ``POST /test/echo-size`` (answers the body's length: a
+``POST /test/ready`` with ``{"ready": false}`` (the agent then has no model, as a Rasa server
+whose model failed to load; ``/test/reset`` makes it ready again), ``POST /test/staff`` with
+``{"conversation_id", "text"}`` (a push through the output channel, as staff replies arrive
+through Rasa), ``POST /test/echo-size`` (answers the body's length: a
 stand-in for a Rasa API route that does not check sizes itself).
 
 python-engineio's Sanic driver keeps per-process state, so tests start this in a subprocess
@@ -56,6 +58,10 @@ def create_app() -> Sanic:
 
     class _Agent:
         handle_message = staticmethod(handle)
+        ready = True
+
+        def is_ready(self) -> bool:
+            return self.ready
 
     app.ctx.agent = _Agent()
     register([ClinicRestInput(), socket_channel], app, route="/webhooks/")
@@ -67,6 +73,12 @@ def create_app() -> Sanic:
     @app.post("/test/reset")
     async def reset(_: Request) -> HTTPResponse:
         received.clear()
+        app.ctx.agent.ready = True
+        return response.json({"ok": True})
+
+    @app.post("/test/ready")
+    async def set_ready(request: Request) -> HTTPResponse:
+        app.ctx.agent.ready = bool((request.json or {}).get("ready"))
         return response.json({"ok": True})
 
     @app.post("/test/staff")

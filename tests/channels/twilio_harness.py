@@ -45,6 +45,8 @@ class FakeBot:
     """Plays Rasa: answers like the processor does, one ``send_response`` per bot message."""
 
     received: list[UserMessage] = field(default_factory=list)
+    #: What ``Agent.is_ready()`` says (False: a Rasa server whose model is not loaded).
+    ready: bool = True
 
     async def __call__(self, message: UserMessage) -> None:
         self.received.append(message)
@@ -148,7 +150,7 @@ def make_config(standin: TwilioStandin, db_url: str, **overrides: Any) -> Twilio
 async def serve(channel: TwilioMessagingInput, bot: FakeBot) -> tuple[Any, int]:
     """Serves the channel the way ``rasa run`` does, with the fake bot as Rasa's agent."""
     app = Sanic(f"twilio_test_{secrets.token_hex(4)}", configure_logging=False)
-    app.ctx.agent = SimpleNamespace(handle_message=bot)
+    app.ctx.agent = SimpleNamespace(handle_message=bot, is_ready=lambda: bot.ready)
     register([channel], app, route="/webhooks/")
     port = free_port()
     server = await app.create_server(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from sanic import Sanic, response
@@ -49,6 +50,7 @@ def create_app() -> Sanic:
         )
         await out.send_response(message.sender_id, {"custom": {"kind": "smalltalk"}})
 
+    app.ctx.agent = SimpleNamespace(is_ready=lambda: True)  # a loaded model
     app.blueprint(channel.blueprint(on_new_message))
 
     @app.post("/test/staff")

@@ -17,10 +17,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
 from clinicbot.channels import sms_keywords
-from clinicbot.channels.common import BadInput, clean_text, failure_message, log_id
+from clinicbot.channels.common import (
+    BadInput,
+    agent_ready,
+    clean_text,
+    failure_message,
+    log_id,
+)
 from clinicbot.channels.sms_format import Option, TurnPart
 from clinicbot.channels.sms_text import WHATSAPP
-from clinicbot.channels.throttle import is_urgent_text
+from clinicbot.channels.throttle import is_urgent_text, not_ready_reply
 from clinicbot.channels.twilio.config import (
     CHANNEL_NAME,
     EMPTY_TWIML,
@@ -189,6 +195,8 @@ class TwilioMessagingInput(InputChannel):
         self.config = service.config if service else (config or TwilioConfig.load())
         self.service = service or TwilioService(self.config)
         self.validator = RequestValidator(self.config.auth_token)
+        #: Rasa's Sanic app (its ``ctx.agent`` answers), known once the server starts.
+        self.app: Any = None
 
     @classmethod
     def name(cls) -> str:
@@ -241,7 +249,8 @@ class TwilioMessagingInput(InputChannel):
             return response.json({"status": "ok"})
 
         @bp.listener("after_server_start")
-        async def process_left_over_messages(*_: Any) -> None:
+        async def process_left_over_messages(app: Any, *_: Any) -> None:
+            self.app = app
             self.service.start_sweeper(lambda: self.redrive(on_new_message))
 
         @bp.listener("before_server_stop")
@@ -438,6 +447,19 @@ class TwilioMessagingInput(InputChannel):
             except SQLAlchemyError:
                 logger.error("twilio: could not store feedback of %s", log_id(contact.pseudonym))
             await service.send_text(contact, sms_feedback.thanks_text())
+            return
+        if not agent_ready(self.app):
+            # Rasa would answer with nothing. Twilio does not retry an inbound message on a
+            # 5xx (it only calls a fallback URL, if one is set), so a 503 could leave a patient
+            # in crisis unanswered: answer now, the crisis or emergency text for such a message
+            # (safety patterns, no model), else "send it again" with the crisis lines.
+            logger.warning(
+                "twilio: the assistant is not ready; answering %s without it",
+                log_id(contact.pseudonym),
+            )
+            output = TwilioMessagingOutput(service, buffered=True, contact=contact)
+            await output.send_response(contact.pseudonym, not_ready_reply(text))
+            await output.flush()
             return
         if choice is not None:
             metadata["button_title"] = options[choice].title

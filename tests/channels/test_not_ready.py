@@ -1,0 +1,196 @@
+"""A Rasa server without a loaded model never answers a patient with silence (issues #10/#15).
+
+Rasa 3.6 accepts turns while its agent has no model and answers them with nothing
+(``Agent.handle_message`` ignores the message). The channels ask ``Agent.is_ready()`` first:
+REST answers 503 + ``Retry-After`` (nothing processed, so nginx may send it to another
+replica), socket.io and SMS answer with the crisis or emergency text for such a message, else
+"send it again" with the crisis lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import socketio
+from rasa.core.agent import Agent
+
+from clinicbot.channels.common import agent_ready
+from clinicbot.channels.throttle import not_ready_reply
+from clinicbot.texts import messages
+from tests.channels.channel_server import ChannelProcess, channel_process
+from tests.channels.twilio_harness import Harness
+
+CRISIS = "i want to kill myself tonight"
+#: The start of the not-ready text in knowledge/messages.yml (the test reads no other copy).
+NOT_READY_START = messages()["not_ready"].split(".")[0]
+
+
+@pytest.fixture(scope="module")
+def _process() -> Iterator[ChannelProcess]:
+    with channel_process() as proc:
+        yield proc
+
+
+@pytest.fixture
+def server(_process: ChannelProcess) -> Iterator[ChannelProcess]:
+    _process.reset()
+    _process._call("POST", "/test/ready", {"ready": False})
+    yield _process
+    _process.reset()  # ready again
+
+
+def _request(server: ChannelProcess, method: str, path: str, body: Any = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(
+        server.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read()), resp.headers
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read()), exc.headers
+
+
+def _text(items: list[dict[str, Any]]) -> str:
+    return "\n".join(item.get("text", "") for item in items)
+
+
+def _kind(items: list[dict[str, Any]]) -> str:
+    return str([i for i in items if "custom" in i][-1]["custom"]["kind"])
+
+
+# --------------------------------------------------------------------------- the check
+
+
+def test_agent_ready_asks_rasas_agent() -> None:
+    assert agent_ready(SimpleNamespace(ctx=SimpleNamespace(agent=Agent()))) is False  # no model
+    ready = SimpleNamespace(is_ready=lambda: True)
+    assert agent_ready(SimpleNamespace(ctx=SimpleNamespace(agent=ready))) is True
+
+
+def test_no_app_no_agent_or_a_failing_agent_is_not_ready() -> None:
+    def broken() -> bool:
+        raise RuntimeError("broken")
+
+    assert agent_ready(None) is False
+    assert agent_ready(SimpleNamespace(ctx=SimpleNamespace())) is False
+    assert agent_ready(SimpleNamespace(ctx=SimpleNamespace(agent=None))) is False
+    no_method = SimpleNamespace(handle_message=print)
+    assert agent_ready(SimpleNamespace(ctx=SimpleNamespace(agent=no_method))) is False
+    failing = SimpleNamespace(is_ready=broken)
+    assert agent_ready(SimpleNamespace(ctx=SimpleNamespace(agent=failing))) is False
+
+
+def test_not_ready_reply_keeps_the_crisis_and_emergency_texts() -> None:
+    plain = not_ready_reply("how much does it cost")
+    assert plain["text"].startswith(NOT_READY_START)
+    assert "988" in plain["text"] and "911" in plain["text"] and "{" not in plain["text"]
+    assert plain["custom"]["unavailable"] is True
+    assert not_ready_reply(CRISIS)["custom"]["kind"] == "crisis"
+    emergency = not_ready_reply("my friend took too many pills and won't wake up")
+    assert emergency["custom"]["kind"] == "emergency" and "911" in emergency["text"]
+
+
+# --------------------------------------------------------------------------- REST
+
+
+def test_rest_answers_503_with_retry_after_and_processes_nothing(server: ChannelProcess) -> None:
+    sender = f"nr-{uuid.uuid4().hex}"
+    status, body, headers = _request(
+        server, "POST", "/webhooks/rest/webhook", {"sender": sender, "message": "hello"}
+    )
+    assert status == 503
+    assert int(headers["Retry-After"]) > 0
+    assert "not ready" in body["error"]
+    reply = _text(body["messages"])
+    assert reply.startswith(NOT_READY_START) and "988" in reply
+    assert server.senders == []  # never reached the assistant: a retry is safe
+    server._call("POST", "/test/ready", {"ready": True})
+    status, body, _ = _request(
+        server, "POST", "/webhooks/rest/webhook", {"sender": sender, "message": "hello"}
+    )
+    assert status == 200 and _text(body) == "ok"
+    assert server.senders == [sender]
+
+
+def test_rest_crisis_message_gets_the_crisis_text_with_the_503(server: ChannelProcess) -> None:
+    status, body, _ = _request(
+        server,
+        "POST",
+        "/webhooks/rest/webhook",
+        {"sender": f"nr-{uuid.uuid4().hex}", "message": CRISIS},
+    )
+    assert status == 503
+    assert _kind(body["messages"]) == "crisis" and "988" in _text(body["messages"])
+
+
+def test_rest_bad_input_is_still_a_400(server: ChannelProcess) -> None:
+    status, body, _ = _request(server, "POST", "/webhooks/rest/webhook", {"sender": "x"})
+    assert status == 400 and "message" in body["error"]
+
+
+def test_rest_health_is_the_readiness_probe(server: ChannelProcess) -> None:
+    status, body, headers = _request(server, "GET", "/webhooks/rest/")
+    assert status == 503 and body == {"status": "not ready"} and headers["Retry-After"]
+    server._call("POST", "/test/ready", {"ready": True})
+    assert _request(server, "GET", "/webhooks/rest/")[:2] == (200, {"status": "ok"})
+
+
+# --------------------------------------------------------------------------- socket.io
+
+
+async def test_socket_gets_a_reply_with_the_crisis_lines(server: ChannelProcess) -> None:
+    client = socketio.AsyncClient()
+    inbox: asyncio.Queue[Any] = asyncio.Queue()
+    confirms: asyncio.Queue[Any] = asyncio.Queue()
+    client.on("bot_uttered", lambda d: inbox.put_nowait(d))
+    client.on("session_confirm", lambda d: confirms.put_nowait(d))
+    await client.connect(server.base, socketio_path="/socket.io", transports=["polling"])
+    try:
+        await client.emit("session_request", {"session_id": str(uuid.uuid4())})
+        await asyncio.wait_for(confirms.get(), 10)
+        await client.emit("user_uttered", {"message": "hello"})
+        reply = await asyncio.wait_for(inbox.get(), 10)
+        assert reply["text"].startswith(NOT_READY_START)
+        assert "988" in reply["text"] and "911" in reply["text"]
+        assert reply["custom"]["unavailable"] is True
+        await client.emit("user_uttered", {"message": CRISIS})
+        crisis = await asyncio.wait_for(inbox.get(), 10)
+        assert crisis["custom"]["kind"] == "crisis" and "988" in crisis["text"]
+        server._call("POST", "/test/ready", {"ready": True})
+        await client.emit("user_uttered", {"message": "hello"})
+        assert (await asyncio.wait_for(inbox.get(), 10))["text"] == "ok"
+    finally:
+        await client.eio.disconnect(abort=True)
+    assert len(server.senders) == 1  # only the message sent once the agent was ready
+
+
+# --------------------------------------------------------------------------- SMS
+
+
+async def test_sms_is_answered_with_the_crisis_lines_not_passed_to_rasa(harness: Harness) -> None:
+    harness.bot.ready = False
+    status, _ = await harness.text("how much does it cost")
+    assert status == 200  # answered now: Twilio would not retry a 503
+    (reply,) = harness.standin.bodies()
+    assert reply.startswith(NOT_READY_START) and "988" in reply and "911" in reply
+    assert harness.bot.received == []
+
+
+async def test_sms_crisis_message_gets_the_crisis_text(harness: Harness) -> None:
+    harness.bot.ready = False
+    await harness.text(CRISIS)
+    (reply,) = harness.standin.bodies()
+    assert "988" in reply and not reply.startswith(NOT_READY_START)
+    assert harness.bot.received == []
+    harness.bot.ready = True
+    await harness.text("hello")
+    assert [m.text for m in harness.bot.received] == ["hello"]
