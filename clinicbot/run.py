@@ -34,7 +34,7 @@ from clinicbot.paths import (
     VAR_DIR,
 )
 from clinicbot.settings import load_settings
-from clinicbot.supervisor import RestartPolicy, ServiceSpec, Supervisor
+from clinicbot.supervisor import RestartPolicy, ServiceSpec, Supervisor, http_ready_probe
 
 MODEL_PREFIX = "clinic-"
 #: Inputs whose change makes the trained model stale: data, domain, config, the spaCy lexicon,
@@ -261,6 +261,16 @@ def health_urls(env: Dict[str, str]) -> Dict[str, str]:
     }
 
 
+def ready_urls(env: Dict[str, str]) -> Dict[str, str]:
+    """Readiness URLs the supervisor probes: 503 there means running but unable to answer.
+
+    Rasa's REST channel health (:mod:`clinicbot.channels.rest`) is 503 while no model is
+    loaded; Rasa's own ``/`` says "hello" even then.
+    """
+    s = load_settings(env)
+    return {"rasa": f"http://127.0.0.1:{s.rasa_port}/webhooks/rest/"}
+
+
 class Stack:
     """The three services as supervised child processes.
 
@@ -279,6 +289,7 @@ class Stack:
         self.env = env
         self.log_dir = log_dir
         s = load_settings(env)
+        ready = ready_urls(env)
         self.supervisor = Supervisor(
             [
                 ServiceSpec(
@@ -287,6 +298,7 @@ class Stack:
                     env=env,
                     cwd=REPO_ROOT,
                     log_path=None if log_dir is None else log_dir / f"{name}.log",
+                    health=http_ready_probe(ready[name]) if name in ready else None,
                 )
                 for name, command in service_commands(model, env).items()
             ],

@@ -7,6 +7,12 @@ child is restarted, after a delay that doubles with each quick crash (``initial_
 before it exited starts again from ``initial_delay``. The other children are never touched:
 Rasa keeps answering crisis messages while the action server is down.
 
+A service may have a readiness probe (:attr:`ServiceSpec.health`): a child that is running
+but answers "not ready" ``unhealthy_after`` times in a row, ``probe_interval`` seconds apart,
+is stopped (SIGTERM, SIGKILL after ``stop_timeout``) and restarted like a crash, with the same
+backoff (its uptime never counts as healthy). ``make run`` probes Rasa this way: a Rasa server
+whose model failed to load keeps running but cannot answer anyone.
+
 Each child runs in its own process group (``start_new_session``), so stopping or cleaning up
 after a child also reaches the processes it started. Log lines carry the service name, pid,
 exit code and delays only.
@@ -20,6 +26,8 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,12 +46,18 @@ class RestartPolicy:
         max_delay: Longest delay (the cap).
         reset_after: A child that ran at least this long before exiting counts as healthy:
             its next restart uses ``initial_delay`` again.
+        probe_interval: Seconds between readiness probes of a running child.
+        unhealthy_after: Failed probes in a row after which the child is restarted.
+        stop_timeout: Seconds an unhealthy child may take to exit after SIGTERM.
     """
 
     initial_delay: float = 1.0
     factor: float = 2.0
     max_delay: float = 30.0
     reset_after: float = 60.0
+    probe_interval: float = 5.0
+    unhealthy_after: int = 3
+    stop_timeout: float = 10.0
 
     def delay(self, failures: int) -> float:
         """The delay before restarting after a number of quick crashes in a row.
@@ -68,6 +82,8 @@ class ServiceSpec:
         env: Its environment (``None``: inherit).
         cwd: Its working directory (``None``: inherit).
         log_path: File its output is appended to (``None``: inherit the terminal).
+        health: Readiness probe: returns False when the running child answers "not ready"
+            (``None``: only an exit counts). Called without the supervisor's lock held.
     """
 
     name: str
@@ -75,6 +91,7 @@ class ServiceSpec:
     env: Mapping[str, str] | None = None
     cwd: Path | None = None
     log_path: Path | None = None
+    health: Callable[[], bool] | None = None
 
 
 @dataclass
@@ -87,6 +104,38 @@ class _Child:
     restarts: int = 0
     restart_at: float | None = None
     delays: list[float] = field(default_factory=list)
+    probe_at: float = 0.0
+    failed_probes: int = 0
+    unhealthy: bool = False
+    kill_at: float | None = None
+    health_restarts: int = 0
+
+
+def http_ready_probe(url: str, timeout: float = 2.0) -> Callable[[], bool]:
+    """A readiness probe that fails only when the URL answers 503 (the server says "not ready").
+
+    A server that does not answer at all is starting (Rasa listens only once it has tried to
+    load its model) or has exited (the supervisor notices that by itself): neither is a failed
+    probe.
+
+    Args:
+        url: The readiness URL (for Rasa: the REST channel's ``/webhooks/rest/``).
+        timeout: Seconds per request.
+
+    Returns:
+        The probe.
+    """
+
+    def probe() -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=timeout):  # noqa: S310 - local URL
+                return True
+        except urllib.error.HTTPError as exc:
+            return exc.code != 503
+        except (urllib.error.URLError, OSError):
+            return True
+
+    return probe
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
@@ -146,6 +195,10 @@ class Supervisor:
         """The restart delays chosen for a service so far, in order."""
         return list(self._children[name].delays)
 
+    def health_restarts(self, name: str) -> int:
+        """How many times a service was stopped because its readiness probe kept failing."""
+        return self._children[name].health_restarts
+
     # ------------------------------------------------------------------ control
 
     def _spawn(self, child: _Child) -> None:
@@ -168,6 +221,10 @@ class Supervisor:
                 out.close()  # The child has its own descriptor.
         child.started_at = self._clock()
         child.restart_at = None
+        child.probe_at = child.started_at + self.policy.probe_interval
+        child.failed_probes = 0
+        child.unhealthy = False
+        child.kill_at = None
 
     def start(self, names: Iterable[str] | None = None) -> None:
         """Starts services that are not running and marks them wanted (to be kept running).
@@ -184,7 +241,8 @@ class Supervisor:
                     logger.info("%s started (pid %d)", name, child.proc.pid if child.proc else 0)
 
     def check(self) -> None:
-        """Notices children that exited and restarts the ones whose delay has passed."""
+        """Probes running children, notices the ones that exited, restarts the ones due."""
+        self._probe()
         with self._lock:
             now = self._clock()
             for name, child in self._children.items():
@@ -194,7 +252,7 @@ class Supervisor:
                 if proc is not None and proc.poll() is not None:
                     _signal_group(proc, signal.SIGKILL)  # Leftovers of the group hold ports.
                     uptime = now - child.started_at
-                    if uptime >= self.policy.reset_after:
+                    if uptime >= self.policy.reset_after and not child.unhealthy:
                         child.failures = 0
                     child.failures += 1
                     delay = self.policy.delay(child.failures)
@@ -218,6 +276,51 @@ class Supervisor:
                         child.proc.pid if child.proc else 0,
                         child.restarts,
                     )
+
+    def _probe(self) -> None:
+        """Runs the due readiness probes (outside the lock); stops persistently unready children.
+
+        The exit is then noticed by :meth:`check`, and the child restarted, like a crash.
+        """
+        with self._lock:
+            now = self._clock()
+            due = []
+            for child in self._children.values():
+                proc = child.proc
+                if not child.wanted or proc is None or proc.poll() is not None:
+                    continue
+                if child.kill_at is not None and now >= child.kill_at:
+                    _signal_group(proc, signal.SIGKILL)
+                    child.kill_at = None
+                if child.spec.health is not None and not child.unhealthy and now >= child.probe_at:
+                    child.probe_at = now + self.policy.probe_interval
+                    due.append((child, proc, child.spec.health))
+        results = []
+        for child, proc, health in due:
+            try:
+                ready = bool(health())
+            except Exception:  # noqa: BLE001 - a probe that breaks says nothing
+                logger.exception("%s: readiness probe failed to run", child.spec.name)
+                ready = True
+            results.append((child, proc, ready))
+        with self._lock:
+            now = self._clock()
+            for child, proc, ready in results:
+                if child.proc is not proc or proc.poll() is not None or not child.wanted:
+                    continue  # Replaced, exited or stopped meanwhile.
+                child.failed_probes = 0 if ready else child.failed_probes + 1
+                if child.failed_probes < self.policy.unhealthy_after:
+                    continue
+                child.unhealthy = True
+                child.health_restarts += 1
+                child.kill_at = now + self.policy.stop_timeout
+                logger.warning(
+                    "%s (pid %d) not ready at %d probes in a row; stopping it to restart it",
+                    child.spec.name,
+                    proc.pid,
+                    child.failed_probes,
+                )
+                _signal_group(proc, signal.SIGTERM)
 
     def run(self, should_stop: Callable[[], bool], interval: float = 0.5) -> None:
         """Checks the children until ``should_stop()`` is true (does not stop them).

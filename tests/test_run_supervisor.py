@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
-from clinicbot.supervisor import RestartPolicy, ServiceSpec, Supervisor
+from clinicbot.supervisor import RestartPolicy, ServiceSpec, Supervisor, http_ready_probe
 
 CRASH = [sys.executable, "-c", "import sys; sys.exit(3)"]
 SLEEP = [sys.executable, "-c", "import time; time.sleep(120)"]
@@ -191,3 +191,120 @@ def test_run_checks_until_told_to_stop(tmp_path: Path) -> None:
     finally:
         sup.stop()
     assert len(count.read_text()) >= 3
+
+
+# --------------------------------------------------------------------------- readiness probes
+
+
+def test_a_running_but_unready_child_is_restarted_with_backoff() -> None:
+    """A Rasa server without a model keeps running: the probe, not an exit, restarts it."""
+    clock = FakeClock()
+    ready = [False]
+    policy = RestartPolicy(
+        initial_delay=1.0, factor=2.0, max_delay=30.0, reset_after=60.0,
+        probe_interval=5.0, unhealthy_after=3, stop_timeout=10.0,
+    )  # fmt: skip
+    sup = Supervisor(
+        [ServiceSpec("rasa", SLEEP, health=lambda: ready[0]), ServiceSpec("actions", SLEEP)],
+        policy,
+        clock=clock,
+    )
+    try:
+        sup.start()
+        actions_pid = sup.pid("actions")
+
+        def unready_for_three_probes(before: float = 0.0) -> int:
+            pid = sup.pid("rasa")
+            assert pid is not None
+            clock.now += before
+            for _ in range(2):
+                clock.now += 5.0
+                sup.check()
+                assert sup.pid("rasa") == pid  # two failed probes: not yet
+            clock.now += 5.0
+            sup.check()  # the third: SIGTERM
+            wait_for(lambda: not alive(pid))
+            sup.check()  # the exit is noticed
+            return pid
+
+        first = unready_for_three_probes()
+        assert sup.health_restarts("rasa") == 1 and sup.delays("rasa") == [1.0]
+        clock.now += 1.0
+        sup.check()
+        assert sup.pid("rasa") not in (None, first)
+        # Unready again, this time after 61 s: still a quick failure (the delay grows).
+        unready_for_three_probes(before=61.0)
+        assert sup.delays("rasa") == [1.0, 2.0]
+        clock.now += 2.0
+        sup.check()
+        # Ready now: probes pass, nothing is restarted.
+        ready[0] = True
+        pid = sup.pid("rasa")
+        for _ in range(10):
+            clock.now += 5.0
+            sup.check()
+        assert sup.pid("rasa") == pid and sup.health_restarts("rasa") == 2
+        assert sup.pid("actions") == actions_pid  # never touched
+    finally:
+        sup.stop()
+
+
+def test_an_unready_child_that_ignores_sigterm_is_killed() -> None:
+    clock = FakeClock()
+    stubborn = [
+        sys.executable,
+        "-c",
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)",
+    ]
+    policy = RestartPolicy(probe_interval=1.0, unhealthy_after=1, stop_timeout=10.0)
+    sup = Supervisor([ServiceSpec("rasa", stubborn, health=lambda: False)], policy, clock=clock)
+    try:
+        sup.start()
+        pid = sup.pid("rasa")
+        assert pid is not None
+        time.sleep(0.5)  # let it install its handler
+        clock.now += 1.0
+        sup.check()  # SIGTERM, ignored
+        time.sleep(0.3)
+        assert alive(pid)
+        clock.now += 10.0
+        sup.check()  # SIGKILL
+        wait_for(lambda: not alive(pid))
+    finally:
+        sup.stop()
+
+
+def test_http_ready_probe_fails_only_on_a_503() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    status = [503]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(status[0])
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        probe = http_ready_probe(f"http://127.0.0.1:{server.server_address[1]}/webhooks/rest/")
+        assert probe() is False
+        status[0] = 200
+        assert probe() is True
+        status[0] = 500  # an error, but not "not ready"
+        assert probe() is True
+    finally:
+        server.shutdown()
+        server.server_close()
+    # Not listening (starting, or exited: the supervisor sees exits itself).
+    assert probe() is True
+
+
+def test_make_run_probes_rasas_readiness_on_the_rest_channel() -> None:
+    from clinicbot.run import ready_urls
+
+    assert ready_urls({"RASA_PORT": "5123"}) == {"rasa": "http://127.0.0.1:5123/webhooks/rest/"}
