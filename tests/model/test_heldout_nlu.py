@@ -2,7 +2,7 @@
 
 The issue's goals (``clinicbot.evaluate.GOALS``: real right topic >= 0.90, confident wrong
 <= 5%, right topic offered in >= half of the clarifications, held-out >= 0.904) are what
-``make evaluate-nlu`` checks and fails on; they are not all met yet (README, "NLU design").
+``make evaluate-nlu`` checks and fails on; round 4's model met them all (README, "NLU design").
 This test guards what the shipped model does reach, so a change that makes patients' answers
 worse fails ``make test``: the floors below are the figures measured at the commit that set
 them (README), rounded down a little, never the goals themselves.
@@ -32,12 +32,14 @@ from clinicbot.run import current_model
 pytestmark = pytest.mark.slow
 
 #: Measured floors of the shipped model (see the module docstring).
-#: Set after round 3 of issue 11 (measured 0.830 / 0.011 / 0.96 / 0.872, README).
+#: Set after round 4 of issue 11 (measured 0.918 / 0.014 / 0.83 / 0.922 with models
+#: clinic-c25e4afa596e and clinic-746548941e3a, README). Only 6 of 440 real questions are clarified now (5 offer the
+#: right topic), so the offered floor allows one more of those six to miss (4 of 6).
 FLOORS = {
-    "real_right": 0.82,
+    "real_right": 0.91,
     "real_confident_wrong": 0.02,
-    "real_offered": 0.93,
-    "heldout": 0.86,
+    "real_offered": 0.66,
+    "heldout": 0.92,
 }
 
 
