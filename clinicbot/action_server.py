@@ -11,16 +11,23 @@ point serves the same app (:func:`rasa_sdk.endpoint.create_app`) with two differ
   (``action_endpoint.headers``). Calls without it get 401 and run nothing. Without a secret
   the server refuses to start (``make run`` generates one per run).
 
+It also drains the urgent outbox (:mod:`clinicbot.outbox`) at start and every
+``URGENT_OUTBOX_DRAIN_SECONDS``: the crisis and emergency escalations a Rasa server could not
+open itself (action server down, no model loaded, a rate limit) are opened here through the
+same store call as ``action_escalate_urgent``, with the same staff notifications.
+
 Run it with ``python -m clinicbot.action_server [--port N]`` (``make run`` does).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hmac
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from sanic import Sanic, response
 from sanic.request import Request
@@ -50,12 +57,14 @@ def authorized(request: Request, token: str) -> bool:
     return hmac.compare_digest(value.strip().encode(), token.encode())
 
 
-def create_app(token: str, actions_package: str = "actions") -> Sanic:
+def create_app(token: str, actions_package: str = "actions", drain_outbox: bool = False) -> Sanic:
     """Builds rasa-sdk's action server app with the secret check in front of it.
 
     Args:
         token: The shared secret (must not be empty).
         actions_package: The package holding the actions.
+        drain_outbox: Whether the app drains the urgent outbox while it serves (the
+            server :func:`main` starts does).
 
     Returns:
         The Sanic app.
@@ -81,7 +90,45 @@ def create_app(token: str, actions_package: str = "actions") -> Sanic:
         )
         return response.json({"error": "unauthorized"}, status=401)
 
+    if drain_outbox:
+        app.register_listener(start_outbox_drainer, "after_server_start")
+        app.register_listener(stop_outbox_drainer, "before_server_stop")
     return app
+
+
+async def start_outbox_drainer(app: Sanic, _loop: Any = None) -> None:
+    """Starts the urgent outbox's drain loop as a task of the server (Sanic listener).
+
+    Args:
+        app: The action server app.
+        _loop: The event loop (Sanic passes it).
+    """
+    from actions.handoff import escalation_store, notify_in_background
+    from clinicbot.outbox import UrgentOutbox, drain_forever, outbox_path
+
+    settings = load_settings()
+    outbox = UrgentOutbox(outbox_path())
+    logger.info("Draining the urgent outbox every %.0f s", settings.urgent_outbox_drain_seconds)
+    app.ctx.outbox_drainer = asyncio.get_running_loop().create_task(
+        drain_forever(
+            outbox,
+            escalation_store,
+            notify_in_background,
+            settings.urgent_outbox_drain_seconds,
+        )
+    )
+
+
+async def stop_outbox_drainer(app: Sanic, _loop: Any = None) -> None:
+    """Stops the drain loop (Sanic listener); a record being escalated is retried next start.
+
+    Args:
+        app: The action server app.
+        _loop: The event loop (Sanic passes it).
+    """
+    task = getattr(app.ctx, "outbox_drainer", None)
+    if task is not None:
+        task.cancel()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -106,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    app = create_app(settings.action_token, args.actions)
+    app = create_app(settings.action_token, args.actions, drain_outbox=True)
     logger.info("Action server on http://%s:%d (secret required)", settings.action_host, args.port)
     app.run(
         host=settings.action_host,

@@ -19,6 +19,9 @@ under load (README "Scale-out"):
   connection is never one the server is closing) and retries a call up to
   :data:`RETRIES` times when the connection failed before any answer (refused, reset, closed,
   body not written). A call that timed out is never sent again (the action may be running).
+  When a call of ``action_escalate_urgent`` still fails (or answers without an escalation: the
+  clinic database was unreachable), a record goes to the urgent outbox
+  (:mod:`clinicbot.outbox`), which the action server drains: staff still hear of the crisis.
 * **Event classes looked up in a table.** Rebuilding a conversation from the tracker store,
   and reading an action's answer, finds each event's class by walking every subclass of
   Rasa's ``Event`` (``Event.resolve_by_type``): ~1,500 walks a turn. The table gives the same
@@ -63,6 +66,8 @@ import time
 from typing import Any, Dict
 
 import aiohttp
+
+from clinicbot.outbox import ACTION_FAILED, NO_ESCALATION, record_urgent
 
 logger = logging.getLogger(__name__)
 
@@ -222,6 +227,7 @@ class KeepAliveEndpoint:
             sslcontext = ssl.create_default_context(cafile=self._config.cafile)
         params = self._config.combine_parameters(kwargs)
         kwargs.setdefault("timeout", aiohttp.ClientTimeout(total=300))
+        urgent = urgent_call(kwargs.get("json"))
         attempt = 0
         while True:
             try:
@@ -239,11 +245,16 @@ class KeepAliveEndpoint:
                             response.status, response.reason or "", await response.content.read()
                         )
                     try:
-                        return await response.json()
+                        answer = await response.json()
                     except aiohttp.ContentTypeError:
-                        return None
+                        answer = None
+                    if urgent is not None and not opened_escalation(answer):
+                        await asyncio.to_thread(record_urgent, *urgent, NO_ESCALATION)
+                    return answer
             except Exception as exc:
                 if attempt >= RETRIES or not retryable(exc):
+                    if urgent is not None:
+                        await asyncio.to_thread(record_urgent, *urgent, ACTION_FAILED)
                     raise
                 attempt += 1
                 # The error's class only: its text may carry the URL, never a message.
@@ -253,6 +264,53 @@ class KeepAliveEndpoint:
                     attempt + 1,
                 )
                 await asyncio.sleep(RETRY_DELAY_SECONDS * attempt)
+
+
+#: The action that opens the urgent escalation after a crisis or emergency text.
+URGENT_ACTION = "action_escalate_urgent"
+
+
+def _mapping(value: Any) -> Dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def urgent_call(body: Any) -> tuple[str, str, str] | None:
+    """Tells whether an action call is the urgent escalation, and for whom.
+
+    Args:
+        body: The JSON body Rasa sends to the action server.
+
+    Returns:
+        ``(conversation id, channel, kind)`` for ``action_escalate_urgent`` (the kind as the
+        action reads it: ``emergency`` for the ``safety_emergency`` intent, else ``crisis``),
+        else None.
+    """
+    if not isinstance(body, dict) or body.get("next_action") != URGENT_ACTION:
+        return None
+    tracker = _mapping(body.get("tracker"))
+    intent = _mapping(_mapping(tracker.get("latest_message")).get("intent"))
+    kind = "emergency" if intent.get("name") == "safety_emergency" else "crisis"
+    channel = tracker.get("latest_input_channel") or "unknown"
+    return str(body.get("sender_id") or ""), str(channel), kind
+
+
+def opened_escalation(answer: Any) -> bool:
+    """Whether the urgent action's answer sets ``escalation_id`` (it does once stored).
+
+    Args:
+        answer: The action server's JSON answer.
+
+    Returns:
+        True when an event sets the ``escalation_id`` slot to a value.
+    """
+    events = answer.get("events") if isinstance(answer, dict) else None
+    return any(
+        isinstance(event, dict)
+        and event.get("event") == "slot"
+        and event.get("name") == "escalation_id"
+        and event.get("value")
+        for event in (events if isinstance(events, list) else [])
+    )
 
 
 #: One wrapper (one connection pool) per endpoint configuration object, by identity (Rasa's

@@ -123,6 +123,11 @@ class Settings:
             behind a proxy); empty: the request URL.
         twilio_pseudonym_key: HMAC key of the SMS conversation pseudonyms
             (``TWILIO_PSEUDONYM_KEY``); empty: one is generated and kept in the database.
+        urgent_outbox: File of urgent escalations the Rasa server could not open itself
+            (``URGENT_OUTBOX``; :mod:`clinicbot.outbox`); every Rasa server and the action
+            server must see the same file (shared storage across hosts).
+        urgent_outbox_drain_seconds: How often the action server drains it
+            (``URGENT_OUTBOX_DRAIN_SECONDS``).
 
     """
 
@@ -164,6 +169,8 @@ class Settings:
     twilio_api_base: str = ""
     twilio_webhook_url: str = ""
     twilio_pseudonym_key: str = ""
+    urgent_outbox: str = ""
+    urgent_outbox_drain_seconds: float = 5.0
 
     def __post_init__(self) -> None:
         """Fills the default widget origins from ``web_port`` when none are given."""
@@ -174,6 +181,11 @@ class Settings:
 def _tracker_path(value: str | None) -> str:
     """The tracker SQLite file: ``TRACKER_DB`` when it is a path, else ``var/tracker.db``."""
     return value if value and "/" in value else str(VAR_DIR / "tracker.db")
+
+
+def default_urgent_outbox() -> str:
+    """Returns the outbox file used when ``URGENT_OUTBOX`` is not set."""
+    return str(VAR_DIR / "urgent-outbox.jsonl")
 
 
 def default_db_url() -> str:
@@ -237,4 +249,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         twilio_webhook_url=e.get("TWILIO_WEBHOOK_URL", "").strip(),
         twilio_pseudonym_key=e.get("TWILIO_PSEUDONYM_KEY", "").strip(),
+        urgent_outbox=e.get("URGENT_OUTBOX", "").strip() or default_urgent_outbox(),
+        urgent_outbox_drain_seconds=max(float(e.get("URGENT_OUTBOX_DRAIN_SECONDS", "5")), 0.5),
     )

@@ -10,6 +10,9 @@ or ``browser`` at collection (:mod:`tests.fixtures.markers`).
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Callable, Dict, List
 
 import pytest
@@ -27,6 +30,23 @@ pytest_plugins = ["tests.fixtures.db", "tests.fixtures.browser", "pytester"]
 def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
     """Marks tests ``server`` / ``browser`` by the fixtures they use."""
     mark_by_fixtures(items)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def urgent_outbox_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test process and the servers it starts write the urgent outbox to a temp file.
+
+    Never ``var/urgent-outbox.jsonl``, which a running action server would turn into real
+    urgent escalations.
+    """
+    path = tmp_path_factory.mktemp("outbox") / "urgent-outbox.jsonl"
+    previous = os.environ.get("URGENT_OUTBOX")
+    os.environ["URGENT_OUTBOX"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("URGENT_OUTBOX", None)
+    else:
+        os.environ["URGENT_OUTBOX"] = previous
 
 
 @pytest.fixture(scope="session")

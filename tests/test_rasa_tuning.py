@@ -161,6 +161,92 @@ async def test_an_error_status_is_raised_as_rasa_does_without_retry(
     assert len(server.peers) == 1
 
 
+def _urgent_body(intent: str = "safety_crisis", sender: str = "rest-abc") -> dict[str, Any]:
+    return {
+        "next_action": "action_escalate_urgent",
+        "sender_id": sender,
+        "tracker": {
+            "latest_message": {"text": "PRIVATE TEXT", "intent": {"name": intent}},
+            "latest_input_channel": "rest",
+        },
+    }
+
+
+def _outbox_lines(path: Path) -> list[dict[str, Any]]:
+    import json
+
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.fixture
+def outbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "outbox" / "urgent.jsonl"
+    monkeypatch.setenv("URGENT_OUTBOX", str(path))
+    return path
+
+
+async def test_a_failed_urgent_escalation_call_goes_to_the_outbox(
+    server: ActionServer, made: Made, outbox: Path
+) -> None:
+    server.drop_first = rasa_tuning.RETRIES + 1  # the action server never answers
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await _endpoint(server.url, made).request(json=_urgent_body("safety_emergency"))
+    (record,) = _outbox_lines(outbox)
+    assert record["conversation_id"] == "rest-abc"
+    assert record["channel"] == "rest"
+    assert record["kind"] == "emergency"
+    assert record["reason"] == "action_failed"
+    assert "PRIVATE TEXT" not in outbox.read_text()  # never the message
+
+
+async def test_an_urgent_call_answered_with_an_error_goes_to_the_outbox(
+    server: ActionServer, made: Made, outbox: Path
+) -> None:
+    server.status = 500
+    with pytest.raises(ClientResponseError):
+        await _endpoint(server.url, made).request(json=_urgent_body())
+    assert [r["kind"] for r in _outbox_lines(outbox)] == ["crisis"]
+
+
+async def test_an_urgent_call_answered_without_an_escalation_goes_to_the_outbox(
+    server: ActionServer, made: Made, outbox: Path
+) -> None:
+    # The action answers [] when the clinic database was unreachable.
+    await _endpoint(server.url, made).request(json=_urgent_body())
+    assert [r["reason"] for r in _outbox_lines(outbox)] == ["no_escalation"]
+
+
+async def test_other_failed_calls_and_stored_escalations_write_nothing(
+    server: ActionServer, made: Made, outbox: Path
+) -> None:
+    server.status = 500
+    with pytest.raises(ClientResponseError):
+        await _endpoint(server.url, made).request(json={"next_action": "action_answer"})
+    assert not outbox.exists()
+    assert rasa_tuning.opened_escalation(
+        {"events": [{"event": "slot", "name": "escalation_id", "value": "E-1"}]}
+    )
+    assert not rasa_tuning.opened_escalation({"events": "junk"})
+    assert rasa_tuning.urgent_call({"next_action": "action_escalate_urgent", "tracker": 3}) == (
+        "",
+        "unknown",
+        "crisis",
+    )
+
+
+async def test_an_unwritable_outbox_never_fails_the_call_differently(
+    server: ActionServer, made: Made, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("URGENT_OUTBOX", str(blocker / "outbox.jsonl"))  # parent is a file
+    server.status = 500
+    with pytest.raises(ClientResponseError):  # the same error as without the outbox
+        await _endpoint(server.url, made).request(json=_urgent_body())
+
+
 def test_apply_wraps_the_action_endpoint_and_turns_sqlite_to_wal(tmp_path: Path) -> None:
     import sqlalchemy as sa
     from rasa.core.tracker_store import SQLTrackerStore

@@ -113,7 +113,13 @@ class ClinicRestInput(InputChannel):
                         "error": "the assistant is not ready (no model loaded); "
                         "the message was not processed, send it again",
                         "messages": shape_turn(
-                            [{"recipient_id": sender, **not_ready_reply(text)}], sender
+                            [
+                                {
+                                    "recipient_id": sender,
+                                    **not_ready_reply(text, sender, self.name()),
+                                }
+                            ],
+                            sender,
                         ),
                     },
                     status=503,
@@ -121,9 +127,9 @@ class ClinicRestInput(InputChannel):
                 )
             throttle = getattr(request.app.ctx, "patient_throttle", None)
             if throttle is not None and throttle.check(request_ip(request), sender):
-                # Never reaches the assistant (no escalation, no notification); a crisis or
-                # emergency message still gets its full text.
-                reply = throttled_reply(text)
+                # Never reaches the assistant; a crisis or emergency message still gets its
+                # full text, and its urgent escalation goes through the outbox.
+                reply = throttled_reply(text, sender, self.name())
                 turn = shape_turn([{"recipient_id": sender, **reply}], sender)
                 if reply["custom"]["kind"] in (CRISIS, EMERGENCY):
                     return response.json(turn)

@@ -248,12 +248,12 @@ class ClinicSocketIOInput(InputChannel):
                 # Rasa would answer with nothing: the crisis or emergency text for such a
                 # message, else "send it again" with the crisis lines (shown as a bot message).
                 logger.warning("socket.io turn refused: the assistant is not ready")
-                await output.send_response(room, not_ready_reply(text))
+                await output.send_response(room, not_ready_reply(text, sender, self.name()))
                 return
             throttle = getattr(apps[0].ctx, "patient_throttle", None) if apps else None
             if throttle is not None and throttle.check(addresses.get(sid, "unknown"), sender):
                 # Never reaches the assistant; crisis and emergency texts are still sent.
-                await output.send_response(room, throttled_reply(text))
+                await output.send_response(room, throttled_reply(text, sender, self.name()))
                 return
             message = UserMessage(
                 text,

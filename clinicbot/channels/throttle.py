@@ -10,9 +10,11 @@ by opening conversations in a loop. Limits, all in memory and bounded:
   are opened per conversation, so this also caps the new (urgent) escalations, and with them
   the staff notifications, one source can cause.
 
-A refused message never reaches Rasa (so it opens no escalation), but it is still checked by
-the safety patterns in-process: a crisis or emergency message gets the full crisis or emergency
-text at once; anything else gets a short "please slow down" with the crisis lines.
+A refused message never reaches Rasa, but it is still checked by the safety patterns
+in-process: a crisis or emergency message gets the full crisis or emergency text at once, and
+(when the caller names the conversation) a record in the urgent outbox
+(:mod:`clinicbot.outbox`), from which the action server opens the urgent escalation; anything
+else gets a short "please slow down" with the crisis lines.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any, Dict
 import yaml
 
 from clinicbot.nlg import clinic_values
+from clinicbot.outbox import NOT_READY, THROTTLED, record_urgent
 from clinicbot.paths import DOMAIN_FILE
 from clinicbot.payload import CLARIFY, CRISIS, EMERGENCY, make_payload
 from clinicbot.safety.replies import crisis_response
@@ -241,48 +244,81 @@ def is_urgent_text(text: str) -> bool:
         return True
 
 
-def throttled_reply(text: str) -> Dict[str, Any]:
+def throttled_reply(
+    text: str, sender: str | None = None, channel: str | None = None
+) -> Dict[str, Any]:
     """The reply to a message refused by a rate limit.
 
     Crisis and emergency messages (by the safety patterns, which need no model) get the same
-    full texts as always; everything else gets the "slow down" message with the crisis lines.
+    full texts as always, and an urgent outbox record when ``sender`` is given; everything
+    else gets the "slow down" message with the crisis lines.
 
     Args:
         text: The patient's (cleaned) message.
+        sender: The conversation id (for the urgent outbox; never the message).
+        channel: The channel's name.
 
     Returns:
         A bot message: ``{"text", "custom"}`` with the payload of the reply contract.
     """
-    return refused_reply(text, "throttled", throttled=True)
+    return refused_reply(text, "throttled", sender, channel, throttled=True)
 
 
-def not_ready_reply(text: str) -> Dict[str, Any]:
+def not_ready_reply(
+    text: str, sender: str | None = None, channel: str | None = None
+) -> Dict[str, Any]:
     """The reply to a message that reached a Rasa server without a loaded model.
 
     Like :func:`throttled_reply`: crisis and emergency messages get their full texts (the
-    safety patterns need no model); everything else gets the ``not_ready`` message of
-    ``knowledge/messages.yml`` (send it again; the crisis lines).
+    safety patterns need no model) and an urgent outbox record when ``sender`` is given;
+    everything else gets the ``not_ready`` message of ``knowledge/messages.yml`` (send it
+    again; the crisis lines).
 
     Args:
         text: The patient's (cleaned) message.
+        sender: The conversation id (for the urgent outbox; never the message).
+        channel: The channel's name.
 
     Returns:
         A bot message: ``{"text", "custom"}``; the payload carries ``unavailable: true``.
     """
-    return refused_reply(text, "not_ready", unavailable=True)
+    return refused_reply(text, "not_ready", sender, channel, unavailable=True)
 
 
-def refused_reply(text: str, message_name: str, **flags: Any) -> Dict[str, Any]:
+#: The urgent outbox's reason for each refusal message.
+_OUTBOX_REASONS = {"throttled": THROTTLED, "not_ready": NOT_READY}
+
+
+def refused_reply(
+    text: str,
+    message_name: str,
+    sender: str | None = None,
+    channel: str | None = None,
+    **flags: Any,
+) -> Dict[str, Any]:
     """The reply to a message the assistant never sees, which never hides the crisis texts.
+
+    A crisis or emergency reply also appends a record to the urgent outbox when ``sender``
+    is given (the action server opens the escalation the crisis text promises).
 
     Args:
         text: The patient's (cleaned) message.
         message_name: The ``knowledge/messages.yml`` text for a message that is not urgent.
+        sender: The conversation id (for the urgent outbox).
+        channel: The channel's name.
         **flags: Extra payload keys of that reply (``throttled``, ``unavailable``).
 
     Returns:
         A bot message: ``{"text", "custom"}`` with the payload of the reply contract.
     """
+    reply = _refused_reply(text, message_name, **flags)
+    kind = reply["custom"].get("kind")
+    if sender and kind in (CRISIS, EMERGENCY):
+        record_urgent(sender, channel, kind, _OUTBOX_REASONS.get(message_name, NOT_READY))
+    return reply
+
+
+def _refused_reply(text: str, message_name: str, **flags: Any) -> Dict[str, Any]:
     try:
         verdict = _detector().detect_patterns_only(text)
     except Exception:  # noqa: BLE001 - never let a refusal hide the crisis lines

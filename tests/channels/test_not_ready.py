@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,11 +23,11 @@ import pytest
 import socketio
 from rasa.core.agent import Agent
 
-from clinicbot.channels.common import agent_ready
+from clinicbot.channels.common import agent_ready, widget_conversation_id
 from clinicbot.channels.throttle import not_ready_reply
 from clinicbot.texts import messages
 from tests.channels.channel_server import ChannelProcess, channel_process
-from tests.channels.twilio_harness import Harness
+from tests.channels.twilio_harness import PATIENT_DIGITS, Harness
 
 CRISIS = "i want to kill myself tonight"
 #: The start of the not-ready text in knowledge/messages.yml (the test reads no other copy).
@@ -194,3 +195,77 @@ async def test_sms_crisis_message_gets_the_crisis_text(harness: Harness) -> None
     harness.bot.ready = True
     await harness.text("hello")
     assert [m.text for m in harness.bot.received] == ["hello"]
+
+
+# --------------------------------------------------------------------------- urgent outbox
+
+
+def _outbox(path: Path, conversation_id: str) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    return [r for r in lines if r["conversation_id"] == conversation_id]
+
+
+def test_not_ready_reply_records_crisis_and_emergency_in_the_outbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "outbox.jsonl"
+    monkeypatch.setenv("URGENT_OUTBOX", str(path))
+    not_ready_reply("how much does it cost", "c-plain", "rest")
+    assert not path.exists()  # only urgent messages are recorded
+    not_ready_reply(CRISIS)  # no conversation named: nothing to record
+    assert not path.exists()
+    not_ready_reply(CRISIS, "c-crisis", "socketio")
+    not_ready_reply("my friend took too many pills and won't wake up", "c-emerg", "rest")
+    (crisis,) = _outbox(path, "c-crisis")
+    assert (crisis["channel"], crisis["kind"], crisis["reason"]) == (
+        "socketio",
+        "crisis",
+        "not_ready",
+    )
+    assert [r["kind"] for r in _outbox(path, "c-emerg")] == ["emergency"]
+    assert "kill" not in path.read_text()  # never the message
+
+
+def test_rest_crisis_on_the_503_path_goes_to_the_outbox(
+    server: ChannelProcess, urgent_outbox_file: Path
+) -> None:
+    sender = f"nr-{uuid.uuid4().hex}"
+    status, _, _ = _request(
+        server, "POST", "/webhooks/rest/webhook", {"sender": sender, "message": CRISIS}
+    )
+    assert status == 503
+    (record,) = _outbox(urgent_outbox_file, sender)
+    assert (record["channel"], record["kind"], record["reason"]) == ("rest", "crisis", "not_ready")
+
+
+async def test_socket_crisis_while_not_ready_goes_to_the_outbox(
+    server: ChannelProcess, urgent_outbox_file: Path
+) -> None:
+    client = socketio.AsyncClient()
+    inbox: asyncio.Queue[Any] = asyncio.Queue()
+    confirms: asyncio.Queue[Any] = asyncio.Queue()
+    client.on("bot_uttered", lambda d: inbox.put_nowait(d))
+    client.on("session_confirm", lambda d: confirms.put_nowait(d))
+    session = str(uuid.uuid4())
+    await client.connect(server.base, socketio_path="/socket.io", transports=["polling"])
+    try:
+        await client.emit("session_request", {"session_id": session})
+        await asyncio.wait_for(confirms.get(), 10)
+        await client.emit("user_uttered", {"message": CRISIS})
+        assert (await asyncio.wait_for(inbox.get(), 10))["custom"]["kind"] == "crisis"
+    finally:
+        await client.eio.disconnect(abort=True)
+    mine = _outbox(urgent_outbox_file, widget_conversation_id(session))
+    assert [(r["channel"], r["reason"]) for r in mine] == [("socketio", "not_ready")]
+
+
+async def test_sms_crisis_while_not_ready_goes_to_the_outbox_under_its_pseudonym(
+    harness: Harness, urgent_outbox_file: Path
+) -> None:
+    harness.bot.ready = False
+    await harness.text(CRISIS)
+    (record,) = _outbox(urgent_outbox_file, harness.pseudonym)
+    assert record["kind"] == "crisis" and record["reason"] == "not_ready"
+    assert PATIENT_DIGITS not in urgent_outbox_file.read_text()  # never the phone number

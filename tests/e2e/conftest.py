@@ -139,6 +139,7 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
         **{k: str(v) for k, v in ports.items()},
         "CLINIC_DB_URL": f"sqlite:///{tmp / 'clinic.db'}",
         "TRACKER_DB": str(tmp / "tracker.db"),
+        "URGENT_OUTBOX": str(tmp / "urgent-outbox.jsonl"),  # this stack's own
         "CONSOLE_SECURE_COOKIES": "false",
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['ACTION_PORT']}/webhook",
         "RASA_URL": f"http://127.0.0.1:{ports['RASA_PORT']}",

@@ -458,7 +458,9 @@ class TwilioMessagingInput(InputChannel):
                 log_id(contact.pseudonym),
             )
             output = TwilioMessagingOutput(service, buffered=True, contact=contact)
-            await output.send_response(contact.pseudonym, not_ready_reply(text))
+            await output.send_response(
+                contact.pseudonym, not_ready_reply(text, contact.pseudonym, self.name())
+            )
             await output.flush()
             return
         if choice is not None:

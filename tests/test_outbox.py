@@ -1,0 +1,272 @@
+"""The urgent outbox (clinicbot.outbox): the Rasa process writes it, the action server drains it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from clinicbot import outbox as ob
+from clinicbot.store.escalations import EscalationStore
+from tests.fixtures.db import migrated_engine, sqlite_url
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    with migrated_engine(sqlite_url(tmp_path)) as eng:
+        yield eng
+
+
+@pytest.fixture
+def store(engine: Engine) -> EscalationStore:
+    return EscalationStore(engine)
+
+
+@pytest.fixture
+def box(tmp_path: Path) -> ob.UrgentOutbox:
+    return ob.UrgentOutbox(tmp_path / "var" / "urgent-outbox.jsonl")
+
+
+def _record(box: ob.UrgentOutbox, conversation: str, kind: str = "crisis", **kw: Any) -> None:
+    assert ob.record_urgent(conversation, kw.get("channel", "rest"), kind, ob.NOT_READY, box.path)
+
+
+def _urgent(store: EscalationStore) -> list[Any]:
+    return [e for e in store.queue() if e.priority == "urgent"]
+
+
+def test_a_record_is_one_json_line_without_content(box: ob.UrgentOutbox) -> None:
+    _record(box, "widget-" + "a" * 32, "emergency", channel="socketio")
+    (line,) = box.path.read_text().splitlines()
+    data = json.loads(line)
+    assert data["conversation_id"] == "widget-" + "a" * 32
+    assert (data["channel"], data["kind"], data["reason"]) == ("socketio", "emergency", "not_ready")
+    assert set(data) == {"v", "id", "conversation_id", "channel", "kind", "reason", "at"}
+    assert box.path.stat().st_mode & 0o077 == 0  # private to its user
+
+
+def test_bad_fields_are_refused_and_never_raise(box: ob.UrgentOutbox) -> None:
+    assert not ob.record_urgent("", "rest", "crisis", ob.NOT_READY, box.path)
+    assert not ob.record_urgent("x" * 300, "rest", "crisis", ob.NOT_READY, box.path)
+    assert not ob.record_urgent("a\nb", "rest", "crisis", ob.NOT_READY, box.path)
+    assert not ob.record_urgent("c", "rest", "joy", ob.NOT_READY, box.path)
+    assert not ob.record_urgent("c", "Bad Channel!", "crisis", ob.NOT_READY, box.path)
+    assert not ob.record_urgent("c", "rest", "crisis", "made_up", box.path)
+    blocked = box.path.parent / "file"
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_text("x")
+    assert not ob.record_urgent("c", "rest", "crisis", ob.NOT_READY, blocked / "outbox.jsonl")
+    assert not box.path.exists()
+
+
+def test_the_drainer_opens_one_urgent_escalation_per_record(
+    box: ob.UrgentOutbox, store: EscalationStore
+) -> None:
+    _record(box, "conv-1")
+    _record(box, "conv-2", "emergency", channel="twilio")
+    notified: list[Any] = []
+    result = ob.drain_into_store(box, store, notified.append)
+    assert (result.escalated, result.skipped, result.failed) == (2, 0, False)
+    one = store.find_open_for_conversation("conv-1")
+    two = store.find_open_for_conversation("conv-2")
+    assert one is not None and two is not None
+    assert one.priority == two.priority == "urgent"
+    assert one.reasons == ["crisis"] and two.reasons == ["emergency"]
+    assert two.channel == "twilio" and one.details["outbox_reason"] == "not_ready"
+    assert [e.id for e in notified] == [one.id, two.id]  # staff notified, as by the action
+    assert box.path.read_bytes() == b""  # all done: emptied
+    assert ob.drain_into_store(box, store).escalated == 0
+
+
+def test_a_record_joins_the_conversations_escalation_and_keeps_its_transcript(
+    box: ob.UrgentOutbox, store: EscalationStore
+) -> None:
+    transcript = [{"role": "patient", "text": "hello"}]
+    first = store.open_or_join("conv-1", "rest", "patient_request", "normal", transcript, ["a"])
+    _record(box, "conv-1")
+    ob.drain_into_store(box, store)
+    joined = store.find_open_for_conversation("conv-1")
+    assert joined is not None and joined.id == first.id
+    assert joined.priority == "urgent" and "crisis" in joined.reasons
+    assert joined.transcript == transcript and joined.kb_topics == ["a"]
+
+
+def test_draining_again_after_a_restart_escalates_nothing_twice(
+    box: ob.UrgentOutbox, store: EscalationStore
+) -> None:
+    for i in range(3):
+        _record(box, f"conv-{i}")
+    handled: list[str] = []
+
+    def crash_on_third(record: ob.OutboxRecord) -> None:
+        if len(handled) == 2:
+            raise RuntimeError("the process died here")
+        ob.escalate_record(store, record)
+        handled.append(record.conversation_id)
+
+    assert box.drain(crash_on_third).failed
+    assert len(_urgent(store)) == 2
+    restarted = ob.UrgentOutbox(box.path)  # a new process: only the offset file remembers
+    assert ob.drain_into_store(restarted, store).escalated == 1
+    assert sorted(e.conversation_id for e in _urgent(store)) == ["conv-0", "conv-1", "conv-2"]
+    assert ob.drain_into_store(restarted, store).escalated == 0
+
+
+def test_a_crash_between_escalation_and_mark_merges_into_one_escalation(
+    box: ob.UrgentOutbox, store: EscalationStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _record(box, "conv-1")
+
+    def die(_offset: int) -> None:
+        raise KeyboardInterrupt  # killed after the escalation, before the offset was written
+
+    monkeypatch.setattr(box, "_write_offset", die)
+    with pytest.raises(KeyboardInterrupt):
+        ob.drain_into_store(box, store)
+    monkeypatch.undo()
+    assert ob.drain_into_store(ob.UrgentOutbox(box.path), store).escalated == 1  # not lost
+    assert len(_urgent(store)) == 1  # the duplicate merged
+
+
+def test_a_database_failure_keeps_the_record_for_the_next_pass(
+    box: ob.UrgentOutbox, store: EscalationStore
+) -> None:
+    _record(box, "conv-1")
+
+    class Down:
+        def find_open_for_conversation(self, _conversation: str) -> None:
+            raise ConnectionError("database down")
+
+    result = ob.drain_into_store(box, Down())
+    assert result.failed and result.escalated == 0
+    assert ob.drain_into_store(box, store).escalated == 1
+
+
+def test_malformed_and_hostile_lines_are_skipped_and_the_others_kept(
+    box: ob.UrgentOutbox, store: EscalationStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    _record(box, "before")
+    hostile = [
+        b"not json at all\n",
+        b'{"v": 1, "conversation_id": "x"}\n',  # fields missing
+        b"[" * 3000 + b"\n",  # deep nesting
+        b'{"v":1,"id":"a","conversation_id":"SECRET","channel":"rest","kind":"crisis",'
+        b'"reason":"throttled","at":"' + b"9" * 5000 + b'"}\n',  # oversized
+        b"\xff\xfe garbage\n",
+        json.dumps(  # well-formed JSON, hostile values
+            {
+                "v": 1,
+                "id": "x",
+                "conversation_id": "c\u0000d",
+                "channel": "rest",
+                "kind": "crisis",
+                "reason": "throttled",
+                "at": "2026-12-03T00:00:00+00:00",
+            }
+        ).encode()
+        + b"\n",
+        b"1e999999\n",
+        b'"just a string"\n',
+        b"\n",
+    ]
+    with box.path.open("ab") as fh:
+        fh.write(b"".join(hostile))
+        fh.write(b"x" * 200_000 + b"\n")  # a huge line
+    _record(box, "after")
+    with caplog.at_level(logging.ERROR, logger="clinicbot.outbox"):
+        result = ob.drain_into_store(box, store)
+    assert result.escalated == 2 and result.skipped == len(hostile) + 1
+    assert sorted(e.conversation_id for e in _urgent(store)) == ["after", "before"]
+    assert "SECRET" not in caplog.text and "garbage" not in caplog.text  # no content logged
+
+
+def test_an_unfinished_line_waits_and_never_swallows_the_next_record(
+    box: ob.UrgentOutbox, store: EscalationStore
+) -> None:
+    _record(box, "conv-1")
+    with box.path.open("ab") as fh:
+        fh.write(b'{"v":1,"id":"half')  # no newline yet
+    assert ob.drain_into_store(box, store).escalated == 1
+    assert box.path.stat().st_size > 0  # not emptied while a line was pending
+    _record(box, "conv-2")  # its writer died: the next record starts on a line of its own
+    result = ob.drain_into_store(box, store)
+    assert (result.escalated, result.skipped) == (1, 1)
+    assert store.find_open_for_conversation("conv-2") is not None
+
+
+def test_a_second_drainer_skips_the_pass(box: ob.UrgentOutbox, store: EscalationStore) -> None:
+    _record(box, "conv-1")
+    inner: list[ob.DrainResult] = []
+
+    def handle(record: ob.OutboxRecord) -> None:
+        inner.append(ob.drain_into_store(ob.UrgentOutbox(box.path), store))
+        ob.escalate_record(store, record)
+
+    box.drain(handle)
+    assert inner[0].handled == 0  # the lock was held
+    assert len(_urgent(store)) == 1
+
+
+async def test_the_drain_loop_escalates_new_records_and_notifies_on_the_loop(
+    box: ob.UrgentOutbox, store: EscalationStore
+) -> None:
+    notified: list[Any] = []
+    loop = asyncio.get_running_loop()
+
+    def notify(escalation: Any) -> None:
+        assert asyncio.get_running_loop() is loop  # scheduled on the server's loop
+        notified.append(escalation)
+
+    task = asyncio.create_task(ob.drain_forever(box, lambda: store, notify, 0.05))
+    try:
+        await asyncio.sleep(0.1)  # an empty (absent) outbox is fine
+        _record(box, "conv-1")
+        for _ in range(100):
+            if notified:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+    assert [e.conversation_id for e in notified] == ["conv-1"]
+
+
+async def test_the_action_server_drains_the_outbox_while_it_serves(
+    box: ob.UrgentOutbox,
+    store: EscalationStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sanic import Sanic
+
+    import actions.handoff
+    from clinicbot import action_server
+    from tests.fixtures.net import serve_sanic
+
+    monkeypatch.setenv("URGENT_OUTBOX", str(box.path))
+    monkeypatch.setenv("URGENT_OUTBOX_DRAIN_SECONDS", "0.5")
+    monkeypatch.setattr(actions.handoff, "escalation_store", lambda: store)
+    notified: list[Any] = []
+    monkeypatch.setattr(actions.handoff, "notify_in_background", notified.append)
+    monkeypatch.setattr(Sanic, "test_mode", True)
+    _record(box, "written-while-it-was-down")  # drained at start
+    app = action_server.create_app("s3cret", drain_outbox=True)
+    async with serve_sanic(app):
+        for _ in range(100):
+            if notified:
+                break
+            await asyncio.sleep(0.05)
+        _record(box, "written-while-it-runs")  # drained by the next pass
+        for _ in range(100):
+            if len(notified) == 2:
+                break
+            await asyncio.sleep(0.05)
+    assert [e.conversation_id for e in notified] == [
+        "written-while-it-was-down",
+        "written-while-it-runs",
+    ]
+    assert not action_server.create_app("s3cret").listeners["after_server_start"]  # tests' apps
