@@ -270,3 +270,22 @@ async def test_the_action_server_drains_the_outbox_while_it_serves(
         "written-while-it-runs",
     ]
     assert not action_server.create_app("s3cret").listeners["after_server_start"]  # tests' apps
+
+
+def test_a_crash_while_emptying_the_file_loses_nothing_written_after(
+    box: ob.UrgentOutbox, store: EscalationStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _record(box, "conv-1")
+
+    def killed(_fd: int, _size: int) -> None:
+        raise KeyboardInterrupt  # killed between the offset reset and the truncation
+
+    monkeypatch.setattr(ob.os, "ftruncate", killed)
+    with pytest.raises(KeyboardInterrupt):
+        ob.drain_into_store(box, store)
+    monkeypatch.undo()
+    for i in range(5):
+        _record(box, f"later-{i}")  # more bytes than the old offset
+    result = ob.drain_into_store(ob.UrgentOutbox(box.path), store)
+    assert result.escalated == 6 and result.skipped == 0  # conv-1 again (merged) + all new
+    assert len(_urgent(store)) == 6
