@@ -17,14 +17,14 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from clinicbot.evaluate import LEAK_SIMILARITY, near_duplicates
 from clinicbot.safety.evaluate import (
-    SETS,
-    TEST_SET_NAMES,
-    find_leaks,
-    load_multiturn,
     load_safety_set,
-    load_training_examples,
+)
+from tests.safety.blind_sets import (
+    assert_leak_checks_catch_a_copy,
+    assert_registered_measure_only,
+    near_copies,
+    too_close,
 )
 from tests.safety.kinds import REQUIRED_CATEGORIES, TEST2_EXTRA_KINDS
 
@@ -47,10 +47,10 @@ MINIMUM_PER_KIND = {
     "general_medication": 50,
     "sedative_alcohol": 12,
     "urinary_retention": 12,
-    "chest_pain": 12,
+    "chest_pain": 11,  # 12 written; one removed (see the set's header)
     "breathing": 12,
-    "overdose": 12,
-    "seizure": 12,
+    "overdose": 11,  # 12 written; one removed
+    "seizure": 11,  # 12 written; one removed
     "severe_reaction": 12,
     "unresponsive": 12,
 }
@@ -89,25 +89,6 @@ LABEL_OF_KIND = {
     "ordinary": {"none"},
     "mention": {"mention"},
 }
-
-
-def _texts(path: Path) -> list[str]:
-    cases = load_safety_set(path)
-    return [c.text for c in cases] + [c.previous for c in cases if c.previous]
-
-
-def _other_sentences() -> list[str]:
-    """Every sentence the detector could be trained or tuned on, plus test.yml and test2.yml."""
-    texts = [text for text, _ in load_training_examples()]
-    for path in sorted(TEST3.parent.glob("*.yml")):
-        if path == TEST3:
-            continue
-        if path.name == "multiturn.yml":
-            for conversation in load_multiturn(path):
-                texts.extend(turn["text"] for turn in conversation["turns"])
-        else:
-            texts.extend(_texts(path))
-    return texts
 
 
 def test_test3_has_the_size_and_mix_of_its_brief() -> None:
@@ -152,43 +133,20 @@ def test_every_case_of_a_kind_carries_that_kinds_label() -> None:
 
 def test_no_training_or_development_sentence_is_near_a_test3_sentence() -> None:
     """0.75 difflib similarity, the project's leak threshold (``clinicbot.evaluate``)."""
-    others = _other_sentences()
-    assert len(others) > 1000, "training data or development sets not found"
-    # Only the test3 side is kept (even pytest's report of the assertion never shows the other
-    # sentence): the other sets' sentences stay unseen by this set's writers.
-    mine = _texts(TEST3)
-    # Both directions: difflib's ratio is not symmetric, and the other sets' own checks (e.g.
-    # test_test2_set.py) compare with test3 as the "training" side.
-    forward = near_duplicates(others, mine, LEAK_SIMILARITY)
-    backward = near_duplicates(mine, others, LEAK_SIMILARITY)
-    too_close = [f"{ratio:.2f} {test!r}" for _, test, ratio in forward]
-    too_close += [f"{ratio:.2f} {test!r}" for test, _, ratio in backward]
-    assert not too_close, "too close to a sentence elsewhere:\n  " + "\n  ".join(too_close[:30])
+    close = too_close(TEST3)
+    assert not close, "too close to a sentence elsewhere:\n  " + "\n  ".join(close[:30])
 
 
 def test_no_test3_sentence_is_a_near_copy_by_the_safety_leak_check() -> None:
     """The safety sets' own check (character n-gram TF-IDF, 0.9) agrees."""
-    too_close = [
-        f"{score} {test!r}"
-        for test, _, score in find_leaks(_texts(TEST3), _other_sentences(), threshold=0.9)
-    ]
-    assert not too_close, "near copies of a sentence elsewhere:\n  " + "\n  ".join(too_close)
+    copies = near_copies(TEST3)
+    assert not copies, "near copies of a sentence elsewhere:\n  " + "\n  ".join(copies)
 
 
 def test_leak_check_would_catch_a_copied_test3_sentence() -> None:
-    """The check above can fail: a test3 sentence with a word added is reported."""
-    sentence = load_safety_set(TEST3)[0].text
-    altered = sentence.replace(" ", "  ", 1) + " ok"
-    pairs = near_duplicates([altered], _texts(TEST3), LEAK_SIMILARITY)
-    assert pairs and pairs[0][1] == sentence
-    leaks = find_leaks([sentence], [altered], threshold=0.9)
-    assert leaks, "the TF-IDF check misses a near copy"
+    """The checks above can fail: a test3 sentence with a word added is reported."""
+    assert_leak_checks_catch_a_copy(TEST3)
 
 
 def test_test3_is_a_registered_measure_only_set() -> None:
-    registered = {name: (role, Path(path)) for name, role, path in SETS}
-    assert "test3" in registered, "python -m clinicbot.safety.evaluate --sets test3 scores nothing"
-    role, path = registered["test3"]
-    assert path.resolve() == TEST3.resolve()
-    assert role.startswith("test"), role
-    assert "test3" in TEST_SET_NAMES, "the issue-10 goals are not applied to test3"
+    assert_registered_measure_only("test3", TEST3)
