@@ -38,7 +38,7 @@ from clinicbot.evaluation.fast import (
     fit_rankings,
     pipeline_settings,
 )
-from clinicbot.evaluation.scoring import PatientView, RealScores
+from clinicbot.evaluation.scoring import PatientView, RealScores, ReplyRates
 from clinicbot.paths import DATA_DIR
 
 #: Number of folds; every training file lies wholly in one of them.
@@ -77,7 +77,7 @@ class Setting:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Outcome(ReplyRates):
     """What patients would see under one setting, counted as ``make evaluate-nlu`` counts.
 
     Attributes:
@@ -99,27 +99,6 @@ class Outcome:
     clarified_in_scope: int
     offered_right: int
     with_buttons: int
-
-    @property
-    def right_rate(self) -> float:
-        """Share answered right."""
-        return self.right / self.total if self.total else 0.0
-
-    @property
-    def confident_wrong_rate(self) -> float:
-        """Share answered confidently wrong."""
-        return self.confident_wrong / self.total if self.total else 0.0
-
-    @property
-    def clarify_rate(self) -> float:
-        """Share clarified."""
-        return self.clarified / self.total if self.total else 0.0
-
-    @property
-    def offered_rate(self) -> float:
-        """Share of in-scope clarifications offering the right topic (1.0 without any)."""
-        n = self.clarified_in_scope
-        return self.offered_right / n if n else 1.0
 
     def meets(self, goals: Mapping[str, float]) -> bool:
         """Whether the constraints of ``goals`` (confident wrong, offered) hold."""
@@ -342,7 +321,7 @@ def default_grid() -> List[Setting]:
 def _row(o: Outcome) -> str:
     s = o.setting
     return (
-        f"{s.fallback:8.2f} {s.alternative_min:8.3f} {s.hedge_below:6.2f} {o.right_rate:7.3f} "
+        f"{s.fallback:8.2f} {s.alternative_min:8.3f} {s.hedge_below:6.2f} {o.accuracy:7.3f} "
         f"{o.confident_wrong_rate:7.3f} {o.clarify_rate:7.3f} {o.offered_rate:7.2f} "
         f"{o.with_buttons / max(1, o.total):7.3f}"
     )
@@ -392,7 +371,7 @@ def run_calibrate() -> int:
     print(
         f"\nChosen ({verdict}): FallbackClassifier threshold {s.fallback:g}, AnswerCalibration "
         f"alternative_min_confidence {s.alternative_min:g}, hedge_below {s.hedge_below:g}: "
-        f"right {chosen.right_rate:.3f}, confident wrong {chosen.confident_wrong_rate:.3f}, "
+        f"right {chosen.accuracy:.3f}, confident wrong {chosen.confident_wrong_rate:.3f}, "
         f"clarify {chosen.clarify_rate:.3f}, offered {chosen.offered_rate:.2f}{edge}"
     )
     return 0 if feasible else 1

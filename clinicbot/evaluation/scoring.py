@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Sequence, Tuple
 
 from clinicbot.evaluation.cases import FALLBACK, OUT_OF_SCOPE, SAFETY_INTENTS, Case
 
@@ -103,8 +103,57 @@ class PatientView:
     offered: Tuple[str, ...] = ()
 
 
+class ReplyRates:
+    """The shares ``make evaluate-nlu`` reports, from counts a subclass provides.
+
+    Used by the scores of a set (:class:`RealScores`) and by calibration's counted outcomes
+    (``clinicbot.evaluation.calibrate.Outcome``), so both define the rates the same way.
+    """
+
+    if TYPE_CHECKING:
+
+        @property
+        def total(self) -> int: ...  # noqa: D102
+
+        @property
+        def right(self) -> int: ...  # noqa: D102
+
+        @property
+        def confident_wrong(self) -> int: ...  # noqa: D102
+
+        @property
+        def clarified(self) -> int: ...  # noqa: D102
+
+        @property
+        def clarified_in_scope(self) -> int: ...  # noqa: D102
+
+        @property
+        def offered_right(self) -> int: ...  # noqa: D102
+
+    @property
+    def accuracy(self) -> float:
+        """Share answered right."""
+        return self.right / self.total if self.total else 0.0
+
+    @property
+    def confident_wrong_rate(self) -> float:
+        """Share answered confidently wrong."""
+        return self.confident_wrong / self.total if self.total else 0.0
+
+    @property
+    def clarify_rate(self) -> float:
+        """Share clarified."""
+        return self.clarified / self.total if self.total else 0.0
+
+    @property
+    def offered_rate(self) -> float:
+        """Share of in-scope clarifications offering a right topic (1.0 without any)."""
+        n = self.clarified_in_scope
+        return self.offered_right / n if n else 1.0
+
+
 @dataclass
-class RealScores:
+class RealScores(ReplyRates):
     """Figures on the real set (see the module docstring for the definitions)."""
 
     rows: List[Tuple[Case, PatientView]] = field(default_factory=list)
@@ -170,27 +219,6 @@ class RealScores:
     def turned_away(self) -> int:
         """In-scope questions that got the out-of-scope reply."""
         return self._count(lambda c, v: c.in_scope and v.kind == OUT_OF_SCOPE)
-
-    @property
-    def accuracy(self) -> float:
-        """Share answered right."""
-        return self.right / self.total if self.total else 0.0
-
-    @property
-    def confident_wrong_rate(self) -> float:
-        """Share answered confidently wrong."""
-        return self.confident_wrong / self.total if self.total else 0.0
-
-    @property
-    def clarify_rate(self) -> float:
-        """Share clarified."""
-        return self.clarified / self.total if self.total else 0.0
-
-    @property
-    def offered_rate(self) -> float:
-        """Share of in-scope clarifications offering a right topic (1.0 without any)."""
-        n = self.clarified_in_scope
-        return self.offered_right / n if n else 1.0
 
     def per_topic(self) -> Dict[str, Tuple[int, int]]:
         """Main label to (right, total)."""
