@@ -139,9 +139,7 @@ def two_stage_rankings(
     from clinicbot.components.intent_classifier import intent_text_classifier
 
     pairs = [(t, i) for t, i in training if i not in SAFETY_INTENTS]
-    area_clf = intent_text_classifier(c).fit(
-        [t for t, _ in pairs], [_area(i) for _, i in pairs]
-    )
+    area_clf = intent_text_classifier(c).fit([t for t, _ in pairs], [_area(i) for _, i in pairs])
     topic_clfs: Dict[str, Any] = {}
     for area in set(_area(i) for _, i in pairs):
         sub = [(t, i) for t, i in pairs if _area(i) == area]
