@@ -48,7 +48,6 @@ import logging
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -73,11 +72,11 @@ from clinicbot.cluster_pg import (
 )
 from clinicbot.paths import REPO_ROOT, VAR_DIR
 from clinicbot.run import (
-    ensure_model,
-    ensure_spacy,
+    model_to_serve,
     restrict_file_permissions,
     service_commands,
     service_env,
+    stop_on_signals,
     wait_healthy,
 )
 from clinicbot.settings import load_settings
@@ -446,23 +445,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = service_env()
     restrict_file_permissions(base)
     cfg = ClusterConfig.from_env(base)
-    if args.model:
-        ensure_spacy()
-        model = args.model.resolve()
-        if not model.is_file():
-            parser.error(f"no model archive at {model}")
-    else:
-        model = ensure_model(base)
+    model = model_to_serve(parser, args.model, base)
     env = prepare(cfg, base)
     cluster = Cluster(cfg, model, env)
-    stopping = False
-
-    def _stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    should_stop = stop_on_signals()
     try:
         cluster.start()
         s = load_settings(env)
@@ -475,7 +461,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "READY\n",
             flush=True,
         )
-        cluster.supervisor.run(lambda: stopping)
+        cluster.supervisor.run(should_stop)
     finally:
         print("Stopping the cluster ...", flush=True)
         cluster.stop()

@@ -367,6 +367,45 @@ def serve(stack: Stack, should_stop: Callable[[], bool], interval: float = 0.5) 
         stack.stop()
 
 
+def model_to_serve(
+    parser: argparse.ArgumentParser, requested: Path | None, env: Dict[str, str]
+) -> Path:
+    """The model archive to serve: the one asked for, or the current one (trained if needed).
+
+    Args:
+        parser: The command line's parser (reports a missing archive).
+        requested: The ``--model`` argument, if given.
+        env: The services' environment.
+
+    Returns:
+        The archive's path.
+    """
+    if requested is None:
+        return ensure_model(env)
+    ensure_spacy()  # the model loads the project's spaCy pipeline
+    model = requested.resolve()
+    if not model.is_file():
+        parser.error(f"no model archive at {model}")
+    return model
+
+
+def stop_on_signals() -> Callable[[], bool]:
+    """Installs SIGINT/SIGTERM handlers that ask the foreground loop to stop.
+
+    Returns:
+        A function telling whether a stop was asked.
+    """
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    return lambda: stopping
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line of ``make run`` / ``make train``.
 
@@ -387,28 +426,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     env = service_env()
     restrict_file_permissions(env)
-    if args.model:
-        ensure_spacy()  # the model loads the project's spaCy pipeline
-        model = args.model.resolve()
-        if not model.is_file():
-            parser.error(f"no model archive at {model}")
-    else:
-        model = ensure_model(env)
+    model = model_to_serve(parser, args.model, env)
     if args.train_only:
         return 0
     subprocess.run(
         [sys.executable, "-m", "clinicbot.console", "migrate"], check=True, cwd=REPO_ROOT, env=env
     )
     stack = Stack(model, env)
-    stopping = False
-
-    def _stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    serve(stack, lambda: stopping)
+    serve(stack, stop_on_signals())
     return 0
 
 

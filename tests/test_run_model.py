@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +75,36 @@ def test_make_run_refuses_a_model_that_does_not_exist(
     with pytest.raises(SystemExit) as exit_:
         run.main(["--model", str(tmp_path / "missing.tar.gz")])
     assert exit_.value.code == 2
+
+
+def test_a_model_asked_for_is_served_as_is_and_a_missing_one_is_an_error(
+    no_build: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(run, "ensure_model", lambda env: pytest.fail("must not train"))
+    archive = no_build / "clinic-given.tar.gz"
+    archive.write_bytes(b"x")
+    parser = argparse.ArgumentParser()
+    assert run.model_to_serve(parser, archive, {}) == archive.resolve()
+    with pytest.raises(SystemExit):
+        run.model_to_serve(parser, no_build / "missing.tar.gz", {})
+    assert "no model archive at" in capsys.readouterr().err
+
+
+def test_without_a_model_argument_the_current_model_is_served(
+    no_build: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    current = no_build / "clinic-current.tar.gz"
+    monkeypatch.setattr(run, "ensure_model", lambda env: current)
+    assert run.model_to_serve(argparse.ArgumentParser(), None, {}) == current
+
+
+def test_a_signal_asks_the_foreground_loop_to_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    handlers: dict[int, Any] = {}
+    monkeypatch.setattr(
+        run.signal, "signal", lambda sig, handler: handlers.__setitem__(sig, handler)
+    )
+    should_stop = run.stop_on_signals()
+    assert set(handlers) == {run.signal.SIGINT, run.signal.SIGTERM}
+    assert should_stop() is False
+    handlers[run.signal.SIGTERM](run.signal.SIGTERM, None)
+    assert should_stop() is True
