@@ -152,14 +152,15 @@ def test_killing_the_action_server_keeps_crisis_replies_and_it_comes_back(make_r
     os.killpg(actions_pid, signal.SIGKILL)
     wait_for(lambda: not run.healthy("actions"), 10, "the action server did not die", run)
 
-    crisis = client.rest(client.new_sender(), CRISIS)
+    senders = [client.new_sender() for _ in range(3)]
+    crisis = client.rest(senders[0], CRISIS)
     assert client.payload(crisis)["kind"] == "crisis"
     assert expected_text("utter_crisis", "safety_crisis") in client.text(crisis)
-    emergency = client.rest(client.new_sender(), EMERGENCY)
+    emergency = client.rest(senders[1], EMERGENCY)
     assert client.payload(emergency)["kind"] == "emergency"
     assert expected_text("utter_emergency", "safety_emergency") in client.text(emergency)
     # A second crisis in the same outage still gets its text (today the stack was gone by now).
-    again = client.rest(client.new_sender(), CRISIS)
+    again = client.rest(senders[2], CRISIS)
     assert client.payload(again)["kind"] == "crisis"
     assert expected_text("utter_crisis", "safety_crisis") in client.text(again)
 
@@ -172,6 +173,22 @@ def test_killing_the_action_server_keeps_crisis_replies_and_it_comes_back(make_r
     assert run.healthy("rasa") and run.healthy("web")
     answer = client.rest(client.new_sender(), "how does ketamine work?")
     assert client.payload(answer)["kind"] == "answer"
+    # The urgent escalations the outage prevented reach staff through the urgent outbox.
+    from clinicbot.store.db import get_engine
+    from clinicbot.store.escalations import EscalationStore
+
+    store = EscalationStore(get_engine(run.env["CLINIC_DB_URL"]))
+    for sender, kind in zip(senders, ["crisis", "emergency", "crisis"], strict=True):
+        wait_for(
+            lambda s=sender: store.find_open_for_conversation(s) is not None,
+            30,
+            "the outbox was not drained into an urgent escalation",
+            run,
+        )
+        escalation = store.find_open_for_conversation(sender)
+        assert escalation is not None and escalation.priority == "urgent"
+        assert kind in escalation.reasons
+        assert escalation.details["outbox_reason"] == "action_failed"
 
 
 def test_the_action_server_is_loopback_only_and_needs_the_secret(make_run) -> None:
