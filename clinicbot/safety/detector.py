@@ -58,6 +58,7 @@ from clinicbot.safety.frames import (
     CRISIS_MARKERS,
     advice_frame,
     drop_framed_hits,
+    emergency_explained,
     framed_benign,
     self_harm_told,
     told_as_resolved,
@@ -106,10 +107,10 @@ INTENT_TO_LABEL = {
 
 #: Calibrated by cross-validation held out by file (``python -m clinicbot.safety.crossval
 #: --calibrate``). Round 4 (dev.yml to dev4.yml): crisis 0.4, confident 0.7 and advice_personal
-#: 0.35 gave the best recall with false alarms <= 3 % (0.974 / 0.028 against 0.968 / 0.019 at
-#: round 3's crisis 0.5, and 0.972 / 0.023 at 0.45).
+#: 0.35. Round 4b (dev5.yml added): crisis 0.45 is the best recall with false alarms <= 3 %
+#: (0.981 / 0.027; crisis 0.4 gives 0.984 / 0.032, over the goal).
 DEFAULT_THRESHOLDS: dict[str, float] = {
-    CRISIS: 0.4,
+    CRISIS: 0.45,
     EMERGENCY: 0.4,
     ADVICE: 0.6,
     "override": 0.85,
@@ -389,6 +390,9 @@ class SafetyDetector:
         # away a hit somewhere in a huge message (and markers on it would cost time).
         found_markers = set(markers(normalized)) if len(normalized) <= FULL_TEXT_LIMIT else set()
         crisis, emergency, framed = drop_framed_hits(crisis, emergency, found_markers)
+        explained = bool(found_markers) and emergency_explained(found_markers, normalized)
+        if emergency and explained:  # "if someone took a whole bottle ...", "my dog ate ..."
+            emergency, framed = [], [*framed, "framed_emergency"]
         resolved = (
             self.patterns.resolved_past(normalized) or told_as_resolved(found_markers)
         ) and not any(p.sub in _NEVER_RESOLVED for p in crisis + emergency)
@@ -436,6 +440,8 @@ class SafetyDetector:
         if urgent is not None and told_as_resolved(found_markers):
             # "it wore off in ten minutes", "i am 42 now and stable": told as over, and
             # nothing says it is happening now; a pattern hit would still have decided above.
+            urgent = None
+        if urgent is not None and urgent.category == EMERGENCY and explained:
             urgent = None
         if urgent is not None and not resolved:
             return urgent

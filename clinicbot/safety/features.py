@@ -37,7 +37,11 @@ that decide whether a sentence is risk, told in words the training data may neve
 * ``__info_only__``: a general or policy question ("in general", "your policy", "do patients");
 * ``__self_inflicted__`` and ``__minimised__``: harm the writer did to themselves ("on purpose",
   "a few cuts on my arm", "till it bled") and it played down ("nothing serious", "no biggie");
-  ``__accident__``: an ordinary injury ("chopping onions", "my cat scratched me").
+  ``__accident__``: an ordinary injury ("chopping onions", "my cat scratched me");
+* emergency frames (frame only): ``__hypothetical__`` ("if someone", "suppose"), ``__media__``
+  (a film, a novel, an exam, a first-aid poster), ``__past_event__`` ("once", "last summer"),
+  ``__ordinary_cause__`` (a pet, a workout, a tub of ice cream, the dentist) and
+  ``__ongoing__``, what keeps an emergency whatever the frame ("right now", "still", "911").
 
 ``with_markers`` appends the marker tokens to the normalised text; the classifier's word
 vectoriser then learns weights for them like for any word. The regexes are bounded (no nested
@@ -337,12 +341,61 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"(?:rose )?bush|(?:my|the|a) (?:cat|dog|kitten|puppy) (?:scratched|bit)|shaving"
         r"|paper cut|on (?:a|the) (?:oven|stove|fence|door|nail|pan|grill)",
     ),
+    # -- emergency frames (round 4b): what explains emergency words away, and what keeps them
+    "__hypothetical__": _any(
+        r"^(?:so |and |but |ok |okay )?if (?:someone|somebody|a person|a patient|i|he|she|they"
+        r"|my \w+)|what if|suppose|supposing|hypothetically|imagine if|in case",
+        r"what (?:should|would|do) (?:i|you|we|people|someone|my \w+) do if|what happens if",
+        r"how (?:do|would|will|can) (?:i|you|we|people) (?:know|tell|spot|recognise|recognize) if",
+    ),
+    "__media__": _any(
+        r"(?:a|the|this|that|my|in) (?:\w+ )?(?:film|movie|show|tv show|series|episode"
+        r"|documentary|novel|book|story|character|podcast|article|exam|essay|lecture|poster|leaflet"
+        r"|first aid"
+        r"(?: course| class| training)?|cpr (?:course|class)|course|class)",
+        r"grey s anatomy|greys anatomy|just watched|was watching|i am writing",
+    ),
+    "__past_event__": _any(
+        r"(?:had|fainted|collapsed|passed out|happened|got|went|swelled) (?:\w+ ){0,4}once\b",
+        r"last (?:week|month|year|summer|winter|spring|autumn|fall)|as a (?:baby|toddler)",
+        r"(?:a|one|two|three|\d+) (?:weeks?|months?) ago|in (?:january|february|march|april"
+        r"|may|june|july|august|september|october|november|december)",
+    ),
+    "__ordinary_cause__": _any(
+        r"(?:my|the|our|a) (?:dog|cat|puppy|kitten|rabbit|bunny|hamster|pet|horse|parrot)"
+        r"|(?:the|a) vet|emergency vet",
+        r"bench press|leg day|the gym|workout|work out|hill run|(?:a|my|the) run|running|squats"
+        r"|deadlifts|lifting|cardio|spin class|a hike",
+        r"(?:tub|box|packet|pack|bag|bar|tray) of (?:ice cream|cookies|biscuits|chocolate\w*"
+        r"|crisps|chips|doughnuts|donuts|candy|sweets)",
+        r"(?:from|at) the dentist|flu jab|flu shot|my asthma|my inhaler (?:sorted|fixed|helped)",
+        r"low blood sugar|reflux|indigestion turned|kidney stone",
+        r"(?:brain|bank account|fantasy \w+ team|plants?|laptop|computer|wifi|printer)"
+        r" (?:\w+ ){0,3}(?:seizure|flatlining|life support|gasping|heart attack|collapsed|dying)",
+    ),
+    "__ongoing__": _any(
+        r"right now|rn|still|getting worse|not stopping|will not stop|can not stop|help me",
+        r"please help|911|999|ambulance|what do i do|hurry|(?:an hour|\d+ min\w*|minutes) ago",
+        r"just now|at the moment",
+    ),
 }
 
 
 #: Markers the frames read but the classifier does not see (too common on their own to carry
-#: meaning as a word: "can i", "my session", "in general").
-FRAME_ONLY = frozenset({"__treatment__", "__asks_decision__", "__own_use__", "__info_only__"})
+#: meaning as a word: "can i", "my session", "in general"; the emergency frames' markers).
+FRAME_ONLY = frozenset(
+    {
+        "__treatment__",
+        "__asks_decision__",
+        "__own_use__",
+        "__info_only__",
+        "__hypothetical__",
+        "__media__",
+        "__past_event__",
+        "__ordinary_cause__",
+        "__ongoing__",
+    }
+)
 
 
 _CLASSIFIER_MARKERS = {name: regex for name, regex in MARKERS.items() if name not in FRAME_ONLY}

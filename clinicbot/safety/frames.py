@@ -14,13 +14,17 @@ The detector uses them here in three ways:
   (their own pregnancy or breastfeeding, or their own use of alcohol, cannabis or psychedelics
   during the series) is personal advice, unless the question is asked in general;
 * ``self_harm_told``: harm the writer did to themselves, told as current (often played down:
-  "just a few scratches, no biggie"), is crisis whatever else the message asks.
+  "just a few scratches, no biggie"), is crisis whatever else the message asks;
+* ``emergency_explained``: emergency words told as hypothetical, from a film or an exam, as a
+  past event with nothing now, as resolved, or with an ordinary cause (a pet, a workout).
 
 ``STRONG_RISK_MARKERS`` (no consent, control at home, threats, means, not coming back, a bladder
 that will not empty) keep every alarm whatever the frame.
 """
 
 from __future__ import annotations
+
+import re
 
 from clinicbot.safety.patterns import Pattern
 
@@ -171,3 +175,53 @@ def self_harm_told(found: set[str]) -> bool:
     if "__past__" in found and "__now__" not in found:
         return False
     return not told_as_resolved(found)
+
+
+#: Told as over ("it wore off", "fine after"); not the ``__resolved__`` marker, whose "passed"
+#: would also read "passed out" as over.
+_RESOLVED = re.compile(
+    r"\b(?:wore off|faded|went away|settled down|cleared up|sorted it|(?:all good|fine|better"
+    r"|ok|okay|normal) (?:now|after|since)|none since|not since|nothing since|(?:all |fully )?"
+    r"healed|behind me|recovered|well controlled)\b"
+)
+#: Emergency signs that an ordinary cause (a pet, a workout, food) never explains away.
+_GRAVE_SIGNS = (
+    "blue",
+    "purple",
+    "not breathing",
+    "stopped breathing",
+    "unconscious",
+    "unresponsive",
+    "will not wake",
+    "can not wake",
+    "not waking",
+)
+
+
+def emergency_explained(found: set[str], normalized: str) -> bool:
+    """Whether a message's frame explains its emergency words as nothing happening now.
+
+    A hypothetical ("if someone took a whole bottle"), a film, book or exam, a general
+    question, a past event with nothing current ("i fainted once at the dentist"), something
+    resolved with nothing current ("it wore off in an hour"; not "last night ..., fine now")
+    or an ordinary cause such as a pet or a workout
+    (these two not when a grave sign is there: blue lips, not breathing, cannot be woken).
+    Never when the message says it is going on ("right now", "still", "911", "an hour ago").
+
+    Args:
+        found: The message's markers (``features.markers``, frame ones included).
+        normalized: The normalised message.
+
+    Returns:
+        ``True`` when emergency hits and classifier emergency verdicts should be dropped.
+    """
+    if "__ongoing__" in found:
+        return False
+    if found & {"__hypothetical__", "__media__", "__info_only__"}:
+        return True
+    if found & {"__past__", "__past_event__"} and "__now__" not in found:
+        return True
+    resolved = "__now__" not in found and bool(_RESOLVED.search(normalized))
+    if resolved or "__ordinary_cause__" in found:
+        return not any(sign in normalized for sign in _GRAVE_SIGNS)
+    return False
