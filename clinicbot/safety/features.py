@@ -377,6 +377,12 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"right now|rn|still|getting worse|not stopping|will not stop|can not stop|help me",
         r"please help|911|999|ambulance|what do i do|hurry|(?:an hour|\d+ min\w*|minutes) ago",
         r"just now|at the moment",
+        # a present inability to pass urine or to wake someone: the trigger may lie in the past
+        # ("since my infusion yesterday"), the emergency does not ("could not" is told as over;
+        # breathing is left to the grave signs: "can't catch my breath after a run" is ordinary)
+        r"(?:can not|cannot|unable to|not able to|have not been able to|has not been able to)"
+        r" (?:pee|urinate|pass (?:urine|water)|wee|empty (?:my|his|her) bladder"
+        r"|wake (?:him|her|them) up|wake (?:him|her|them))",
     ),
 }
 
