@@ -34,7 +34,8 @@ pytestmark = pytest.mark.slow
 #: Measured floors of the shipped model (see the module docstring).
 #: Set after round 4 of issue 11 (measured 0.918 / 0.014 / 0.83 / 0.922 with models
 #: clinic-c25e4afa596e and clinic-746548941e3a, README). Only 6 of 440 real questions are
-#: clarified now (5 offer the right topic), so the offered floor allows one more of those six to miss (4 of 6).
+#: clarified now (5 offer the right topic), so the offered floor allows one more of those six
+#: to miss (4 of 6).
 FLOORS = {
     "real_right": 0.91,
     "real_confident_wrong": 0.02,
