@@ -16,7 +16,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import UserUttered
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
-from clinicbot import rasa_tuning
+from clinicbot import action_calls, rasa_tuning
 from tests.fixtures.net import serve_route
 
 VALID = {
@@ -30,11 +30,11 @@ def test_validation_accepts_and_rejects_as_rasa_does() -> None:
     spec = RemoteAction.action_response_format_spec()
     for result in (VALID, {"events": [], "responses": []}, {}):
         jsonschema.validate(result, spec)  # Rasa's own check accepts it ...
-        assert rasa_tuning.validate_action_result(None, result) is True  # ... and so does ours
+        assert action_calls.validate_action_result(None, result) is True  # ... and so does ours
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(INVALID, spec)
     with pytest.raises(jsonschema.ValidationError) as err:
-        rasa_tuning.validate_action_result(None, INVALID)
+        action_calls.validate_action_result(None, INVALID)
     assert "Failed to validate Action server response" in err.value.message
 
 
@@ -54,12 +54,12 @@ def test_the_schema_is_checked_once_not_per_answer(monkeypatch: pytest.MonkeyPat
         return Counting
 
     monkeypatch.setattr(jsonschema.validators, "validator_for", counting_validator_for)
-    rasa_tuning._action_result_validator.cache_clear()
+    action_calls._action_result_validator.cache_clear()
     try:
         for _ in range(5):
-            rasa_tuning.validate_action_result(None, VALID)
+            action_calls.validate_action_result(None, VALID)
     finally:
-        rasa_tuning._action_result_validator.cache_clear()
+        action_calls._action_result_validator.cache_clear()
     assert len(checks) == 1  # jsonschema.validate would check the meta-schema 5 times
 
 
@@ -96,7 +96,7 @@ async def server() -> AsyncIterator[ActionServer]:
         yield srv
 
 
-Made = list[rasa_tuning.KeepAliveEndpoint]
+Made = list[action_calls.KeepAliveEndpoint]
 
 
 @pytest.fixture
@@ -107,9 +107,9 @@ async def made() -> AsyncIterator[Made]:
         await endpoint.close()
 
 
-def _endpoint(url: str, made: Made) -> rasa_tuning.KeepAliveEndpoint:
+def _endpoint(url: str, made: Made) -> action_calls.KeepAliveEndpoint:
     config = EndpointConfig(url=url, headers={"Authorization": "Bearer s3cret"}, extra="x")
-    made.append(rasa_tuning.KeepAliveEndpoint(config))
+    made.append(action_calls.KeepAliveEndpoint(config))
     return made[-1]
 
 
@@ -124,7 +124,7 @@ async def test_calls_reuse_one_connection_and_send_the_headers(
     assert server.headers == ["Bearer s3cret"] * 5
     assert endpoint.kwargs == {"extra": "x"}  # the rest is the wrapped configuration
     with pytest.raises(AttributeError):
-        rasa_tuning.KeepAliveEndpoint.__new__(rasa_tuning.KeepAliveEndpoint)._config  # noqa: B018
+        action_calls.KeepAliveEndpoint.__new__(action_calls.KeepAliveEndpoint)._config  # noqa: B018
 
 
 async def test_a_call_whose_connection_closed_without_answer_is_sent_again(
@@ -137,10 +137,10 @@ async def test_a_call_whose_connection_closed_without_answer_is_sent_again(
 
 
 async def test_retries_are_bounded(server: ActionServer, made: Made) -> None:
-    server.drop_first = rasa_tuning.RETRIES + 1
+    server.drop_first = action_calls.RETRIES + 1
     with pytest.raises(aiohttp.ClientConnectionError):
         await _endpoint(server.url, made).request(json={})
-    assert len(server.peers) == rasa_tuning.RETRIES + 1
+    assert len(server.peers) == action_calls.RETRIES + 1
 
 
 async def test_a_timed_out_call_is_not_sent_again(server: ActionServer, made: Made) -> None:
@@ -190,7 +190,7 @@ def outbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 async def test_a_failed_urgent_escalation_call_goes_to_the_outbox(
     server: ActionServer, made: Made, outbox: Path
 ) -> None:
-    server.drop_first = rasa_tuning.RETRIES + 1  # the action server never answers
+    server.drop_first = action_calls.RETRIES + 1  # the action server never answers
     with pytest.raises(aiohttp.ClientConnectionError):
         await _endpoint(server.url, made).request(json=_urgent_body("safety_emergency"))
     (record,) = _outbox_lines(outbox)
@@ -225,11 +225,11 @@ async def test_other_failed_calls_and_stored_escalations_write_nothing(
     with pytest.raises(ClientResponseError):
         await _endpoint(server.url, made).request(json={"next_action": "action_answer"})
     assert not outbox.exists()
-    assert rasa_tuning.opened_escalation(
+    assert action_calls.opened_escalation(
         {"events": [{"event": "slot", "name": "escalation_id", "value": "E-1"}]}
     )
-    assert not rasa_tuning.opened_escalation({"events": "junk"})
-    assert rasa_tuning.urgent_call({"next_action": "action_escalate_urgent", "tracker": 3}) == (
+    assert not action_calls.opened_escalation({"events": "junk"})
+    assert action_calls.urgent_call({"next_action": "action_escalate_urgent", "tracker": 3}) == (
         "",
         "unknown",
         "crisis",
@@ -257,10 +257,10 @@ def test_apply_wraps_the_action_endpoint_and_turns_sqlite_to_wal(tmp_path: Path)
     rasa_tuning.apply()  # idempotent
     config = EndpointConfig(url="http://127.0.0.1:1/webhook", enable_selective_domain=True)
     action = RemoteAction("action_answer_topic", config)
-    assert isinstance(action.action_endpoint, rasa_tuning.KeepAliveEndpoint)
+    assert isinstance(action.action_endpoint, action_calls.KeepAliveEndpoint)
     assert RemoteAction("action_clarify", config).action_endpoint is action.action_endpoint
     assert action._is_selective_domain_enabled()  # endpoint options still read
-    assert RemoteAction._validate_action_result is rasa_tuning.validate_action_result
+    assert RemoteAction._validate_action_result is action_calls.validate_action_result
     from rasa.shared.core.events import Event, SlotSet
 
     assert Event.resolve_by_type("user") is UserUttered

@@ -11,19 +11,21 @@ import pytest
 import yaml
 
 from clinicbot.kb_validate import (
-    RULES_FILE,
-    check_domain_texts,
     check_lexicon,
     check_readability,
-    check_topic_intents,
-    domain_intents,
     main,
-    nlu_intents,
     readability,
     readability_summary,
     reading_grade,
     required_topics,
     validate,
+)
+from clinicbot.kb_wiring import (
+    RULES_FILE,
+    check_domain_texts,
+    check_topic_intents,
+    domain_intents,
+    nlu_intents,
 )
 from clinicbot.knowledge import KnowledgeBase
 from clinicbot.paths import DATA_DIR, DOMAIN_FILE, KNOWLEDGE_DIR

@@ -11,11 +11,10 @@ import yaml
 from clinicbot.kb_validate import (
     SHARED_TOPICS,
     VENDORED_TOPICS,
-    domain_intents,
-    nlu_intents,
     required_topics,
     validate,
 )
+from clinicbot.kb_wiring import domain_intents, nlu_intents
 from clinicbot.knowledge import ClinicConfig, KnowledgeBase, KnowledgeError, intent_for
 from clinicbot.paths import KNOWLEDGE_DIR
 from tests.fixtures.knowledge import copy_knowledge, edit_entry
