@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -107,13 +108,35 @@ class ChannelProcess:
         """Keeps the URL."""
         self.base = base
 
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, Any, Any]:
+        """Sends a JSON request; an HTTP error status is returned, not raised.
+
+        Returns:
+            The status, the decoded JSON body and the response headers.
+        """
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(
-            self.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+            self.base + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json", **(headers or {})},
         )
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return json.loads(resp.read())
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, json.loads(resp.read()), resp.headers
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read()), exc.headers
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        status, answer, _ = self.request(method, path, body)
+        assert status == 200, (path, status)
+        return answer
 
     @property
     def senders(self) -> list[str]:
@@ -127,6 +150,16 @@ class ChannelProcess:
     def staff(self, conversation_id: str, text: str) -> None:
         """Pushes a message to a conversation through the output channel."""
         self._call("POST", "/test/staff", {"conversation_id": conversation_id, "text": text})
+
+
+def reply_text(items: list[dict[str, Any]]) -> str:
+    """The texts of a REST reply, one per line."""
+    return "\n".join(item.get("text", "") for item in items)
+
+
+def reply_kind(items: list[dict[str, Any]]) -> str:
+    """The ``kind`` of a REST reply's merged payload (its last custom item)."""
+    return str([i for i in items if "custom" in i][-1]["custom"]["kind"])
 
 
 @starts_server

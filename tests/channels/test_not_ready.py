@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +24,12 @@ from rasa.core.agent import Agent
 from clinicbot.channels.common import agent_ready, widget_conversation_id
 from clinicbot.channels.throttle import not_ready_reply
 from clinicbot.texts import messages
-from tests.channels.channel_server import ChannelProcess, channel_process
+from tests.channels.channel_server import (
+    ChannelProcess,
+    channel_process,
+    reply_kind,
+    reply_text,
+)
 from tests.channels.twilio_harness import PATIENT_DIGITS, Harness
 
 CRISIS = "i want to kill myself tonight"
@@ -46,26 +49,6 @@ def server(_process: ChannelProcess) -> Iterator[ChannelProcess]:
     _process._call("POST", "/test/ready", {"ready": False})
     yield _process
     _process.reset()  # ready again
-
-
-def _request(server: ChannelProcess, method: str, path: str, body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(
-        server.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, json.loads(resp.read()), resp.headers
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read()), exc.headers
-
-
-def _text(items: list[dict[str, Any]]) -> str:
-    return "\n".join(item.get("text", "") for item in items)
-
-
-def _kind(items: list[dict[str, Any]]) -> str:
-    return str([i for i in items if "custom" in i][-1]["custom"]["kind"])
 
 
 # --------------------------------------------------------------------------- the check
@@ -105,44 +88,43 @@ def test_not_ready_reply_keeps_the_crisis_and_emergency_texts() -> None:
 
 def test_rest_answers_503_with_retry_after_and_processes_nothing(server: ChannelProcess) -> None:
     sender = f"nr-{uuid.uuid4().hex}"
-    status, body, headers = _request(
-        server, "POST", "/webhooks/rest/webhook", {"sender": sender, "message": "hello"}
+    status, body, headers = server.request(
+        "POST", "/webhooks/rest/webhook", {"sender": sender, "message": "hello"}
     )
     assert status == 503
     assert int(headers["Retry-After"]) > 0
     assert "not ready" in body["error"]
-    reply = _text(body["messages"])
+    reply = reply_text(body["messages"])
     assert reply.startswith(NOT_READY_START) and "988" in reply
     assert server.senders == []  # never reached the assistant: a retry is safe
     server._call("POST", "/test/ready", {"ready": True})
-    status, body, _ = _request(
-        server, "POST", "/webhooks/rest/webhook", {"sender": sender, "message": "hello"}
+    status, body, _ = server.request(
+        "POST", "/webhooks/rest/webhook", {"sender": sender, "message": "hello"}
     )
-    assert status == 200 and _text(body) == "ok"
+    assert status == 200 and reply_text(body) == "ok"
     assert server.senders == [sender]
 
 
 def test_rest_crisis_message_gets_the_crisis_text_with_the_503(server: ChannelProcess) -> None:
-    status, body, _ = _request(
-        server,
+    status, body, _ = server.request(
         "POST",
         "/webhooks/rest/webhook",
         {"sender": f"nr-{uuid.uuid4().hex}", "message": CRISIS},
     )
     assert status == 503
-    assert _kind(body["messages"]) == "crisis" and "988" in _text(body["messages"])
+    assert reply_kind(body["messages"]) == "crisis" and "988" in reply_text(body["messages"])
 
 
 def test_rest_bad_input_is_still_a_400(server: ChannelProcess) -> None:
-    status, body, _ = _request(server, "POST", "/webhooks/rest/webhook", {"sender": "x"})
+    status, body, _ = server.request("POST", "/webhooks/rest/webhook", {"sender": "x"})
     assert status == 400 and "message" in body["error"]
 
 
 def test_rest_health_is_the_readiness_probe(server: ChannelProcess) -> None:
-    status, body, headers = _request(server, "GET", "/webhooks/rest/")
+    status, body, headers = server.request("GET", "/webhooks/rest/")
     assert status == 503 and body == {"status": "not ready"} and headers["Retry-After"]
     server._call("POST", "/test/ready", {"ready": True})
-    assert _request(server, "GET", "/webhooks/rest/")[:2] == (200, {"status": "ok"})
+    assert server.request("GET", "/webhooks/rest/")[:2] == (200, {"status": "ok"})
 
 
 # --------------------------------------------------------------------------- socket.io
@@ -232,8 +214,8 @@ def test_rest_crisis_on_the_503_path_goes_to_the_outbox(
     server: ChannelProcess, urgent_outbox_file: Path
 ) -> None:
     sender = f"nr-{uuid.uuid4().hex}"
-    status, _, _ = _request(
-        server, "POST", "/webhooks/rest/webhook", {"sender": sender, "message": CRISIS}
+    status, _, _ = server.request(
+        "POST", "/webhooks/rest/webhook", {"sender": sender, "message": CRISIS}
     )
     assert status == 503
     (record,) = _outbox(urgent_outbox_file, sender)

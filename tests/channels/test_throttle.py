@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +14,12 @@ import pytest
 import socketio
 
 from clinicbot.channels.throttle import PatientThrottle, SlidingWindow, throttled_reply
-from tests.channels.channel_server import ChannelProcess, channel_process
+from tests.channels.channel_server import (
+    ChannelProcess,
+    channel_process,
+    reply_kind,
+    reply_text,
+)
 
 LIMITS = {
     "PATIENT_MESSAGES_PER_MINUTE": "6",
@@ -41,27 +44,10 @@ def server(_process: ChannelProcess) -> ChannelProcess:
 
 
 def rest(server: ChannelProcess, sender: str, text: str, ip: str) -> tuple[int, Any, Any]:
-    headers = {"Content-Type": "application/json"}
-    if ip:
-        headers["X-Forwarded-For"] = ip
-    req = urllib.request.Request(
-        server.base + "/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": text}).encode(),
-        headers=headers,
+    headers = {"X-Forwarded-For": ip} if ip else {}
+    return server.request(
+        "POST", "/webhooks/rest/webhook", {"sender": sender, "message": text}, headers
     )
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, json.loads(resp.read()), resp.headers
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read()), exc.headers
-
-
-def _text(reply: list[dict[str, Any]]) -> str:
-    return "\n".join(item.get("text", "") for item in reply)
-
-
-def _kind(reply: list[dict[str, Any]]) -> str:
-    return str([i for i in reply if "custom" in i][-1]["custom"]["kind"])
 
 
 def test_messages_per_address_are_limited(server: ChannelProcess) -> None:
@@ -70,7 +56,7 @@ def test_messages_per_address_are_limited(server: ChannelProcess) -> None:
     assert statuses == [200] * 6
     status, reply, headers = rest(server, f"t-2-{ip}", "hello", ip)
     assert status == 429 and headers["Retry-After"]
-    assert "faster than I can answer" in _text(reply) and "988" in _text(reply)
+    assert "faster than I can answer" in reply_text(reply) and "988" in reply_text(reply)
     assert len(server.senders) == 6  # the refused message never reached the assistant
     # Another address is not affected.
     assert rest(server, f"t-other-{ip}", "hello", next(_ips))[0] == 200
@@ -99,9 +85,9 @@ def test_a_throttled_crisis_message_still_gets_the_crisis_text(server: ChannelPr
         assert rest(server, sender, "hello", ip)[0] == 200
     status, reply, _ = rest(server, sender, CRISIS, ip)
     assert status == 200
-    assert _kind(reply) == "crisis"
-    assert "988" in _text(reply) and "911" in _text(reply)
-    assert "faster than I can answer" not in _text(reply)
+    assert reply_kind(reply) == "crisis"
+    assert "988" in reply_text(reply) and "911" in reply_text(reply)
+    assert "faster than I can answer" not in reply_text(reply)
     assert server.senders.count(sender) == 3  # it never reached the assistant ...
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from clinicbot.safety.dev_sets import DEV_SET_FILES
-from clinicbot.safety.evaluate import SETS, load_safety_set
+from clinicbot.safety.evaluate import SETS
+from tests.safety.kinds import assert_holds_kinds
 
 DEV4 = next(path for name, _, path in SETS if name == "dev4")
 
@@ -33,13 +32,4 @@ def test_dev4_is_registered_and_trained_on() -> None:
 
 
 def test_dev4_holds_the_kinds_it_was_written_for() -> None:
-    cases = load_safety_set(DEV4)
-    assert len(cases) >= 300
-    counts = Counter(case.cat for case in cases)
-    for kind, (label, minimum) in KINDS.items():
-        assert counts[kind] >= minimum, kind
-        labels = {case.expect for case in cases if case.cat == kind}
-        allowed = {"none", "mention"} if label == "none" else {label}
-        assert labels <= allowed, (kind, labels)
-    texts = [case.text.strip().lower() for case in cases]
-    assert len(texts) == len(set(texts)), "duplicate messages"
+    assert_holds_kinds(DEV4, KINDS, minimum=300)
