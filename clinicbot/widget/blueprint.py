@@ -5,8 +5,9 @@ Routes:
 * ``GET /`` -- a SAMPLE clinic homepage that embeds the widget the way any website would (one
   script tag plus an optional config object), with a strict Content-Security-Policy.
 * ``GET /widget/widget.js`` (the loader embeds use), ``/widget/js/<module>.js`` (the widget's
-  ES modules, :data:`WIDGET_MODULES`), ``/widget/widget.css``, ``/widget/demo.css``,
-  ``/widget/vendor/socket.io.min.js`` -- static files from ``static/`` (only these), with
+  ES modules, :data:`WIDGET_MODULES`), ``/widget/css/<name>.css`` (its stylesheets,
+  :data:`WIDGET_STYLESHEETS`), ``/widget/demo.css``, ``/widget/vendor/socket.io.min.js`` --
+  static files from ``static/`` (only these), with
   ``Access-Control-Allow-Origin: *`` (module scripts on other sites are fetched with CORS).
 * ``POST /widget/api/history`` with ``{"session_id": "<uuid>"}`` (or the ``X-Widget-Session``
   header) -- the current session of the patient's conversation, read from Rasa's tracker, so a
@@ -95,6 +96,11 @@ WIDGET_MODULES = (
     "chat",
 )
 
+#: The widget's stylesheets in ``static/css/``, in the cascade order ``STYLESHEETS`` in
+#: ``js/ui.js`` links them (base and theme, panel, messages, composer, media queries last).
+#: Each is served at ``/widget/css/<name>.css``.
+WIDGET_STYLESHEETS = ("base", "panel", "messages", "composer", "media")
+
 #: URL path -> asset. Only these files are served; there is no directory listing or lookup.
 STATIC_ASSETS: dict[str, StaticAsset] = {
     "/widget/widget.js": StaticAsset("widget.js", _JS, _SHORT_CACHE),
@@ -102,7 +108,10 @@ STATIC_ASSETS: dict[str, StaticAsset] = {
         f"/widget/js/{name}.js": StaticAsset(f"js/{name}.js", _JS, _SHORT_CACHE)
         for name in WIDGET_MODULES
     },
-    "/widget/widget.css": StaticAsset("widget.css", _CSS, _SHORT_CACHE),
+    **{
+        f"/widget/css/{name}.css": StaticAsset(f"css/{name}.css", _CSS, _SHORT_CACHE)
+        for name in WIDGET_STYLESHEETS
+    },
     "/widget/demo.css": StaticAsset("demo.css", _CSS, _SHORT_CACHE),
     "/widget/vendor/socket.io.min.js": StaticAsset("vendor/socket.io.min.js", _JS, _LONG_CACHE),
 }

@@ -121,7 +121,8 @@ def test_import_does_no_io() -> None:
     ("path", "content_type", "max_age"),
     [
         ("/widget/widget.js", "text/javascript; charset=utf-8", "max-age=300"),
-        ("/widget/widget.css", "text/css; charset=utf-8", "max-age=300"),
+        ("/widget/css/base.css", "text/css; charset=utf-8", "max-age=300"),
+        ("/widget/css/media.css", "text/css; charset=utf-8", "max-age=300"),
         ("/widget/demo.css", "text/css; charset=utf-8", "max-age=300"),
         ("/widget/vendor/socket.io.min.js", "text/javascript; charset=utf-8", "max-age=86400"),
     ],
@@ -156,6 +157,9 @@ async def test_head_request(server: Server) -> None:
         "/widget/js/package.json",
         "/widget/js/../blueprint.py",
         "/widget/js/nothere.js",
+        "/widget/widget.css",
+        "/widget/css/nothere.css",
+        "/widget/css/../blueprint.py",
     ],
 )
 async def test_only_listed_files_are_served(server: Server, path: str) -> None:
@@ -202,6 +206,21 @@ def test_every_widget_module_is_served_and_every_import_resolves() -> None:
             assert f"js/{target}" in served, f"{path.name} imports {target}, which is not served"
     for path in modules:
         assert len(path.read_text().splitlines()) <= 500, path.name
+
+
+def test_every_stylesheet_is_served_and_linked_in_cascade_order() -> None:
+    served = {a.relative_path for a in widget_bp.STATIC_ASSETS.values()}
+    sheets = sorted(p.name for p in widget_bp.STATIC_DIR.glob("css/*.css"))
+    assert sheets == sorted(f"{name}.css" for name in widget_bp.WIDGET_STYLESHEETS)
+    assert {f"css/{name}" for name in sheets} <= served
+    ui = (widget_bp.STATIC_DIR / "js" / "ui.js").read_text()
+    linked = re.search(r"export const STYLESHEETS = \[(.*?)\];", ui, re.S)
+    assert linked is not None
+    order = re.findall(r'"css/([\w-]+)\.css"', linked.group(1))
+    assert order == list(widget_bp.WIDGET_STYLESHEETS)
+    assert order[-1] == "media"  # the media queries override the rules before them
+    for name in sheets:
+        assert len((widget_bp.STATIC_DIR / "css" / name).read_text().splitlines()) <= 500, name
 
 
 async def test_modules_are_javascript_with_cors(server: Server) -> None:

@@ -1,9 +1,9 @@
 """The chat widget's accessibility and layout in a real (headless Chromium) browser.
 
 Keyboard-only use, dialog semantics, the phone's full-screen panel with its focus trap, colour
-contrast in every state and reduced motion; against the fake Rasa server and the real widget
-blueprint like ``test_widget_fake_server.py`` (the servers are the session fixtures of
-``conftest.py``).
+contrast in every state, reduced motion and the five stylesheets applied in cascade order;
+against the fake Rasa server and the real widget blueprint like ``test_widget_fake_server.py``
+(the servers are the session fixtures of ``conftest.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from clinicbot.widget import blueprint as widget_bp
 
 from .browser_helpers import CONTRAST_JS, PHONE
 from .fake_rasa import FakeRasa
@@ -145,3 +147,17 @@ def test_reduced_motion(widget_pages: Any, widget_server: str) -> None:
     wp.open_chat()
     assert wp.js("getComputedStyle(R.querySelector('.ccw-panel')).animationName") == "none"
     assert wp.js("getComputedStyle(R.querySelector('.ccw-dot')).animationName") == "none"
+
+
+def test_every_stylesheet_applies_in_order(widget_pages: Any, widget_server: str) -> None:
+    wp = widget_pages(widget_server + "/")
+    wp.open_chat()
+    sheets = wp.js("[...R.styleSheets].map((s) => s.href.split('/widget/')[1])")
+    assert sheets == [f"css/{name}.css" for name in widget_bp.WIDGET_STYLESHEETS]
+    style = "getComputedStyle(R.querySelector('{}')).{}"
+    assert wp.js(style.format(".ccw-root", "fontSize")) == "16px"  # base.css
+    assert wp.js(style.format(".ccw-launcher", "position")) == "fixed"  # panel.css
+    assert wp.js(style.format(".ccw-panel", "width")) == "400px"  # panel.css (desktop)
+    assert wp.js(style.format(".ccw-input", "minHeight")) == "48px"  # composer.css
+    assert wp.js(style.format(".ccw-log", "rowGap")) == "10px"  # messages.css
+    assert wp.js(style.format(".ccw-send", "width")) == "48px"  # composer.css

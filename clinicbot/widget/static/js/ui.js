@@ -9,6 +9,18 @@ import { accessibleAccent } from "./contrast.js";
 import { h, icon, uid } from "./dom.js";
 import { appendInline } from "./richtext.js";
 
+/**
+ * The widget's stylesheets below ``/widget/``, in cascade order (later ones override earlier
+ * ones: ``media.css`` last). The blueprint serves each (``WIDGET_STYLESHEETS``).
+ */
+export const STYLESHEETS = [
+  "css/base.css",
+  "css/panel.css",
+  "css/messages.css",
+  "css/composer.css",
+  "css/media.css",
+];
+
 function emergencyLinks() {
   return [
     h("a", { href: "tel:911", class: "ccw-tel" }, ["911"]),
@@ -140,14 +152,18 @@ export function buildUi(app, on) {
   host.style.setProperty("--ccw-accent", accessibleAccent(app.config.primaryColor));
 
   const root = h("div", { class: "ccw-root ccw-pos-" + app.config.position });
-  root.style.display = "none"; // shown once the stylesheet has loaded
-  const link = h("link", { rel: "stylesheet", href: new URL("widget.css", app.assetBase).href });
-  const reveal = () => {
-    root.style.display = "";
+  root.style.display = "none"; // shown once every stylesheet has loaded (or failed)
+  let pending = STYLESHEETS.length;
+  const settled = () => {
+    pending -= 1;
+    if (pending === 0) root.style.display = "";
   };
-  link.addEventListener("load", reveal);
-  link.addEventListener("error", reveal);
-  shadow.appendChild(link);
+  for (const path of STYLESHEETS) {
+    const link = h("link", { rel: "stylesheet", href: new URL(path, app.assetBase).href });
+    link.addEventListener("load", settled, { once: true });
+    link.addEventListener("error", settled, { once: true });
+    shadow.appendChild(link);
+  }
 
   const ids = { title: uid("title"), subtitle: uid("subtitle"), panel: uid("panel") };
   ui.noticeTextId = uid("notice-text");
