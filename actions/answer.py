@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import ClinicAction
+from actions.base import ClinicAction, Dispatcher, DomainDict, Events
 from clinicbot.components.calibration import ALTERNATIVES_KEY
 from clinicbot.knowledge import ENTITY_LABELS, Entry, KnowledgeBase
 from clinicbot.payload import ANSWER, CLARIFY, make_payload
@@ -75,18 +74,8 @@ class ActionAnswerTopic(ClinicAction):
         """Action name."""
         return "action_answer_topic"
 
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[str, Any],
-    ) -> List[EventType]:
+    async def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         """Sends the answer with its citations, related topics and payload.
-
-        Args:
-            dispatcher: Sends messages back.
-            tracker: The conversation.
-            domain: The domain.
 
         Returns:
             Slot updates (last topic, disclaimer shown, fallback counter reset).

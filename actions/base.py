@@ -13,9 +13,18 @@ import logging
 from typing import Any, Callable, Dict, List
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from clinicbot.knowledge import KnowledgeBase, default_knowledge_base
+
+#: The types of rasa-sdk's ``Action.run(dispatcher, tracker, domain) -> events``, named once so
+#: every action's ``run`` fits one line: the dispatcher sends messages back, the tracker is the
+#: conversation, the domain is the project's domain; the events (slot updates ...) are returned.
+Dispatcher = CollectingDispatcher
+Events = List[EventType]
+__all__ = ["ClinicAction", "Dispatcher", "DomainDict", "Events", "SMS_CHANNELS"]
 
 #: Channels that only carry plain text and get the short SMS answers.
 SMS_CHANNELS = frozenset({"twilio"})
@@ -56,8 +65,9 @@ def _guarded(run: Callable[..., Any], action_name: Callable[[Any], str]) -> Call
 class ClinicAction(Action, abc.ABC):
     """Base class: knowledge-base access and facts about the conversation.
 
-    Every subclass's ``run`` is wrapped so that an exception never escapes to rasa-sdk (see
-    :func:`_guarded`).
+    Every subclass's ``run`` (``async def run(self, dispatcher: Dispatcher, tracker: Tracker,
+    domain: DomainDict) -> Events``, the arguments as in rasa-sdk) is wrapped so that an
+    exception never escapes to rasa-sdk (see :func:`_guarded`).
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

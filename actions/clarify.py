@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.events import SlotSet
 
+from actions.base import Dispatcher, DomainDict, Events
 from actions.handoff import EscalatingAction
 from clinicbot.components.calibration import ALTERNATIVES_KEY
 from clinicbot.knowledge import KnowledgeBase
@@ -45,18 +45,8 @@ class ActionClarify(EscalatingAction):
         """Action name."""
         return "action_clarify"
 
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[str, Any],
-    ) -> List[EventType]:
+    async def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         """Sends the clarification (or the hand-off on the second failure in a row).
-
-        Args:
-            dispatcher: Sends messages back.
-            tracker: The conversation.
-            domain: The domain.
 
         Returns:
             Slot updates (the consecutive-failure counter).

@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import ClinicAction
+from actions.base import ClinicAction, Dispatcher, DomainDict, Events
 from clinicbot.payload import HANDOFF, make_payload
 from clinicbot.settings import load_settings
 from clinicbot.transcript import kb_topics_used, transcript_from_events
@@ -181,18 +181,8 @@ class ActionEscalate(EscalatingAction):
         """Action name."""
         return "action_escalate"
 
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[str, Any],
-    ) -> List[EventType]:
+    async def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         """Hands the conversation to staff with the fitting reason.
-
-        Args:
-            dispatcher: Sends messages back.
-            tracker: The conversation.
-            domain: The domain.
 
         Returns:
             Slot updates.
@@ -212,21 +202,11 @@ class ActionEscalateUrgent(EscalatingAction):
         """Action name."""
         return "action_escalate_urgent"
 
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[str, Any],
-    ) -> List[EventType]:
+    async def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         """Opens or joins an urgent escalation and says when staff will see it.
 
         The crisis/emergency text itself was already sent by a domain response; if this
         action fails, that text has still reached the patient.
-
-        Args:
-            dispatcher: Sends messages back.
-            tracker: The conversation.
-            domain: The domain.
 
         Returns:
             Slot updates (the escalation id).

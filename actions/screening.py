@@ -42,9 +42,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
-from rasa_sdk.types import DomainDict
 
-from actions.base import ClinicAction
+from actions.base import ClinicAction, Dispatcher, DomainDict, Events
 from actions.handoff import NORMAL, EscalatingAction
 from clinicbot.knowledge import KnowledgeBase
 from clinicbot.payload import ANSWER, HANDOFF, make_payload
@@ -216,18 +215,8 @@ class ActionScreeningStart(ScreeningAction):
         """Action name."""
         return "action_screening_start"
 
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[str, Any],
-    ) -> List[EventType]:
+    async def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         """Sends the introduction; the form then asks the first question.
-
-        Args:
-            dispatcher: Sends messages back.
-            tracker: The conversation.
-            domain: The domain.
 
         Returns:
             Slot resets.
@@ -284,12 +273,7 @@ class ValidateScreeningForm(FormValidationAction, ClinicAction):
         """Action name."""
         return "validate_screening_form"
 
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> List[EventType]:
+    async def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         """Interprets the latest message and sets slots; returns nothing to reject the form.
 
         Args:
@@ -344,18 +328,8 @@ class ActionScreeningSubmit(EscalatingAction, ScreeningAction):
         """Action name."""
         return "action_screening_submit"
 
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[str, Any],
-    ) -> List[EventType]:
+    async def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         """Stores the consultation request if the patient agreed, and says what happens next.
-
-        Args:
-            dispatcher: Sends messages back.
-            tracker: The conversation.
-            domain: The domain.
 
         Returns:
             The pre-screening slots cleared (and the escalation id of a stored request).

@@ -10,12 +10,13 @@ question is the one with more to do: it shows the result first (once).
 from __future__ import annotations
 
 import abc
-from typing import Any, Dict, List, Tuple, Type
+from typing import Dict, List, Tuple, Type
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.base import Dispatcher, DomainDict, Events
 from actions.screening import ScreeningAction, current_answers, send_result
 from clinicbot.screening import (
     CONSENT,
@@ -94,12 +95,7 @@ class AskScreeningQuestion(ScreeningAction, abc.ABC):
             parts.append(screen.message("sms_options", kb.fill, options=options))
         return "\n\n".join(p for p in parts if p)
 
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[str, Any],
-    ) -> List[EventType]:
+    async def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         """Sends the question with its buttons.
 
         Args:
