@@ -2,7 +2,8 @@
 
 The other shared fixtures live in ``tests/fixtures/`` and are loaded here as plugins: clinic
 databases (``database_url``, ``db_url``, ``raw_engine``, ``engine``, ``clinic_db``, ``clinic``,
-``postgres_server``), the browser (``browser``, ``widget_pages``). Loopback helpers
+``postgres_server``), the browser (``browser``, ``widget_pages``), the shipped knowledge base,
+lexicon and Rasa domain (``kb``, ``lexicon``, ``rasa_domain``). Loopback helpers
 (``free_port``, ``wait_http``, ``serve_sanic``, ``serve_aiohttp``) are in
 :mod:`tests.fixtures.net`. Tests whose fixtures start a server or Chromium are marked ``server``
 or ``browser`` at collection (:mod:`tests.fixtures.markers`).
@@ -23,7 +24,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from clinicbot.paths import DOMAIN_FILE
 from tests.fixtures.markers import mark_by_fixtures
 
-pytest_plugins = ["tests.fixtures.db", "tests.fixtures.browser", "pytester"]
+pytest_plugins = [
+    "tests.fixtures.db",
+    "tests.fixtures.browser",
+    "tests.fixtures.knowledge",
+    "pytester",
+]
 
 
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects

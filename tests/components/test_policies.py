@@ -14,12 +14,6 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, 
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from clinicbot.components.policies import SafetyInterruptsLoopPolicy, actions_since_latest_message
-from clinicbot.paths import DOMAIN_FILE
-
-
-@pytest.fixture(scope="module")
-def rasa_domain() -> Domain:
-    return Domain.load(str(DOMAIN_FILE))
 
 
 @pytest.fixture

@@ -14,12 +14,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from clinicbot.components.policies import StaffHoldPolicy
 from clinicbot.knowledge import default_knowledge_base
 from clinicbot.nlg import ClinicNLG, safety_reminder
-from clinicbot.paths import DOMAIN_FILE
-
-
-@pytest.fixture(scope="module")
-def rasa_domain() -> Domain:
-    return Domain.load(str(DOMAIN_FILE))
 
 
 def _tracker(domain: Domain, intent: str, **slots: object) -> DialogueStateTracker:

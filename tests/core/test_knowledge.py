@@ -20,11 +20,6 @@ from clinicbot.paths import KNOWLEDGE_DIR
 from tests.fixtures.knowledge import copy_knowledge, edit_entry
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
-
-
 def test_shipped_knowledge_base_is_valid(kb: KnowledgeBase) -> None:
     report = validate(kb, required_topics(), nlu_intents() | domain_intents())
     assert report.errors == []

@@ -16,12 +16,6 @@ from clinicbot.entity_eval import (
     term_pattern,
 )
 from clinicbot.knowledge import Lexicon
-from clinicbot.paths import KNOWLEDGE_DIR
-
-
-@pytest.fixture(scope="module")
-def lexicon() -> Lexicon:
-    return Lexicon.load(KNOWLEDGE_DIR / "lexicon.yml")
 
 
 def test_values_map_to_canonical_names_and_other_entities_are_ignored(lexicon: Lexicon) -> None:

@@ -9,18 +9,12 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from clinicbot.nlg import ClinicNLG
-from clinicbot.paths import DOMAIN_FILE
 from clinicbot.safety.replies import (
     ABUSE_RESPONSE,
     CRISIS_RESPONSE,
     VEILED_RESPONSE,
     crisis_response,
 )
-
-
-@pytest.fixture(scope="module")
-def rasa_domain() -> Domain:
-    return Domain.load(str(DOMAIN_FILE))
 
 
 def _verdict(category: str, subcategory: str) -> dict:

@@ -7,7 +7,6 @@ from typing import Any, Dict, List
 import pytest
 from rasa_sdk import Tracker
 
-from clinicbot.knowledge import KnowledgeBase, default_knowledge_base
 from clinicbot.screening import Screening, default_screening
 
 
@@ -15,12 +14,6 @@ from clinicbot.screening import Screening, default_screening
 def screen() -> Screening:
     """The pre-screening data shipped with the project."""
     return default_screening()
-
-
-@pytest.fixture(scope="session")
-def kb() -> KnowledgeBase:
-    """The knowledge base shipped with the project."""
-    return default_knowledge_base()
 
 
 #: Screening answers that fire no review rule.
