@@ -14,7 +14,9 @@ point serves the same app (:func:`rasa_sdk.endpoint.create_app`) with two differ
 It also drains the urgent outbox (:mod:`clinicbot.outbox`) at start and every
 ``URGENT_OUTBOX_DRAIN_SECONDS``: the crisis and emergency escalations a Rasa server could not
 open itself (action server down, no model loaded, a rate limit) are opened here through the
-same store call as ``action_escalate_urgent``, with the same staff notifications.
+same store call as ``action_escalate_urgent``, with the same staff notifications. Rasa
+processes on other machines send their records to ``POST /urgent-outbox`` instead (secret
+required; :mod:`clinicbot.outbox_delivery`).
 
 Run it with ``python -m clinicbot.action_server [--port N]`` (``make run`` does).
 """
@@ -33,6 +35,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from clinicbot.outbox_delivery import OUTBOX_ROUTE
 from clinicbot.settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -90,6 +93,17 @@ def create_app(token: str, actions_package: str = "actions", drain_outbox: bool 
         )
         return response.json({"error": "unauthorized"}, status=401)
 
+    @app.post(OUTBOX_ROUTE)
+    async def urgent_outbox(request: Request) -> HTTPResponse:
+        # A Rasa process's urgent outbox record (clinicbot.outbox_delivery), any host.
+        from actions.handoff import escalation_store, notify_in_background
+        from clinicbot.outbox_delivery import receive_record
+
+        status, body = await receive_record(
+            request.body or b"", escalation_store, notify_in_background
+        )
+        return response.json(body, status=status)
+
     if drain_outbox:
         app.register_listener(start_outbox_drainer, "after_server_start")
         app.register_listener(stop_outbox_drainer, "before_server_stop")
@@ -104,7 +118,8 @@ async def start_outbox_drainer(app: Sanic, _loop: Any = None) -> None:
         _loop: The event loop (Sanic passes it).
     """
     from actions.handoff import escalation_store, notify_in_background
-    from clinicbot.outbox import UrgentOutbox, drain_forever, outbox_path
+    from clinicbot.outbox import UrgentOutbox, outbox_path
+    from clinicbot.outbox_delivery import drain_forever
 
     settings = load_settings()
     outbox = UrgentOutbox(outbox_path())

@@ -6,9 +6,11 @@ the clinic database. When that call fails for good (action server down, an HTTP 
 timeout, or the action answered without an escalation because the database was unreachable),
 or when a channel answers a crisis or emergency message without Rasa (no model loaded, or a
 rate limit refused the message), the Rasa process appends one line to this outbox instead.
-The action server drains it (:func:`drain_into_store`, at start and every
-``URGENT_OUTBOX_DRAIN_SECONDS``) through the same store call the action uses, so staff are
-notified and a conversation's escalations merge as they always do.
+The records become urgent escalations through the same store call the action uses, so staff
+are notified and a conversation's escalations merge as they always do
+(:mod:`clinicbot.outbox_delivery`): the action server drains the file it sees, and each Rasa
+process sends its own records to the action server once it is reachable, so several hosts need
+no shared storage; both are idempotent by record id.
 
 Design (one file, append-only, plus a processed offset):
 
@@ -23,18 +25,16 @@ Design (one file, append-only, plus a processed offset):
   failure is logged (the error's class only).
 * The drainer reads complete lines after the byte offset kept in ``<outbox>.offset``
   (replaced atomically, fsynced) and advances it after each record is escalated. A crash
-  between the escalation and the offset write escalates that record again on the next pass,
-  which merges into the same escalation (acceptable); a record is never lost. Malformed,
+  between the escalation and the offset write hands that record over again on the next pass,
+  where its id is recognised and nothing is done twice; a record is never lost. Malformed,
   oversized or hostile lines are logged (without content) and skipped. When every line is
   processed the file is truncated under the lock (writers wait for it).
 
-One machine (``make run``, ``make cluster``) shares ``var/``; several hosts need the outbox
-on storage all Rasa servers and the action server share (``URGENT_OUTBOX``).
+Each process drains only a file on its own machine; no storage needs to be shared.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import fcntl
 import json
@@ -42,7 +42,7 @@ import logging
 import os
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -399,96 +399,3 @@ def record_urgent(
         reason,
     )
     return True
-
-
-def escalate_record(store: Any, record: OutboxRecord) -> Any:
-    """Opens or joins the conversation's urgent escalation for one record.
-
-    The same store call as ``action_escalate_urgent`` (reason = the kind, priority urgent).
-    The outbox has no transcript: joining keeps the escalation's stored one (the console
-    shows the live transcript from Rasa in any case).
-
-    Args:
-        store: The :class:`clinicbot.store.escalations.EscalationStore`.
-        record: The record.
-
-    Returns:
-        The escalation.
-    """
-    current = store.find_open_for_conversation(record.conversation_id)
-    transcript = list(current.transcript) if current is not None else []
-    topics = list(current.kb_topics) if current is not None else []
-    details: Mapping[str, Any] = {"outbox_reason": record.reason, "outbox_at": record.at}
-    return store.open_or_join(
-        record.conversation_id, record.channel, record.kind, "urgent", transcript, topics, details
-    )
-
-
-def drain_into_store(
-    outbox: UrgentOutbox,
-    store: Any,
-    notify: Callable[[Any], None] | None = None,
-) -> DrainResult:
-    """Escalates every pending record, notifying staff as the action does.
-
-    Args:
-        outbox: The outbox.
-        store: The escalation store.
-        notify: Called with each escalation that needs an urgent notification (before the
-            record is marked done).
-
-    Returns:
-        What the pass did.
-    """
-
-    def handle(record: OutboxRecord) -> None:
-        escalation = escalate_record(store, record)
-        logger.warning(
-            "urgent outbox: record %s escalated as %s", record.id, getattr(escalation, "id", "?")
-        )
-        if notify is not None and getattr(escalation, "needs_urgent_notification", True):
-            notify(escalation)
-
-    return outbox.drain(handle)
-
-
-async def drain_forever(
-    outbox: UrgentOutbox,
-    store_factory: Callable[[], Any],
-    notify: Callable[[Any], None],
-    interval: float,
-) -> None:
-    """Drains the outbox now and every ``interval`` seconds until cancelled (action server).
-
-    Each pass runs in a worker thread (file and database I/O off the event loop); staff
-    notifications are scheduled on this loop, as ``action_escalate_urgent`` schedules them.
-    A failing pass (database down) is logged and retried at the next interval.
-
-    Args:
-        outbox: The outbox.
-        store_factory: Returns the escalation store (opened in the worker thread).
-        notify: Notifies staff of an urgent escalation (called on this event loop).
-        interval: Seconds between passes.
-    """
-    loop = asyncio.get_running_loop()
-
-    def notify_soon(escalation: Any) -> None:
-        loop.call_soon_threadsafe(notify, escalation)
-
-    def one_pass() -> DrainResult:
-        if not outbox.path.exists():
-            return DrainResult()
-        return drain_into_store(outbox, store_factory(), notify_soon)
-
-    while True:
-        full = False
-        try:
-            result = await asyncio.to_thread(one_pass)
-            full = result.handled >= MAX_RECORDS_PER_PASS
-            if result.handled:
-                logger.warning(
-                    "urgent outbox: %d escalated, %d skipped", result.escalated, result.skipped
-                )
-        except Exception as exc:  # noqa: BLE001 - the next pass tries again
-            logger.error("urgent outbox: drain pass failed (%s)", type(exc).__name__)
-        await asyncio.sleep(0 if full else interval)

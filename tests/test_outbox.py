@@ -1,4 +1,4 @@
-"""The urgent outbox (clinicbot.outbox): the Rasa process writes it, the action server drains it."""
+"""The urgent outbox (clinicbot.outbox, clinicbot.outbox_delivery): each record escalated once."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy.engine import Engine
 
 from clinicbot import outbox as ob
+from clinicbot import outbox_delivery as od
 from clinicbot.store.escalations import EscalationStore
 from tests.fixtures.db import migrated_engine, sqlite_url
 
@@ -71,7 +73,7 @@ def test_the_drainer_opens_one_urgent_escalation_per_record(
     _record(box, "conv-1")
     _record(box, "conv-2", "emergency", channel="twilio")
     notified: list[Any] = []
-    result = ob.drain_into_store(box, store, notified.append)
+    result = od.drain_into_store(box, store, notified.append)
     assert (result.escalated, result.skipped, result.failed) == (2, 0, False)
     one = store.find_open_for_conversation("conv-1")
     two = store.find_open_for_conversation("conv-2")
@@ -81,7 +83,7 @@ def test_the_drainer_opens_one_urgent_escalation_per_record(
     assert two.channel == "twilio" and one.details["outbox_reason"] == "not_ready"
     assert [e.id for e in notified] == [one.id, two.id]  # staff notified, as by the action
     assert box.path.read_bytes() == b""  # all done: emptied
-    assert ob.drain_into_store(box, store).escalated == 0
+    assert od.drain_into_store(box, store).escalated == 0
 
 
 def test_a_record_joins_the_conversations_escalation_and_keeps_its_transcript(
@@ -90,7 +92,7 @@ def test_a_record_joins_the_conversations_escalation_and_keeps_its_transcript(
     transcript = [{"role": "patient", "text": "hello"}]
     first = store.open_or_join("conv-1", "rest", "patient_request", "normal", transcript, ["a"])
     _record(box, "conv-1")
-    ob.drain_into_store(box, store)
+    od.drain_into_store(box, store)
     joined = store.find_open_for_conversation("conv-1")
     assert joined is not None and joined.id == first.id
     assert joined.priority == "urgent" and "crisis" in joined.reasons
@@ -107,15 +109,15 @@ def test_draining_again_after_a_restart_escalates_nothing_twice(
     def crash_on_third(record: ob.OutboxRecord) -> None:
         if len(handled) == 2:
             raise RuntimeError("the process died here")
-        ob.escalate_record(store, record)
+        od.escalate_record(store, record)
         handled.append(record.conversation_id)
 
     assert box.drain(crash_on_third).failed
     assert len(_urgent(store)) == 2
     restarted = ob.UrgentOutbox(box.path)  # a new process: only the offset file remembers
-    assert ob.drain_into_store(restarted, store).escalated == 1
+    assert od.drain_into_store(restarted, store).escalated == 1
     assert sorted(e.conversation_id for e in _urgent(store)) == ["conv-0", "conv-1", "conv-2"]
-    assert ob.drain_into_store(restarted, store).escalated == 0
+    assert od.drain_into_store(restarted, store).escalated == 0
 
 
 def test_a_crash_between_escalation_and_mark_merges_into_one_escalation(
@@ -128,9 +130,9 @@ def test_a_crash_between_escalation_and_mark_merges_into_one_escalation(
 
     monkeypatch.setattr(box, "_write_offset", die)
     with pytest.raises(KeyboardInterrupt):
-        ob.drain_into_store(box, store)
+        od.drain_into_store(box, store)
     monkeypatch.undo()
-    assert ob.drain_into_store(ob.UrgentOutbox(box.path), store).escalated == 1  # not lost
+    assert od.drain_into_store(ob.UrgentOutbox(box.path), store).escalated == 1  # not lost
     assert len(_urgent(store)) == 1  # the duplicate merged
 
 
@@ -143,9 +145,9 @@ def test_a_database_failure_keeps_the_record_for_the_next_pass(
         def find_open_for_conversation(self, _conversation: str) -> None:
             raise ConnectionError("database down")
 
-    result = ob.drain_into_store(box, Down())
+    result = od.drain_into_store(box, Down())
     assert result.failed and result.escalated == 0
-    assert ob.drain_into_store(box, store).escalated == 1
+    assert od.drain_into_store(box, store).escalated == 1
 
 
 def test_malformed_and_hostile_lines_are_skipped_and_the_others_kept(
@@ -180,7 +182,7 @@ def test_malformed_and_hostile_lines_are_skipped_and_the_others_kept(
         fh.write(b"x" * 200_000 + b"\n")  # a huge line
     _record(box, "after")
     with caplog.at_level(logging.ERROR, logger="clinicbot.outbox"):
-        result = ob.drain_into_store(box, store)
+        result = od.drain_into_store(box, store)
     assert result.escalated == 2 and result.skipped == len(hostile) + 1
     assert sorted(e.conversation_id for e in _urgent(store)) == ["after", "before"]
     assert "SECRET" not in caplog.text and "garbage" not in caplog.text  # no content logged
@@ -192,10 +194,10 @@ def test_an_unfinished_line_waits_and_never_swallows_the_next_record(
     _record(box, "conv-1")
     with box.path.open("ab") as fh:
         fh.write(b'{"v":1,"id":"half')  # no newline yet
-    assert ob.drain_into_store(box, store).escalated == 1
+    assert od.drain_into_store(box, store).escalated == 1
     assert box.path.stat().st_size > 0  # not emptied while a line was pending
     _record(box, "conv-2")  # its writer died: the next record starts on a line of its own
-    result = ob.drain_into_store(box, store)
+    result = od.drain_into_store(box, store)
     assert (result.escalated, result.skipped) == (1, 1)
     assert store.find_open_for_conversation("conv-2") is not None
 
@@ -205,8 +207,8 @@ def test_a_second_drainer_skips_the_pass(box: ob.UrgentOutbox, store: Escalation
     inner: list[ob.DrainResult] = []
 
     def handle(record: ob.OutboxRecord) -> None:
-        inner.append(ob.drain_into_store(ob.UrgentOutbox(box.path), store))
-        ob.escalate_record(store, record)
+        inner.append(od.drain_into_store(ob.UrgentOutbox(box.path), store))
+        od.escalate_record(store, record)
 
     box.drain(handle)
     assert inner[0].handled == 0  # the lock was held
@@ -223,7 +225,7 @@ async def test_the_drain_loop_escalates_new_records_and_notifies_on_the_loop(
         assert asyncio.get_running_loop() is loop  # scheduled on the server's loop
         notified.append(escalation)
 
-    task = asyncio.create_task(ob.drain_forever(box, lambda: store, notify, 0.05))
+    task = asyncio.create_task(od.drain_forever(box, lambda: store, notify, 0.05))
     try:
         await asyncio.sleep(0.1)  # an empty (absent) outbox is fine
         _record(box, "conv-1")
@@ -282,10 +284,113 @@ def test_a_crash_while_emptying_the_file_loses_nothing_written_after(
 
     monkeypatch.setattr(ob.os, "ftruncate", killed)
     with pytest.raises(KeyboardInterrupt):
-        ob.drain_into_store(box, store)
+        od.drain_into_store(box, store)
     monkeypatch.undo()
     for i in range(5):
         _record(box, f"later-{i}")  # more bytes than the old offset
-    result = ob.drain_into_store(ob.UrgentOutbox(box.path), store)
+    result = od.drain_into_store(ob.UrgentOutbox(box.path), store)
     assert result.escalated == 6 and result.skipped == 0  # conv-1 again (merged) + all new
     assert len(_urgent(store)) == 6
+
+
+def test_a_record_seen_before_changes_nothing_even_after_staff_resolved_it(
+    box: ob.UrgentOutbox, store: EscalationStore
+) -> None:
+    record = ob.make_record("conv-1", "rest", "crisis", ob.ACTION_FAILED)
+    notified: list[Any] = []
+    first = od.escalate_and_notify(store, record, notified.append)
+    assert first.created and first.details["outbox_ids"] == [record.id]
+    store.resolve(first.id, "nurse")
+    again = od.escalate_and_notify(store, record, notified.append)  # the answer was lost
+    assert again.id == first.id and not again.needs_urgent_notification
+    assert [e.id for e in notified] == [first.id]  # staff alerted once
+    assert store.find_open_for_conversation("conv-1") is None  # nothing reopened
+    other = ob.make_record("conv-1", "rest", "emergency", ob.ACTION_FAILED)
+    assert od.escalate_record(store, other).id != first.id  # a new record is a new alarm
+
+
+def test_the_outbox_route_is_next_to_the_webhook() -> None:
+    assert od.outbox_url("http://actions.internal:5055/webhook") == (
+        "http://actions.internal:5055/urgent-outbox"
+    )
+    assert od.outbox_url("http://a:1/webhook/") == "http://a:1/urgent-outbox"
+    assert od.endpoints_path(["run", "--endpoints", "/e.yml"]) == Path("/e.yml")
+    assert od.endpoints_path(["run", "--endpoints=/f.yml"]) == Path("/f.yml")
+    assert od.endpoints_path(["run"]) is None
+
+
+async def test_a_record_written_while_the_action_server_is_down_becomes_one_escalation(
+    tmp_path: Path, store: EscalationStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Rasa replica on another host: its own outbox file, sent over HTTP, no shared storage."""
+    from sanic import Sanic
+
+    import actions.handoff
+    from clinicbot import action_server
+    from tests.fixtures.net import free_port, serve_sanic
+
+    # The action server's machine has an outbox file of its own (empty): nothing shared.
+    monkeypatch.setenv("URGENT_OUTBOX", str(tmp_path / "actions-host" / "outbox.jsonl"))
+    monkeypatch.setattr(actions.handoff, "escalation_store", lambda: store)
+    notified: list[Any] = []
+    monkeypatch.setattr(actions.handoff, "notify_in_background", notified.append)
+    monkeypatch.setattr(Sanic, "test_mode", True)
+    replica_box = ob.UrgentOutbox(tmp_path / "rasa-host" / "outbox.jsonl")
+    headers = {"Authorization": "Bearer s3cret"}
+    down = f"http://127.0.0.1:{free_port()}/urgent-outbox"  # nothing listens: server down
+    sender = od.OutboxSender(replica_box, down, headers, interval=60)
+    assert ob.record_urgent("conv-9", "socketio", "crisis", ob.ACTION_FAILED, replica_box.path)
+    result = await asyncio.to_thread(sender.send_pending)
+    assert result.failed and result.escalated == 0
+    assert b"conv-9" in replica_box.path.read_bytes()  # kept
+    assert _urgent(store) == []
+
+    app = action_server.create_app("s3cret", drain_outbox=True)
+    async with serve_sanic(app) as base:
+        sender.url = base + od.OUTBOX_ROUTE  # the action server is back
+        result = await asyncio.to_thread(sender.send_pending)
+        assert (result.escalated, result.failed) == (1, False)
+        assert replica_box.path.read_bytes() == b""  # delivered: emptied
+        (escalation,) = _urgent(store)
+        (sent_id,) = escalation.details["outbox_ids"]
+        again = ob.make_record(  # the same record sent again (its first answer was lost)
+            "conv-9",
+            "socketio",
+            "crisis",
+            ob.ACTION_FAILED,
+            sent_id,
+            escalation.details["outbox_at"],
+        )
+        await asyncio.to_thread(od.send_record, again, sender.url, headers)
+        with pytest.raises(OSError, match="401"):  # without the secret nothing runs
+            await asyncio.to_thread(od.send_record, again, sender.url, {})
+        status, body = await od.receive_record(b'{"v": 1, "id": "x"}', lambda: store, print)
+        assert status == 400 and "record" in body["error"]  # not a record: dropped by sender
+        await asyncio.sleep(0.1)
+    urgent = _urgent(store)
+    assert [e.conversation_id for e in urgent] == ["conv-9"]  # exactly one escalation
+    assert urgent[0].channel == "socketio" and urgent[0].details["outbox_reason"] == "action_failed"
+    assert [e.conversation_id for e in notified] == ["conv-9"]  # staff alerted once
+
+
+def test_a_rasa_process_sends_to_the_action_endpoint_of_its_endpoint_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://actions.internal:5055/webhook")
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "s3cret")
+    monkeypatch.setenv("URGENT_OUTBOX", str(tmp_path / "outbox.jsonl"))
+    from clinicbot.paths import REPO_ROOT
+
+    production = yaml.safe_load((REPO_ROOT / "endpoints.production.yml").read_text())
+    endpoints = tmp_path / "endpoints.yml"  # its action endpoint, as Rasa reads it
+    endpoints.write_text(yaml.safe_dump({"action_endpoint": production["action_endpoint"]}))
+    args = ["run", "--endpoints", str(endpoints)]
+    sender = od.start_sender(args)
+    assert sender is not None
+    try:
+        assert sender.url == "http://actions.internal:5055/urgent-outbox"
+        assert sender.headers == {"Authorization": "Bearer s3cret"}
+        assert sender.outbox.path == tmp_path / "outbox.jsonl"
+    finally:
+        sender.stop()
+    assert od.start_sender(["run", "--endpoints", str(tmp_path / "missing.yml")]) is None

@@ -61,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     from clinicbot import rasa_tuning
 
     rasa_tuning.apply()  # action calls kept alive and retried, cheaper checks (its docstring)
+    if sys.argv[1:2] == ["run"]:
+        from clinicbot.outbox_delivery import start_sender
+
+        start_sender(sys.argv)  # this process's urgent outbox records to the action server
 
     rasa_main()
 
