@@ -6,23 +6,20 @@ channel served over HTTP with a fake bot (see ``twilio_harness.py``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from sanic import Sanic
 
-from clinicbot.store.db import dispose_engine
 from tests.channels.twilio_harness import SID, TOKEN, Harness, start_channel
 from tests.channels.twilio_standin import TwilioStandin
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'clinic.db'}"
-    yield url
-    dispose_engine(url)
+def db_url(sqlite_db_url: str) -> str:
+    """SQLite only: the channel's own state, not the engines, is under test."""
+    return sqlite_db_url
 
 
 @pytest.fixture

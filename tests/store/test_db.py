@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,11 +16,9 @@ from clinicbot.store.db import dispose_engine, get_engine, record_from_row, writ
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
+def db_url(sqlite_db_url: str) -> str:
     """SQLite only: these tests are about the SQLite engine's own set-up."""
-    url = f"sqlite:///{tmp_path / 'var' / 'clinic.db'}"
-    yield url
-    dispose_engine(url)
+    return sqlite_db_url
 
 
 def test_engine_is_cached_per_url_and_creates_the_directory(db_url: str, tmp_path: Path) -> None:

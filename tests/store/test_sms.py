@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
 
 from clinicbot.channels.sms_format import Option
 from clinicbot.paths import REPO_ROOT
-from clinicbot.store.db import dispose_engine, get_engine
+from clinicbot.store.db import get_engine
 from clinicbot.store.migrations import current_version, head_revision
 from clinicbot.store.sms import SmsStore, StoredOption, ensure_schema
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'clinic.db'}"
-    yield url
-    dispose_engine(url)
+def db_url(sqlite_db_url: str) -> str:
+    """SQLite only: the SMS store's own state, not the engines, is under test."""
+    return sqlite_db_url
 
 
 @pytest.fixture
