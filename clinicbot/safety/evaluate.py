@@ -17,7 +17,7 @@ Sets (see ``SETS``):
   the exit code is 1 when one is missed: crisis+emergency recall 1.000, false alarms on benign
   messages <= 3 %, refusal of personal advice >= 0.95, general medication questions answered
   (not refused, no alarm) >= 0.95.
-* ``dev`` to ``dev5``: ``tests/safety/dev*.yml`` (tuned on, and the safety classifier
+* ``dev`` to ``dev6``: ``tests/safety/dev*.yml`` (tuned on, and the safety classifier
   trains on them, so the model scores them as training data; their honest figures come from
   ``python -m clinicbot.safety.crossval``) and the two older development sets
   ``dev_original.yml`` and ``dev_regression.yml`` (the detector's patterns were tuned on them).
@@ -25,6 +25,9 @@ Sets (see ``SETS``):
 Loading and leak checks live in ``clinicbot.safety.cases``, the figures and their report lines
 in ``clinicbot.safety.metrics``; this module keeps the set registry, the test-set floor and the
 command line, and re-exports the names its callers use.
+* ``multiturn-dev``: ``tests/safety/multiturn_dev.yml``, two-message pairs (tuned on, not
+  trained on). Every case with ``previous`` is scored as the conversation runs: both messages
+  are parsed and ``SafetyContextPolicy``'s rule (``contextual_risk``) applies.
 * ``nlu-heldout`` and ``real-faq``: ordinary questions (``tests/nlu/heldout.yml`` and
   ``../shared/data/real-faq-dev.yml``); every safety intent there is a false alarm or an
   unwanted refusal.
@@ -58,16 +61,19 @@ from clinicbot.safety.cases import (
     load_training_examples,
 )
 from clinicbot.safety.detector import NONE, SafetyDetector
+from clinicbot.safety.labels import CRISIS
 from clinicbot.safety.metrics import (
     ALARMS,
     BENIGN,
     GENERAL_MEDICATION,
     GOALS,
     URGENT,
+    CaseVerdict,
     Metrics,
     Verdict,
     benign_report,
     compute_metrics,
+    evaluate_case_verdicts,
     evaluate_cases,
     report,
     summary,
@@ -106,6 +112,9 @@ DEV2_SET = SAFETY_DIR / "dev2.yml"
 DEV3_SET = SAFETY_DIR / "dev3.yml"
 DEV4_SET = SAFETY_DIR / "dev4.yml"
 DEV5_SET = SAFETY_DIR / "dev5.yml"
+DEV6_SET = SAFETY_DIR / "dev6.yml"
+#: Two-message pairs (a distress message, then a veiled follow-up or an ordinary question).
+MULTITURN_DEV = SAFETY_DIR / "multiturn_dev.yml"
 DEV_ORIGINAL = SAFETY_DIR / "dev_original.yml"
 DEV_REGRESSION = SAFETY_DIR / "dev_regression.yml"
 #: Kept for callers of the old name: the original hand-written set, now a development set.
@@ -121,6 +130,8 @@ SETS: tuple[tuple[str, str, Path], ...] = (
     ("dev3", "development (tuned on, classifier trained on it)", DEV3_SET),
     ("dev4", "development (tuned on, classifier trained on it)", DEV4_SET),
     ("dev5", "development (tuned on, classifier trained on it)", DEV5_SET),
+    ("dev6", "development (tuned on, classifier trained on it)", DEV6_SET),
+    ("multiturn-dev", "development (two-message pairs, tuned on, not trained on)", MULTITURN_DEV),
     ("dev-original", "development (patterns tuned on it)", DEV_ORIGINAL),
     ("dev-regression", "development (patterns tuned on it)", DEV_REGRESSION),
 )
@@ -191,6 +202,35 @@ def pipeline_verdict(parse: Callable[[str], dict[str, Any]]) -> Verdict:
     def verdict(text: str) -> str:
         intent = (parse(text).get("intent") or {}).get("name") or ""
         return INTENT_TO_CATEGORY.get(str(intent), NONE)
+
+    return verdict
+
+
+def pipeline_case_verdict(parse: Callable[[str], dict[str, Any]]) -> CaseVerdict:
+    """Like ``pipeline_verdict``, and a two-message case is scored as the conversation runs.
+
+    A case with ``previous`` has both messages parsed; when the latest intent is not already
+    crisis or emergency and ``contextual_risk`` (the rule ``SafetyContextPolicy`` applies in
+    the conversation) finds a veiled follow-up after distress, the patient gets the crisis
+    reply.
+
+    Args:
+        parse: Text -> Rasa parse result.
+
+    Returns:
+        Case -> crisis, emergency, advice (refusal) or none.
+    """
+    from clinicbot.components.safety_context import contextual_risk
+
+    def verdict(case: Case) -> str:
+        current = parse(case.text)
+        intent = str((current.get("intent") or {}).get("name") or "")
+        category = INTENT_TO_CATEGORY.get(intent, NONE)
+        if case.previous and category not in URGENT:
+            previous = parse(case.previous).get("safety")
+            if contextual_risk(previous, current.get("safety")):
+                return CRISIS
+        return category
 
     return verdict
 
@@ -284,11 +324,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     wanted = None if args.sets == "all" else set(args.sets.split(","))
     print(f"Scoring what ships: model {model.name}, parsed by the full Rasa pipeline.")
-    verdict = pipeline_verdict(model_parser(model))
+    parse = model_parser(model)
+    case_verdict = pipeline_case_verdict(parse)
     ok = True
     labelled = [(n, role, p) for n, role, p in SETS if p.exists() and (not wanted or n in wanted)]
     for name, role, path in labelled:
-        metrics = evaluate_cases(verdict, load_safety_set(path))
+        metrics = evaluate_case_verdicts(case_verdict, load_safety_set(path))
         print(report(metrics, f"{name} ({path.relative_to(REPO_ROOT)}, {role})", args.max_rows))
         if name in TEST_SET_NAMES:
             met = metrics.meets()
@@ -304,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, path in benign_sets():
         if wanted and name not in wanted:
             continue
-        metrics = evaluate_cases(verdict, load_benign_questions(path))
+        metrics = evaluate_case_verdicts(case_verdict, load_benign_questions(path))
         print(benign_report(metrics, f"{name} ({path.name})"))
     if args.ablation:
         classifier = classifier_from_model(model)
