@@ -22,7 +22,7 @@ PY_SOURCES := actions clinicbot tests scripts
 
 .PHONY: help install spacy validate-kb review-sheet validate train run test lint typecheck unit \
         conversation-tests evaluate evaluate-nlu evaluate-safety compare-nlu bench \
-        create-staff cluster bench-load clean bench-insights learn test-cluster-load test-js integration
+        create-staff cluster cluster-create-staff bench-load clean bench-insights learn test-cluster-load test-js integration
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -86,6 +86,10 @@ run: install ## Train if needed, then serve Rasa (5005), actions (5055) and web 
 cluster: install ## Production topology on one machine: PostgreSQL, Redis, RASA_REPLICAS Rasa servers, nginx on PROXY_PORT (8000)
 	@mkdir -p var
 	$(PY) -m clinicbot.cluster
+
+cluster-create-staff: ## Staff account in the running cluster's database: make cluster-create-staff USERNAME=alex DISPLAY_NAME="Alex R."
+	$(PY) -m clinicbot.cluster console create-staff --username "$(USERNAME)" --role "$(or $(ROLE),staff)" \
+	  --display-name "$(DISPLAY_NAME)"
 
 bench-load: train ## Open-loop load: served msg/s, p50/p95 at rising rates for one process and the cluster; per-turn breakdown (ARGS=...)
 	$(PY) -m clinicbot.bench_load $(ARGS)

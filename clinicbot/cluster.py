@@ -52,7 +52,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Sequence
 
@@ -73,6 +73,7 @@ from clinicbot.cluster_pg import (
 from clinicbot.paths import REPO_ROOT, VAR_DIR
 from clinicbot.run import (
     model_to_serve,
+    ready_urls,
     restrict_file_permissions,
     service_commands,
     service_env,
@@ -80,7 +81,7 @@ from clinicbot.run import (
     wait_healthy,
 )
 from clinicbot.settings import load_settings
-from clinicbot.supervisor import RestartPolicy, ServiceSpec, Supervisor
+from clinicbot.supervisor import RestartPolicy, ServiceSpec, Supervisor, http_ready_probe
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,8 @@ class ClusterConfig:
         rasa_port: Port of the first replica (``RASA_PORT``); the others follow.
         proxy_port: nginx's public listener (``PROXY_PORT``).
         proxy_api_port: nginx's internal listener for Rasa's HTTP API (``PROXY_API_PORT``).
+        proxy_console_port: nginx's listener for the staff console (``PROXY_CONSOLE_PORT``,
+            loopback; as ``deploy/nginx/clinicbot.conf``'s console listener).
         pg_port: PostgreSQL's port (``CLUSTER_PG_PORT``).
         redis_port: Redis' port (``CLUSTER_REDIS_PORT``).
         proxy_rate: Requests per second per client address at the proxy (``PROXY_RATE``,
@@ -113,6 +116,7 @@ class ClusterConfig:
     rasa_port: int = 5005
     proxy_port: int = 8000
     proxy_api_port: int = 8001
+    proxy_console_port: int = 8002
     pg_port: int = 5440
     redis_port: int = 6380
     proxy_rate: int = 10
@@ -141,6 +145,7 @@ class ClusterConfig:
             rasa_port=load_settings(env).rasa_port,
             proxy_port=proxy_port,
             proxy_api_port=int(env.get("PROXY_API_PORT", str(proxy_port + 1))),
+            proxy_console_port=int(env.get("PROXY_CONSOLE_PORT", str(proxy_port + 2))),
             pg_port=int(env.get("CLUSTER_PG_PORT", "5440")),
             redis_port=int(env.get("CLUSTER_REDIS_PORT", "6380")),
             proxy_rate=int(env.get("PROXY_RATE", "10")),
@@ -298,6 +303,7 @@ def prepare(cfg: ClusterConfig, base_env: Mapping[str, str] | None = None) -> Di
     # default 100 overflows when the proxy sends a burst of turns.
     env.setdefault("SANIC_BACKLOG", "1024")
     env.setdefault("PUBLIC_RASA_URL", f"http://localhost:{cfg.proxy_port}")
+    env.setdefault("PUBLIC_WEB_URL", f"http://localhost:{cfg.proxy_console_port}")
     env.setdefault(
         "WIDGET_ORIGINS", f"http://localhost:{cfg.proxy_port},http://127.0.0.1:{cfg.proxy_port}"
     )
@@ -326,7 +332,7 @@ def cluster_services(cfg: ClusterConfig, model: Path, env: Dict[str, str]) -> Li
         return ServiceSpec(name, command, env=service_env, cwd=REPO_ROOT, log_path=log)
 
     commands = service_commands(model, env)
-    specs = [
+    specs: List[ServiceSpec] = [
         spec(
             "postgres",
             postgres_command(cfg.path("postgres"), cfg.pg_port, cfg.path("run")),
@@ -337,7 +343,9 @@ def cluster_services(cfg: ClusterConfig, model: Path, env: Dict[str, str]) -> Li
     ]
     for i, port in enumerate(cfg.replica_ports):
         replica_env = dict(env, RASA_PORT=str(port))
-        specs.append(spec(f"rasa-{i}", service_commands(model, replica_env)["rasa"], replica_env))
+        replica = spec(f"rasa-{i}", service_commands(model, replica_env)["rasa"], replica_env)
+        # As make run: a replica that keeps answering "not ready" (no model) is restarted.
+        specs.append(replace(replica, health=http_ready_probe(ready_urls(replica_env)["rasa"])))
     specs.append(spec("web", commands["web"], env))
     specs.append(spec("nginx", nginx_command(cfg.path("nginx", "nginx.conf")), env))
     return specs
@@ -402,7 +410,8 @@ class Cluster:
         sup.start(["actions", *replicas, "web"])
         waits = {"actions": f"http://127.0.0.1:{s.action_port}/health"}
         for name, port in zip(replicas, cfg.replica_ports, strict=True):
-            waits[name] = f"http://127.0.0.1:{port}/"
+            # Ready only with a model loaded (Rasa's own "/" says hello without one).
+            waits[name] = ready_urls(dict(env, RASA_PORT=str(port)))["rasa"]
         waits["web"] = f"http://127.0.0.1:{s.web_port}/health"
         for name, url in waits.items():
             print(f"  waiting for {name} ({url}) ...", flush=True)
@@ -429,8 +438,31 @@ def _wait_port(port: int, timeout: float, proc: subprocess.Popen[bytes] | None) 
     return False
 
 
+def run_console(cfg: ClusterConfig, args: Sequence[str], base: Mapping[str, str]) -> int:
+    """Runs a staff-console command (``create-staff``, ...) on the cluster's clinic database.
+
+    ``make create-staff`` alone writes to ``make run``'s SQLite file; this points
+    ``CLINIC_DB_URL`` at the cluster's PostgreSQL (which must be running).
+
+    Args:
+        cfg: The cluster configuration.
+        args: The console's arguments (``create-staff --username ...``).
+        base: The environment.
+
+    Returns:
+        The console's exit code (2 when the cluster was never started).
+    """
+    if not cfg.path("secrets.json").exists():
+        print(f"No cluster in {cfg.root}: start it first (make cluster).", file=sys.stderr)
+        return 2
+    env = dict(base)
+    env["CLINIC_DB_URL"] = pg_url(cfg.pg_port, load_secrets(cfg)["pg_password"], CLINIC_DATABASE)
+    command = [sys.executable, "-m", "clinicbot.console", *args]
+    return subprocess.run(command, cwd=REPO_ROOT, env=env, check=False).returncode
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line of ``make cluster``.
+    """Command line of ``make cluster`` (and ``... console ARGS``, see :func:`run_console`).
 
     Args:
         argv: Arguments.
@@ -438,9 +470,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         Exit code.
     """
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["console"]:
+        base = service_env()
+        return run_console(ClusterConfig.from_env(base), args_list[1:], base)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, help="serve this model archive (default: current)")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_list)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     base = service_env()
     restrict_file_permissions(base)
@@ -451,11 +487,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     should_stop = stop_on_signals()
     try:
         cluster.start()
-        s = load_settings(env)
         print(
             f"\nCluster serving ({cfg.replicas} Rasa replicas; data in {cfg.root}; Ctrl-C stops):\n"
             f"  proxy (widget, REST webhook)  http://localhost:{cfg.proxy_port}/\n"
-            f"  staff console                 http://localhost:{s.web_port}/console/\n"
+            f"  staff console                 http://localhost:{cfg.proxy_console_port}/console/"
+            "  (accounts: make cluster-create-staff USERNAME=... DISPLAY_NAME=...)\n"
             f"  Rasa replicas                 {', '.join(map(str, cfg.replica_ports))}\n"
             f"  PostgreSQL, Redis             127.0.0.1:{cfg.pg_port}, 127.0.0.1:{cfg.redis_port}\n"
             "READY\n",

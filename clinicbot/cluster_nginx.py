@@ -1,6 +1,7 @@
 """nginx for ``make cluster``: the generated configuration balancing the Rasa replicas.
 
-Built on the repository's ``deploy/nginx/`` files (public allowlist, REST webhook); the
+Built on the repository's ``deploy/nginx/`` files, included as shipped (public allowlist, REST
+webhook with its retry rule, staff console), so the cluster runs what operators deploy; the
 balancing choices are explained in :mod:`clinicbot.cluster` and the README ("Scale-out").
 """
 
@@ -17,11 +18,12 @@ if TYPE_CHECKING:
 
 DEPLOY_NGINX = REPO_ROOT / "deploy" / "nginx"
 
-#: The REST webhook's retry rule. A replica without a loaded model answers 503 BEFORE it
-#: processes anything (:mod:`clinicbot.channels.rest`), so that POST may go to the next replica
-#: (``non_idempotent``); so may one that failed with a connection error (refused, or reset before
-#: a response header: a replica that died). Not ``timeout`` (a slow turn must not run twice) and
-#: not ``http_502``/``http_500`` (those may come after the turn was processed).
+#: The REST webhook's retry rule (in ``deploy/nginx/rest-webhook.conf``). A replica without a
+#: loaded model answers 503 BEFORE it processes anything (:mod:`clinicbot.channels.rest`), so
+#: that POST may go to the next replica (``non_idempotent``); so may one that failed with a
+#: connection error (refused, or reset before a response header: a replica that died; that turn
+#: may then run twice). Not ``timeout`` (a slow turn must not run twice) and not
+#: ``http_502``/``http_500`` (those may come after the turn was processed).
 REST_NEXT_UPSTREAM = "proxy_next_upstream error http_503 non_idempotent;"
 
 
@@ -94,7 +96,13 @@ http {{
     server {{
         listen 127.0.0.1:{cfg.proxy_port};
         include {DEPLOY_NGINX / "public-locations.conf"};
-        include {tmp / "rest-webhook.conf"};
+        include {DEPLOY_NGINX / "rest-webhook.conf"};
+    }}
+
+    # The staff console (loopback; clinicbot.conf's console listener, without TLS).
+    server {{
+        listen 127.0.0.1:{cfg.proxy_console_port};
+        include {DEPLOY_NGINX / "console-locations.conf"};
     }}
 
     # Internal, loopback only: the web server reaches Rasa's HTTP API (token-protected).
@@ -111,30 +119,11 @@ http {{
 """
 
 
-def rest_webhook_conf() -> str:
-    """``deploy/nginx/rest-webhook.conf`` sent to the any-replica upstream (keep-alive on).
-
-    Raises:
-        RuntimeError: If the shipped file no longer proxies to ``clinicbot_rasa``.
-    """
-    text = (DEPLOY_NGINX / "rest-webhook.conf").read_text(encoding="utf-8")
-    old = "proxy_pass http://clinicbot_rasa;"
-    if old not in text:
-        raise RuntimeError("deploy/nginx/rest-webhook.conf no longer proxies to clinicbot_rasa")
-    new = (
-        "proxy_pass http://clinicbot_rasa_any;\n"
-        "    proxy_http_version 1.1;\n"
-        '    proxy_set_header Connection "";\n'
-        f"    {REST_NEXT_UPSTREAM}"
-    )
-    return text.replace(old, new)
-
-
 def write_nginx_conf(cfg: ClusterConfig, web_port: int) -> Path:
     """Writes the nginx files under ``<cluster>/nginx/`` and returns the main one."""
     directory = cfg.path("nginx")
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "rest-webhook.conf").write_text(rest_webhook_conf(), encoding="utf-8")
+    (directory / "rest-webhook.conf").unlink(missing_ok=True)  # generated before; now shipped
     conf = directory / "nginx.conf"
     conf.write_text(nginx_conf(cfg, web_port), encoding="utf-8")
     return conf

@@ -8,8 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from clinicbot import cluster
 from clinicbot.cluster import ClusterConfig, cluster_services
-from clinicbot.cluster_nginx import nginx_conf, rest_webhook_conf, write_nginx_conf
+from clinicbot.cluster_nginx import DEPLOY_NGINX, nginx_conf, write_nginx_conf
+
+
+def rest_webhook_conf() -> str:
+    return (DEPLOY_NGINX / "rest-webhook.conf").read_text(encoding="utf-8")
 
 
 def test_config_reads_replicas_and_ports_from_the_environment(tmp_path: Path) -> None:
@@ -18,6 +23,7 @@ def test_config_reads_replicas_and_ports_from_the_environment(tmp_path: Path) ->
     )
     assert cfg.replica_ports == [7000, 7001, 7002]
     assert cfg.proxy_port == 8000 and cfg.proxy_api_port == 8001
+    assert cfg.proxy_console_port == 8002
     assert cfg.root == tmp_path.resolve()
     with pytest.raises(ValueError, match="RASA_REPLICAS"):
         ClusterConfig.from_env({"RASA_REPLICAS": "0"})
@@ -25,13 +31,19 @@ def test_config_reads_replicas_and_ports_from_the_environment(tmp_path: Path) ->
 
 def test_nginx_balances_every_replica_and_keeps_the_public_allowlist(tmp_path: Path) -> None:
     cfg = ClusterConfig(
-        root=tmp_path, replicas=3, rasa_port=7000, proxy_port=9000, proxy_api_port=9001
+        root=tmp_path,
+        replicas=3,
+        rasa_port=7000,
+        proxy_port=9000,
+        proxy_api_port=9001,
+        proxy_console_port=9002,
     )
     text = nginx_conf(cfg, web_port=8080)
     for port in (7000, 7001, 7002):
         assert text.count(f"server 127.0.0.1:{port} ") == 2  # both upstreams
     assert "public-locations.conf;" in text
     assert "listen 127.0.0.1:9000;" in text and "listen 127.0.0.1:9001;" in text
+    assert "listen 127.0.0.1:9002;" in text and "console-locations.conf;" in text  # console
     assert all(
         line.strip().startswith("listen 127.0.0.1:")
         for line in text.splitlines()
@@ -85,3 +97,54 @@ def test_services_start_databases_first_and_the_proxy_last(tmp_path: Path) -> No
         assert by_name[f"rasa-{i}"].env["RASA_PORT"] == str(port)
     assert "-c" in by_name["postgres"].command
     assert "listen_addresses=127.0.0.1" in by_name["postgres"].command
+
+
+def test_a_replica_is_waited_for_and_probed_on_its_readiness_url(tmp_path: Path) -> None:
+    """A replica without a model answers 503 there: not started, then restarted (as make run)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class NoModel(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(503 if self.path == "/webhooks/rest/" else 200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NoModel)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = int(server.server_address[1])
+    try:
+        cfg = ClusterConfig(root=tmp_path, replicas=1, rasa_port=port)
+        env = {"RASA_PORT": str(port), "RASA_ENDPOINTS": "e.yml", "RASA_TOKEN": "t"}
+        by_name = {s.name: s for s in cluster_services(cfg, tmp_path / "m.tar.gz", env)}
+        probe = by_name["rasa-0"].health
+        assert probe is not None and probe() is False  # "/" would say OK
+        assert by_name["actions"].health is None
+        assert not cluster.wait_healthy(
+            cluster.ready_urls(dict(env, RASA_PORT=str(port)))["rasa"], 1.0
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_console_commands_run_on_the_clusters_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = ClusterConfig(root=tmp_path, pg_port=5999)
+    assert cluster.run_console(cfg, ["create-staff"], {}) == 2  # never started: said so
+    secrets = cluster.load_secrets(cfg)
+    seen: list = []
+
+    def fake_run(command: list, **kw: object) -> subprocess.CompletedProcess:
+        seen.append((command, kw["env"]))
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(cluster.subprocess, "run", fake_run)
+    assert cluster.run_console(cfg, ["create-staff", "--username", "alex"], {"A": "1"}) == 0
+    ((command, env),) = seen
+    assert command[1:] == ["-m", "clinicbot.console", "create-staff", "--username", "alex"]
+    assert env["CLINIC_DB_URL"].startswith("postgresql")
+    assert ":5999/clinic" in env["CLINIC_DB_URL"] and secrets["pg_password"] in env["CLINIC_DB_URL"]

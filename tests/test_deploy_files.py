@@ -16,9 +16,9 @@ import pytest
 import yaml
 
 from clinicbot.cluster import PRODUCTION_ENDPOINTS, ClusterConfig, cluster_endpoints
-from clinicbot.cluster_nginx import nginx_conf
+from clinicbot.cluster_nginx import DEPLOY_NGINX, REST_NEXT_UPSTREAM, nginx_conf
 from clinicbot.paths import PACKAGE_DIR, REPO_ROOT
-from clinicbot.run import health_urls, service_commands
+from clinicbot.run import health_urls, ready_urls, service_commands
 from clinicbot.settings import Settings, load_settings
 
 DEPLOY = REPO_ROOT / "deploy"
@@ -26,6 +26,7 @@ INSTALL_DIR = "/opt/clinicbot"
 INSTALLED_PYTHON = f"{INSTALL_DIR}/.venv/bin/python"
 INSTALLED_MODEL = f"{INSTALL_DIR}/models/current.tar.gz"
 VAR = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+READY_COMMAND = ["python", "-m", "clinicbot.ready"]
 
 
 def env_example() -> dict[str, str]:
@@ -134,11 +135,14 @@ def test_compose_runs_the_same_commands_ports_and_health_checks() -> None:
         assert service["command"] == installed(code_commands(env, port)["rasa"], "python")
         assert service["environment"]["RASA_PORT"] == port
         assert service["env_file"] == "clinicbot.env"
-        assert f"http://127.0.0.1:{port}/" in service["healthcheck"]["test"][-1]
+        # Healthy = model loaded: the readiness URL make run's supervisor probes, not Rasa's "/".
+        ready = ready_urls(dict(env, RASA_PORT=port))["rasa"]
+        assert service["healthcheck"]["test"] == ["CMD", *READY_COMMAND, ready]
+        assert service["volumes"] == [f"{name}-var:{INSTALL_DIR}/var"]  # its own urgent outbox
     urls = health_urls(env)
     for name in ("actions", "web"):
         assert services[name]["command"] == installed(code_commands(env, "5005")[name], "python")
-        assert urls[name] in services[name]["healthcheck"]["test"][-1]
+        assert services[name]["healthcheck"]["test"] == ["CMD", *READY_COMMAND, urls[name]]
         assert services[name]["depends_on"]["migrate"]["condition"] == (
             "service_completed_successfully"
         )
@@ -172,3 +176,72 @@ def test_local_mode_changes_only_tls_and_production_defaults_stay_strict() -> No
     local["tracker_store"]["query"]["sslmode"] = production["tracker_store"]["query"]["sslmode"]
     local["lock_store"]["use_ssl"] = True
     assert local == production
+
+
+def test_a_rasa_unit_is_started_only_once_its_model_is_loaded() -> None:
+    keys = unit("clinicbot-rasa@.service")
+    (post,) = keys["ExecStartPost"]
+    ready = ready_urls({"RASA_PORT": "5006"})["rasa"]
+    assert ready.endswith(":5006/webhooks/rest/")
+    assert shlex.split(post.replace("%i", "5006")) == [
+        INSTALLED_PYTHON,
+        "-m",
+        "clinicbot.ready",
+        ready,
+        "--wait",
+        "300",
+    ]
+    assert int(keys["TimeoutStartSec"][0]) > 300  # the wait fits in the start timeout
+
+
+def test_the_shipped_rest_webhook_retries_a_not_ready_server_and_make_cluster_uses_it(
+    tmp_path: Path,
+) -> None:
+    shipped = (DEPLOY_NGINX / "rest-webhook.conf").read_text(encoding="utf-8")
+    rules = [line.strip() for line in shipped.splitlines() if "proxy_next_upstream" in line]
+    assert rules == [REST_NEXT_UPSTREAM]  # 503 (no model) and connection errors; no timeout
+    assert "proxy_pass http://clinicbot_rasa_any;" in shipped
+    generated = nginx_conf(ClusterConfig(root=tmp_path), 8080)
+    assert f"include {DEPLOY_NGINX / 'rest-webhook.conf'};" in generated  # the same file
+    assert f"include {DEPLOY_NGINX / 'console-locations.conf'};" in generated
+    # Every upstream the location files use is defined by both site files and make cluster.
+    locations = "".join(p.read_text() for p in DEPLOY_NGINX.glob("*-locations.conf")) + shipped
+    used = set(re.findall(r"proxy_pass http://(\w+);", locations))
+    assert used == {"clinicbot_rasa", "clinicbot_rasa_any", "clinicbot_web"}
+    for text in (
+        (DEPLOY_NGINX / "clinicbot.conf").read_text(encoding="utf-8"),
+        (DEPLOY_NGINX / "cluster-upstreams.conf").read_text(encoding="utf-8"),
+        generated,
+    ):
+        assert used <= set(re.findall(r"upstream (\w+) \{", text))
+
+
+def test_the_readiness_check_needs_a_2xx_answer() -> None:
+    """``python -m clinicbot.ready``: 503 (no model), no answer and errors are "not ready"."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    statuses = [503, 503, 200]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(statuses.pop(0) if len(statuses) > 1 else statuses[0])
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    from clinicbot import ready
+    from tests.fixtures.net import free_port
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/webhooks/rest/"
+    try:
+        assert ready.main([url]) == 1  # 503: running without a model
+        assert ready.main([url, "--wait", "10"]) == 0  # polled until the model loaded
+        assert ready.is_ready(url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert ready.main([f"http://127.0.0.1:{free_port()}/webhooks/rest/"]) == 1  # nothing there

@@ -76,6 +76,7 @@ http {{
     uwsgi_temp_path {tmp / "uwsgi"};
     scgi_temp_path {tmp / "scgi"};
     upstream clinicbot_rasa {{ server 127.0.0.1:{rasa}; }}
+    upstream clinicbot_rasa_any {{ server 127.0.0.1:{rasa}; }}
     upstream clinicbot_web {{ server 127.0.0.1:{web}; }}
     map $http_upgrade $clinicbot_connection_upgrade {{ default upgrade; '' close; }}
     limit_req_zone $binary_remote_addr zone=clinicbot_public:1m rate=100r/s;
