@@ -17,7 +17,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from clinicbot import action_calls, rasa_tuning
-from tests.fixtures.net import serve_route
+from tests.fixtures.net import serve_stand_in
 
 VALID = {
     "events": [{"event": "slot", "name": "last_topic", "value": "safety.side_effects"}],
@@ -90,9 +90,7 @@ class ActionServer:
 
 @pytest.fixture
 async def server() -> AsyncIterator[ActionServer]:
-    srv = ActionServer()
-    async with serve_route("POST", "/webhook", srv.handle) as url:
-        srv.url = url
+    async with serve_stand_in(ActionServer(), "POST", "/webhook") as srv:
         yield srv
 
 

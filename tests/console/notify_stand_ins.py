@@ -20,7 +20,7 @@ from clinicbot.notify import AlertRetry
 from clinicbot.settings import Settings
 from clinicbot.store.escalations import Escalation
 from clinicbot.store.schema import utcnow
-from tests.fixtures.net import serve_route
+from tests.fixtures.net import serve_stand_in
 
 #: Quick retries for tests: 3 tries, 10 ms then 20 ms apart.
 FAST = AlertRetry(attempts=3, first_delay=0.01, factor=2.0, max_delay=0.05)
@@ -73,9 +73,7 @@ class WebhookStandIn:
 
 @pytest.fixture
 async def webhook() -> AsyncIterator[WebhookStandIn]:
-    stand_in = WebhookStandIn()
-    async with serve_route("POST", "/hook", stand_in.handle) as url:
-        stand_in.url = url
+    async with serve_stand_in(WebhookStandIn(), "POST", "/hook") as stand_in:
         yield stand_in
 
 

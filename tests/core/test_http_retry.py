@@ -16,7 +16,7 @@ from clinicbot.http_retry import (
     parse_retry_after,
     request_with_retry,
 )
-from tests.fixtures.net import serve_route
+from tests.fixtures.net import serve_stand_in
 
 QUICK = Backoff(attempts=4, first_delay=0.5, factor=2.0, max_delay=3.0)
 
@@ -39,9 +39,7 @@ class Server:
 
 @pytest.fixture
 async def server() -> AsyncIterator[Server]:
-    srv = Server()
-    async with serve_route("POST", "/x", srv.handle) as url:
-        srv.url = url
+    async with serve_stand_in(Server(), "POST", "/x") as srv:
         yield srv
 
 
