@@ -3,7 +3,8 @@
 Usage: ``python tests/widget/real_channel_server.py PORT`` (``WIDGET_ORIGINS`` lists the page
 origins allowed to connect). Every patient message gets one answer with buttons and a payload,
 then a payload-only message; ``POST /test/staff`` with ``{"session_id", "text"}`` pushes a staff
-reply through the channel's output channel, as the console path does through Rasa.
+reply through the channel's output channel, as the console path does through Rasa. The payloads
+are built by ``clinicbot.payload.make_payload``, as the actions and the console build them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from clinicbot.channels.common import widget_conversation_id  # noqa: E402
 from clinicbot.channels.socketio import ClinicSocketIOInput  # noqa: E402
+from clinicbot.payload import ANSWER, HANDOFF, make_payload  # noqa: E402
 
 
 def create_app() -> Sanic:
@@ -40,12 +42,7 @@ def create_app() -> Sanic:
             {
                 "text": f"You asked: {message.text}\n- first point",
                 "buttons": [{"title": "Talk to a person", "payload": "/request_human"}],
-                "custom": {
-                    "kind": "answer",
-                    "kb_id": "echo",
-                    "sources": ["Echo source, 2024."],
-                    "escalation_id": None,
-                },
+                "custom": make_payload(ANSWER, kb_id="echo", sources=["Echo source, 2024."]),
             },
         )
         await out.send_response(message.sender_id, {"custom": {"kind": "smalltalk"}})
@@ -62,14 +59,9 @@ def create_app() -> Sanic:
             widget_conversation_id(body["session_id"]),
             {
                 "text": body["text"],
-                "custom": {
-                    "kind": "handoff",
-                    "kb_id": None,
-                    "sources": [],
-                    "escalation_id": "esc-1",
-                    "from_staff": True,
-                    "staff_name": "Jordan",
-                },
+                "custom": make_payload(
+                    HANDOFF, escalation_id="esc-1", from_staff=True, staff_name="Jordan"
+                ),
             },
         )
         return response.json({"ok": True})
