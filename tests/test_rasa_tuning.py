@@ -18,6 +18,7 @@ from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from clinicbot import action_calls, rasa_tuning
 from tests.fixtures.net import serve_stand_in
+from tests.fixtures.outbox import outbox_records
 
 VALID = {
     "events": [{"event": "slot", "name": "last_topic", "value": "safety.side_effects"}],
@@ -170,14 +171,6 @@ def _urgent_body(intent: str = "safety_crisis", sender: str = "rest-abc") -> dic
     }
 
 
-def _outbox_lines(path: Path) -> list[dict[str, Any]]:
-    import json
-
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
 @pytest.fixture
 def outbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "outbox" / "urgent.jsonl"
@@ -191,7 +184,7 @@ async def test_a_failed_urgent_escalation_call_goes_to_the_outbox(
     server.drop_first = action_calls.RETRIES + 1  # the action server never answers
     with pytest.raises(aiohttp.ClientConnectionError):
         await _endpoint(server.url, made).request(json=_urgent_body("safety_emergency"))
-    (record,) = _outbox_lines(outbox)
+    (record,) = outbox_records(outbox)
     assert record["conversation_id"] == "rest-abc"
     assert record["channel"] == "rest"
     assert record["kind"] == "emergency"
@@ -205,7 +198,7 @@ async def test_an_urgent_call_answered_with_an_error_goes_to_the_outbox(
     server.status = 500
     with pytest.raises(ClientResponseError):
         await _endpoint(server.url, made).request(json=_urgent_body())
-    assert [r["kind"] for r in _outbox_lines(outbox)] == ["crisis"]
+    assert [r["kind"] for r in outbox_records(outbox)] == ["crisis"]
 
 
 async def test_an_urgent_call_answered_without_an_escalation_goes_to_the_outbox(
@@ -213,7 +206,7 @@ async def test_an_urgent_call_answered_without_an_escalation_goes_to_the_outbox(
 ) -> None:
     # The action answers [] when the clinic database was unreachable.
     await _endpoint(server.url, made).request(json=_urgent_body())
-    assert [r["reason"] for r in _outbox_lines(outbox)] == ["no_escalation"]
+    assert [r["reason"] for r in outbox_records(outbox)] == ["no_escalation"]
 
 
 async def test_other_failed_calls_and_stored_escalations_write_nothing(

@@ -10,7 +10,6 @@ replica), socket.io and SMS answer with the crisis or emergency text for such a 
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +30,7 @@ from tests.channels.channel_server import (
     reply_text,
 )
 from tests.channels.twilio_harness import PATIENT_DIGITS, Harness
+from tests.fixtures.outbox import outbox_records
 
 CRISIS = "i want to kill myself tonight"
 #: The start of the not-ready text in knowledge/messages.yml (the test reads no other copy).
@@ -182,14 +182,7 @@ async def test_sms_crisis_message_gets_the_crisis_text(harness: Harness) -> None
 # --------------------------------------------------------------------------- urgent outbox
 
 
-def _outbox(path: Path, conversation_id: str) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    lines = [json.loads(line) for line in path.read_text().splitlines()]
-    return [r for r in lines if r["conversation_id"] == conversation_id]
-
-
-def test_not_ready_reply_records_crisis_and_emergency_in_the_outbox(
+def test_not_ready_reply_records_crisis_and_emergency_in_theoutbox_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "outbox.jsonl"
@@ -200,17 +193,17 @@ def test_not_ready_reply_records_crisis_and_emergency_in_the_outbox(
     assert not path.exists()
     not_ready_reply(CRISIS, "c-crisis", "socketio")
     not_ready_reply("my friend took too many pills and won't wake up", "c-emerg", "rest")
-    (crisis,) = _outbox(path, "c-crisis")
+    (crisis,) = outbox_records(path, "c-crisis")
     assert (crisis["channel"], crisis["kind"], crisis["reason"]) == (
         "socketio",
         "crisis",
         "not_ready",
     )
-    assert [r["kind"] for r in _outbox(path, "c-emerg")] == ["emergency"]
+    assert [r["kind"] for r in outbox_records(path, "c-emerg")] == ["emergency"]
     assert "kill" not in path.read_text()  # never the message
 
 
-def test_rest_crisis_on_the_503_path_goes_to_the_outbox(
+def test_rest_crisis_on_the_503_path_goes_to_theoutbox_records(
     server: ChannelProcess, urgent_outbox_file: Path
 ) -> None:
     sender = f"nr-{uuid.uuid4().hex}"
@@ -218,11 +211,11 @@ def test_rest_crisis_on_the_503_path_goes_to_the_outbox(
         "POST", "/webhooks/rest/webhook", {"sender": sender, "message": CRISIS}
     )
     assert status == 503
-    (record,) = _outbox(urgent_outbox_file, sender)
+    (record,) = outbox_records(urgent_outbox_file, sender)
     assert (record["channel"], record["kind"], record["reason"]) == ("rest", "crisis", "not_ready")
 
 
-async def test_socket_crisis_while_not_ready_goes_to_the_outbox(
+async def test_socket_crisis_while_not_ready_goes_to_theoutbox_records(
     server: ChannelProcess, urgent_outbox_file: Path
 ) -> None:
     client = socketio.AsyncClient()
@@ -239,7 +232,7 @@ async def test_socket_crisis_while_not_ready_goes_to_the_outbox(
         assert (await asyncio.wait_for(inbox.get(), 10))["custom"]["kind"] == "crisis"
     finally:
         await client.eio.disconnect(abort=True)
-    mine = _outbox(urgent_outbox_file, widget_conversation_id(session))
+    mine = outbox_records(urgent_outbox_file, widget_conversation_id(session))
     assert [(r["channel"], r["reason"]) for r in mine] == [("socketio", "not_ready")]
 
 
@@ -248,6 +241,6 @@ async def test_sms_crisis_while_not_ready_goes_to_the_outbox_under_its_pseudonym
 ) -> None:
     harness.bot.ready = False
     await harness.text(CRISIS)
-    (record,) = _outbox(urgent_outbox_file, harness.pseudonym)
+    (record,) = outbox_records(urgent_outbox_file, harness.pseudonym)
     assert record["kind"] == "crisis" and record["reason"] == "not_ready"
     assert PATIENT_DIGITS not in urgent_outbox_file.read_text()  # never the phone number

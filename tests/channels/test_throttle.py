@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from tests.channels.channel_server import (
     reply_kind,
     reply_text,
 )
+from tests.fixtures.outbox import outbox_records
 
 LIMITS = {
     "PATIENT_MESSAGES_PER_MINUTE": "6",
@@ -91,14 +91,7 @@ def test_a_throttled_crisis_message_still_gets_the_crisis_text(server: ChannelPr
     assert server.senders.count(sender) == 3  # it never reached the assistant ...
 
 
-def _outbox(path: Path, conversation_id: str) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    lines = [json.loads(line) for line in path.read_text().splitlines()]
-    return [r for r in lines if r["conversation_id"] == conversation_id]
-
-
-def test_a_throttled_crisis_message_goes_to_the_urgent_outbox(
+def test_a_throttled_crisis_message_goes_to_the_urgentoutbox_records(
     server: ChannelProcess, urgent_outbox_file: Path
 ) -> None:
     ip = next(_ips)
@@ -106,10 +99,10 @@ def test_a_throttled_crisis_message_goes_to_the_urgent_outbox(
     for _ in range(3):
         assert rest(server, sender, "hello", ip)[0] == 200
     rest(server, sender, "hello", ip)  # throttled, not urgent: no record
-    assert _outbox(urgent_outbox_file, sender) == []
+    assert outbox_records(urgent_outbox_file, sender) == []
     assert rest(server, sender, CRISIS, ip)[0] == 200
     # ... but the action server will open the urgent escalation from this record.
-    (record,) = _outbox(urgent_outbox_file, sender)
+    (record,) = outbox_records(urgent_outbox_file, sender)
     assert (record["channel"], record["kind"], record["reason"]) == ("rest", "crisis", "throttled")
     assert "kill" not in urgent_outbox_file.read_text()
 
@@ -121,8 +114,9 @@ def test_throttled_reply_records_an_emergency_for_a_named_conversation(
     monkeypatch.setenv("URGENT_OUTBOX", str(path))
     throttled_reply("my friend took too many pills and won't wake up", "c-1", "socketio")
     throttled_reply("hello", "c-2", "socketio")
-    assert [(r["kind"], r["reason"]) for r in _outbox(path, "c-1")] == [("emergency", "throttled")]
-    assert _outbox(path, "c-2") == []
+    records = outbox_records(path, "c-1")
+    assert [(r["kind"], r["reason"]) for r in records] == [("emergency", "throttled")]
+    assert outbox_records(path, "c-2") == []
 
 
 async def test_socket_messages_are_limited_and_crisis_text_still_sent(
