@@ -56,11 +56,16 @@ def _tracker(domain: Domain, safety: dict | None) -> DialogueStateTracker:
     )
 
 
-async def test_veiled_risk_reply_asks_directly_about_suicide(rasa_domain: Domain) -> None:
-    nlg = ClinicNLG(domain=rasa_domain)
-    tracker = _tracker(rasa_domain, {"category": "crisis", "subcategory": "passive_ideation"})
-    response = await nlg.generate("utter_crisis", tracker, "rest")
+async def _crisis_reply(domain: Domain, subcategory: str) -> dict:
+    """The crisis reply ClinicNLG renders for a crisis verdict of ``subcategory``."""
+    tracker = _tracker(domain, {"category": "crisis", "subcategory": subcategory})
+    response = await ClinicNLG(domain=domain).generate("utter_crisis", tracker, "rest")
     assert response is not None
+    return response
+
+
+async def test_veiled_risk_reply_asks_directly_about_suicide(rasa_domain: Domain) -> None:
+    response = await _crisis_reply(rasa_domain, "passive_ideation")
     text = response["text"]
     assert "are you thinking about suicide" in text
     assert "988" in text and "911" in text and "{" not in text
@@ -68,10 +73,7 @@ async def test_veiled_risk_reply_asks_directly_about_suicide(rasa_domain: Domain
 
 
 async def test_abuse_reply_adds_the_help_lines(rasa_domain: Domain) -> None:
-    nlg = ClinicNLG(domain=rasa_domain)
-    tracker = _tracker(rasa_domain, {"category": "crisis", "subcategory": "abuse"})
-    response = await nlg.generate("utter_crisis", tracker, "rest")
-    assert response is not None
+    response = await _crisis_reply(rasa_domain, "abuse")
     text = response["text"]
     for line in ("1-800-656-4673", "1-800-799-7233", "START to 88788", "1-800-422-4453", "911"):
         assert line in text, line
@@ -79,10 +81,7 @@ async def test_abuse_reply_adds_the_help_lines(rasa_domain: Domain) -> None:
 
 
 async def test_direct_statement_gets_the_plain_crisis_reply(rasa_domain: Domain) -> None:
-    nlg = ClinicNLG(domain=rasa_domain)
-    tracker = _tracker(rasa_domain, {"category": "crisis", "subcategory": "direct_ideation"})
-    response = await nlg.generate("utter_crisis", tracker, "rest")
-    assert response is not None
+    response = await _crisis_reply(rasa_domain, "direct_ideation")
     assert "are you thinking about suicide" not in response["text"]
     assert "988" in response["text"]
 
