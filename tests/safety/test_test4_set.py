@@ -25,6 +25,7 @@ from clinicbot.evaluate import LEAK_SIMILARITY, near_duplicates
 from clinicbot.safety.evaluate import find_leaks, load_safety_set
 from tests.safety.blind_sets import (
     assert_leak_checks_catch_a_copy,
+    assert_registered_measure_only,
     sentences_besides,
     set_texts,
 )
@@ -171,3 +172,7 @@ def test_no_test4_sentence_is_a_near_copy_by_the_safety_leak_check() -> None:
 def test_leak_check_would_catch_a_copied_test4_sentence() -> None:
     """The checks above can fail: a test4 sentence with a word added is reported."""
     assert_leak_checks_catch_a_copy(TEST4)
+
+
+def test_test4_is_a_registered_measure_only_set() -> None:
+    assert_registered_measure_only("test4", TEST4)
