@@ -32,7 +32,8 @@ PostgreSQL's data, Redis' directory, the generated nginx and endpoint files, log
 
 PostgreSQL's command lines are in :mod:`clinicbot.cluster_pg` (shared with the tests' throwaway
 server), nginx's generated configuration in :mod:`clinicbot.cluster_nginx`; this module holds
-the configuration, Redis, the endpoint file, the services and the command line.
+the configuration, the endpoint file, the services and the command line (Redis' pieces are in
+:mod:`clinicbot.cluster_redis`).
 
 Local mode: everything listens on 127.0.0.1, so the generated endpoint file is
 ``endpoints.production.yml`` with ``sslmode: disable`` and Redis without TLS (the password
@@ -47,14 +48,13 @@ import json
 import logging
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Sequence
 
 import yaml
 
@@ -70,6 +70,7 @@ from clinicbot.cluster_pg import (
     postgres_command,
     wait_postgres,
 )
+from clinicbot.cluster_redis import redis_command, wait_redis, write_redis_conf
 from clinicbot.paths import REPO_ROOT, VAR_DIR
 from clinicbot.run import (
     model_to_serve,
@@ -160,63 +161,6 @@ class ClusterConfig:
     def path(self, *parts: str) -> Path:
         """A path inside the data directory."""
         return self.root.joinpath(*parts)
-
-
-# ------------------------------------------------------------------------------------- Redis
-
-
-def redis_command(conf: Path) -> List[str]:
-    """Command line of Redis with the generated configuration file."""
-    return [shutil.which("redis-server") or "/usr/bin/redis-server", str(conf)]
-
-
-def write_redis_conf(cfg: ClusterConfig, password: str) -> Path:
-    """Writes Redis' configuration (loopback, password, no persistence: locks are transient).
-
-    Args:
-        cfg: The cluster configuration.
-        password: ``requirepass``.
-
-    Returns:
-        Path of the file (``rw-------``: it holds the password).
-    """
-    directory = cfg.path("redis")
-    directory.mkdir(parents=True, exist_ok=True)
-    conf = directory / "redis.conf"
-    conf.write_text(
-        "\n".join(
-            [
-                "bind 127.0.0.1",
-                f"port {cfg.redis_port}",
-                "protected-mode yes",
-                "daemonize no",
-                f"dir {directory}",
-                'save ""',
-                "appendonly no",
-                f"requirepass {password}",
-                "loglevel warning",
-                "",
-            ]
-        ),
-        encoding="utf-8",
-    )
-    conf.chmod(0o600)
-    return conf
-
-
-def wait_redis(port: int, password: str, timeout: float) -> bool:
-    """Waits until Redis answers PING with the password."""
-    import redis
-
-    client = redis.Redis(host="127.0.0.1", port=port, password=password, socket_timeout=2)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if client.ping():
-                return True
-        except redis.RedisError:
-            time.sleep(0.3)
-    return False
 
 
 # --------------------------------------------------------------------------------- endpoints
@@ -351,6 +295,10 @@ def cluster_services(cfg: ClusterConfig, model: Path, env: Dict[str, str]) -> Li
     return specs
 
 
+class StartInterrupted(RuntimeError):
+    """Ctrl-C while the services were starting (everything started is stopped)."""
+
+
 class Cluster:
     """The cluster's services under one supervisor.
 
@@ -360,10 +308,17 @@ class Cluster:
         env: The services' environment from :func:`prepare`.
     """
 
-    def __init__(self, cfg: ClusterConfig, model: Path, env: Dict[str, str]) -> None:
-        """Prepares, without starting anything."""
+    def __init__(
+        self,
+        cfg: ClusterConfig,
+        model: Path,
+        env: Dict[str, str],
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """Prepares, without starting anything (``should_stop``: Ctrl-C asked, see main)."""
         self.cfg = cfg
         self.env = env
+        self.should_stop = should_stop
         s = load_settings(env)
         self.supervisor = Supervisor(
             cluster_services(cfg, model, env),
@@ -378,7 +333,24 @@ class Cluster:
         if not ok:
             self.stop()
             log = self.cfg.path("logs", f"{name}.log")
-            raise RuntimeError(f"{name} did not become ready; see {log}")
+            hint = ""
+            if name.startswith("rasa-"):
+                hint = " (503 there: no model loaded; look for 'Could not load model')"
+            raise RuntimeError(f"{name} did not become ready{hint}; see {log}")
+
+    def _wait_url(self, name: str, url: str, timeout: float) -> bool:
+        """Polls a service's ready URL; Ctrl-C (``should_stop``) interrupts the wait."""
+        proc = self.supervisor.procs.get(name)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.should_stop():
+                self.stop()
+                raise StartInterrupted("stopped before the cluster was ready")
+            if wait_healthy(url, 1.0, proc):
+                return True
+            if proc is not None and proc.poll() is not None:
+                return False
+        return False
 
     def start(self, timeout: float = 300) -> None:
         """Starts everything in order and waits until each service is ready.
@@ -415,7 +387,7 @@ class Cluster:
         waits["web"] = f"http://127.0.0.1:{s.web_port}/health"
         for name, url in waits.items():
             print(f"  waiting for {name} ({url}) ...", flush=True)
-            self._wait(name, wait_healthy(url, timeout, sup.procs.get(name)))
+            self._wait(name, self._wait_url(name, url, timeout))
         sup.start(["nginx"])
         print("  waiting for nginx ...", flush=True)
         self._wait("nginx", _wait_port(cfg.proxy_port, 30, sup.procs.get("nginx")))
@@ -483,8 +455,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = ClusterConfig.from_env(base)
     model = model_to_serve(parser, args.model, base)
     env = prepare(cfg, base)
-    cluster = Cluster(cfg, model, env)
     should_stop = stop_on_signals()
+    cluster = Cluster(cfg, model, env, should_stop)
     try:
         cluster.start()
         print(
@@ -498,6 +470,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             flush=True,
         )
         cluster.supervisor.run(should_stop)
+    except StartInterrupted:
+        print("Interrupted before the cluster was ready.", flush=True)
+        return 130
     finally:
         print("Stopping the cluster ...", flush=True)
         cluster.stop()

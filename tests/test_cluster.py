@@ -148,3 +148,19 @@ def test_console_commands_run_on_the_clusters_database(
     assert command[1:] == ["-m", "clinicbot.console", "create-staff", "--username", "alex"]
     assert env["CLINIC_DB_URL"].startswith("postgresql")
     assert ":5999/clinic" in env["CLINIC_DB_URL"] and secrets["pg_password"] in env["CLINIC_DB_URL"]
+
+
+def test_ctrl_c_while_a_replica_loads_stops_the_start(tmp_path: Path) -> None:
+    """The wait for a replica's model (up to 300 s) gives way to Ctrl-C."""
+    from tests.fixtures.net import free_port
+
+    port = free_port()  # nothing answers: a replica still loading
+    cfg = ClusterConfig(root=tmp_path, replicas=1, rasa_port=port)
+    env = {"RASA_PORT": str(port), "RASA_ENDPOINTS": "e.yml", "RASA_TOKEN": "t"}
+    asked = []
+    started = cluster.time.monotonic()
+    stack = cluster.Cluster(cfg, tmp_path / "m.tar.gz", env, lambda: len(asked) > 0)
+    asked.append("ctrl-c")
+    with pytest.raises(cluster.StartInterrupted):
+        stack._wait_url("rasa-0", f"http://127.0.0.1:{port}/webhooks/rest/", 300)
+    assert cluster.time.monotonic() - started < 30
