@@ -10,7 +10,7 @@ from typing import Any
 from clinicbot.paths import KNOWLEDGE_DIR
 from clinicbot.screening import interpretation, loading
 from clinicbot.screening import rules as engine
-from clinicbot.screening.model import Interpretation, Question, Result, Rule
+from clinicbot.screening.model import Question, Result, Rule
 from clinicbot.screening.parsers import parse_answer
 
 
@@ -135,31 +135,10 @@ class Screening:
             return None
         return parse_answer(question, text, answers, self.minimum_age, allow_mention)
 
-    def interpret(
-        self,
-        text: str | None,
-        intent: str | None,
-        requested: str | None,
-        answers: Mapping[str, Any],
-        medicines: Sequence[str] = (),
-        conditions: Sequence[str] = (),
-    ) -> Interpretation:
-        """Decides what a message in the middle of the form means (see :func:`interpret`).
-
-        Args:
-            text: The message.
-            intent: Its NLU intent.
-            requested: The slot being asked.
-            answers: Answers so far.
-            medicines: Canonical names of the medicines the NLU recognised.
-            conditions: Canonical names of the conditions it recognised.
-
-        Returns:
-            The interpretation.
-        """
-        return interpretation.interpret(
-            self, text, intent, requested, answers, medicines, conditions
-        )
+    #: ``screen.interpret(text, intent, requested, answers, medicines=(), conditions=())``:
+    #: what a message in the middle of the form means (the function
+    #: :func:`clinicbot.screening.interpretation.interpret`, this screening bound as ``screen``).
+    interpret = interpretation.interpret
 
     # ------------------------------------------------------------------ texts
 
