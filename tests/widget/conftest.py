@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -79,3 +80,11 @@ async def server() -> AsyncIterator[Server]:
     settings = load_settings({"RASA_URL": "http://127.0.0.1:9", "RASA_PORT": "5005"})
     async for srv in serve_blueprint(settings):
         yield srv
+
+
+@pytest.fixture
+def wp(widget_pages: Any, widget_server: str) -> Any:
+    """The demo page in a fresh browser context, the chat panel open (a ``WidgetPage``)."""
+    page = widget_pages(widget_server + "/")
+    page.open_chat()
+    return page

@@ -15,7 +15,7 @@ import pytest
 
 from clinicbot.widget import blueprint as widget_bp
 
-from .browser_helpers import CONTRAST_JS, PHONE
+from .browser_helpers import CONTRAST_JS, PHONE, WidgetPage
 from .fake_rasa import FakeRasa
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -149,9 +149,7 @@ def test_reduced_motion(widget_pages: Any, widget_server: str) -> None:
     assert wp.js("getComputedStyle(R.querySelector('.ccw-dot')).animationName") == "none"
 
 
-def test_every_stylesheet_applies_in_order(widget_pages: Any, widget_server: str) -> None:
-    wp = widget_pages(widget_server + "/")
-    wp.open_chat()
+def test_every_stylesheet_applies_in_order(wp: WidgetPage) -> None:
     sheets = wp.js("[...R.styleSheets].map((s) => s.href.split('/widget/')[1])")
     assert sheets == [f"css/{name}.css" for name in widget_bp.WIDGET_STYLESHEETS]
     style = "getComputedStyle(R.querySelector('{}')).{}"

@@ -76,9 +76,7 @@ def test_question_answer_with_sources_links_and_quick_replies(
     assert {"session_id": sid} in fake_rasa.session_requests
 
 
-def test_safe_formatting_links_lists_and_paragraphs(widget_pages: Any, widget_server: str) -> None:
-    wp = widget_pages(widget_server + "/")
-    wp.open_chat()
+def test_safe_formatting_links_lists_and_paragraphs(wp: WidgetPage) -> None:
     wp.send("format test")
     body = wp.loc(".ccw-row-bot[data-kind=answer] .ccw-body")
     body.wait_for()
@@ -121,11 +119,7 @@ def test_history_after_reload(widget_pages: Any, widget_server: str, fake_rasa: 
     other.page.close()
 
 
-def test_history_unavailable_shows_note(
-    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa
-) -> None:
-    wp = widget_pages(widget_server + "/")
-    wp.open_chat()
+def test_history_unavailable_shows_note(wp: WidgetPage, fake_rasa: FakeRasa) -> None:
     wp.ask()
     fake_rasa.fail_tracker = True
     try:
@@ -139,11 +133,7 @@ def test_history_unavailable_shows_note(
         fake_rasa.fail_tracker = False
 
 
-def test_crisis_message_gets_crisis_treatment(
-    widget_pages: Any, widget_server: str, artifacts: Path
-) -> None:
-    wp = widget_pages(widget_server + "/")
-    wp.open_chat()
+def test_crisis_message_gets_crisis_treatment(wp: WidgetPage, artifacts: Path) -> None:
     wp.send("I want to kill myself")
     panel = wp.loc(".ccw-alert-crisis")
     panel.wait_for()
@@ -164,11 +154,7 @@ def test_crisis_message_gets_crisis_treatment(
     wp.page.screenshot(path=str(artifacts / "widget-desktop-crisis.png"))
 
 
-def test_emergency_payload_after_text_upgrades_the_message(
-    widget_pages: Any, widget_server: str
-) -> None:
-    wp = widget_pages(widget_server + "/")
-    wp.open_chat()
+def test_emergency_payload_after_text_upgrades_the_message(wp: WidgetPage) -> None:
     wp.send("I have chest pain")
     panel = wp.loc(".ccw-alert-emergency")
     panel.wait_for()
@@ -179,10 +165,8 @@ def test_emergency_payload_after_text_upgrades_the_message(
 
 
 def test_staff_reply_is_marked_as_a_person(
-    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa, artifacts: Path
+    wp: WidgetPage, fake_rasa: FakeRasa, artifacts: Path
 ) -> None:
-    wp = widget_pages(widget_server + "/")
-    wp.open_chat()
     wp.send("I'd like to talk to a person")
     wp.loc(".ccw-row-bot[data-kind=handoff]").wait_for()
     fake_rasa.staff_reply(wp.session_id, "Hi, this is Sam from the clinic. How can I help?")
@@ -205,11 +189,7 @@ def test_staff_reply_is_marked_as_a_person(
     assert wp.loc(".ccw-row-staff").count() == 2
 
 
-def test_html_in_messages_is_shown_as_text(
-    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa
-) -> None:
-    wp = widget_pages(widget_server + "/")
-    wp.open_chat()
+def test_html_in_messages_is_shown_as_text(wp: WidgetPage, fake_rasa: FakeRasa) -> None:
     payload = "<img src=x onerror=alert(1)>"
     wp.send(payload)
     echo = wp.loc(".ccw-row-bot[data-kind=clarify]")
@@ -226,10 +206,8 @@ def test_html_in_messages_is_shown_as_text(
 
 
 def test_offline_banner_queue_and_reconnect_after_restart(
-    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa, artifacts: Path
+    wp: WidgetPage, fake_rasa: FakeRasa, artifacts: Path
 ) -> None:
-    wp = widget_pages(widget_server + "/")
-    wp.open_chat()
     wp.wait_connected()
     sid = wp.session_id
     requests_before = sum(1 for r in fake_rasa.session_requests if r.get("session_id") == sid)
@@ -280,11 +258,7 @@ def test_socket_cut_shows_banner_and_sends_when_back(
     assert fake_rasa.messages_from(sid) == ["How long does it take?"]
 
 
-def test_browser_offline_queues_without_losing_text(
-    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa
-) -> None:
-    wp = widget_pages(widget_server + "/")
-    wp.open_chat()
+def test_browser_offline_queues_without_losing_text(wp: WidgetPage, fake_rasa: FakeRasa) -> None:
     wp.wait_connected()
     sid = wp.session_id
     wp.page.context.set_offline(True)
@@ -355,9 +329,7 @@ def test_typing_indicator_and_timeout_on_another_site(
     wp.page.screenshot(path=str(artifacts / "widget-desktop-other-site.png"))
 
 
-def test_start_over(widget_pages: Any, widget_server: str, fake_rasa: FakeRasa) -> None:
-    wp = widget_pages(widget_server + "/")
-    wp.open_chat()
+def test_start_over(wp: WidgetPage, fake_rasa: FakeRasa) -> None:
     wp.ask()
     old = wp.session_id
     wp.page.get_by_role("button", name="End chat").click()
@@ -379,9 +351,7 @@ def test_start_over(widget_pages: Any, widget_server: str, fake_rasa: FakeRasa) 
     assert wp.said("feeling detached").count() == 0
 
 
-def test_input_limits(widget_pages: Any, widget_server: str, fake_rasa: FakeRasa) -> None:
-    wp = widget_pages(widget_server + "/")
-    wp.open_chat()
+def test_input_limits(wp: WidgetPage, fake_rasa: FakeRasa) -> None:
     wp.wait_connected()
     box = wp.loc(".ccw-input")
     assert box.get_attribute("maxlength") == "2000"
@@ -418,10 +388,8 @@ def test_history_id_never_in_a_url(
 
 
 def test_idle_conversation_is_cleared_on_a_shared_computer(
-    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa
+    wp: WidgetPage, fake_rasa: FakeRasa
 ) -> None:
-    wp = widget_pages(widget_server + "/")
-    wp.open_chat()
     wp.ask()
     old = wp.session_id
     # The next visitor comes 31 minutes later (the default limit is 30).
@@ -435,11 +403,7 @@ def test_idle_conversation_is_cleared_on_a_shared_computer(
     assert wp.loc(".ccw-row-patient").count() == 0
 
 
-def test_end_chat_clears_this_device(
-    widget_pages: Any, widget_server: str, fake_rasa: FakeRasa
-) -> None:
-    wp = widget_pages(widget_server + "/")
-    wp.open_chat()
+def test_end_chat_clears_this_device(wp: WidgetPage, fake_rasa: FakeRasa) -> None:
     wp.ask()
     old = wp.session_id
     wp.end_chat()
