@@ -232,6 +232,7 @@ def bench_cluster(model: Path, rates: Sequence[float], args: argparse.Namespace)
         "WEB_PORT": str(_free_port()),
         "PROXY_PORT": str(_free_port()),
         "PROXY_API_PORT": str(_free_port()),
+        "PROXY_CONSOLE_PORT": str(_free_port()),
         "CLUSTER_PG_PORT": str(_free_port()),
         "CLUSTER_REDIS_PORT": str(_free_port()),
     }

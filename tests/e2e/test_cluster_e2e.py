@@ -81,7 +81,7 @@ class ClusterProcess:
     def __init__(self, model: Path, root: Path) -> None:
         """Chooses ports; starts nothing."""
         rasa0, _rasa1 = _free_ports(1, consecutive=2)
-        action, web, proxy, api, pg, redis = _free_ports(6)
+        action, web, proxy, api, pg, redis, console = _free_ports(7)
         self.proxy_url = f"http://127.0.0.1:{proxy}"
         self.api_url = f"http://127.0.0.1:{api}"
         self.token = uuid.uuid4().hex
@@ -98,6 +98,7 @@ class ClusterProcess:
             WEB_PORT=str(web),
             PROXY_PORT=str(proxy),
             PROXY_API_PORT=str(api),
+            PROXY_CONSOLE_PORT=str(console),
             CLUSTER_PG_PORT=str(pg),
             CLUSTER_REDIS_PORT=str(redis),
             PROXY_RATE="0",  # no per-address limit: every test patient is 127.0.0.1
