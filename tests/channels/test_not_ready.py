@@ -182,7 +182,7 @@ async def test_sms_crisis_message_gets_the_crisis_text(harness: Harness) -> None
 # --------------------------------------------------------------------------- urgent outbox
 
 
-def test_not_ready_reply_records_crisis_and_emergency_in_theoutbox_records(
+def test_not_ready_reply_records_crisis_and_emergency_in_the_outbox(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "outbox.jsonl"
@@ -203,7 +203,7 @@ def test_not_ready_reply_records_crisis_and_emergency_in_theoutbox_records(
     assert "kill" not in path.read_text()  # never the message
 
 
-def test_rest_crisis_on_the_503_path_goes_to_theoutbox_records(
+def test_rest_crisis_on_the_503_path_goes_to_the_outbox(
     server: ChannelProcess, urgent_outbox_file: Path
 ) -> None:
     sender = f"nr-{uuid.uuid4().hex}"
@@ -215,7 +215,7 @@ def test_rest_crisis_on_the_503_path_goes_to_theoutbox_records(
     assert (record["channel"], record["kind"], record["reason"]) == ("rest", "crisis", "not_ready")
 
 
-async def test_socket_crisis_while_not_ready_goes_to_theoutbox_records(
+async def test_socket_crisis_while_not_ready_goes_to_the_outbox(
     server: ChannelProcess, urgent_outbox_file: Path
 ) -> None:
     client = socketio.AsyncClient()

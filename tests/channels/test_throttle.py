@@ -91,7 +91,7 @@ def test_a_throttled_crisis_message_still_gets_the_crisis_text(server: ChannelPr
     assert server.senders.count(sender) == 3  # it never reached the assistant ...
 
 
-def test_a_throttled_crisis_message_goes_to_the_urgentoutbox_records(
+def test_a_throttled_crisis_message_goes_to_the_urgent_outbox(
     server: ChannelProcess, urgent_outbox_file: Path
 ) -> None:
     ip = next(_ips)
