@@ -3,7 +3,8 @@
 The other shared fixtures live in ``tests/fixtures/`` and are loaded here as plugins: clinic
 databases (``database_url``, ``db_url``, ``raw_engine``, ``engine``, ``clinic_db``, ``clinic``,
 ``postgres_server``), the browser (``browser``, ``widget_pages``), the shipped knowledge base,
-lexicon and Rasa domain (``kb``, ``lexicon``, ``rasa_domain``). Loopback helpers
+lexicon and Rasa domain (``kb``, ``lexicon``, ``rasa_domain``), a test's own urgent outbox
+(``outbox``). Loopback helpers
 (``free_port``, ``wait_http``, ``serve_sanic``, ``serve_aiohttp``) are in
 :mod:`tests.fixtures.net`. Tests whose fixtures start a server or Chromium are marked ``server``
 or ``browser`` at collection (:mod:`tests.fixtures.markers`).
@@ -28,6 +29,7 @@ pytest_plugins = [
     "tests.fixtures.db",
     "tests.fixtures.browser",
     "tests.fixtures.knowledge",
+    "tests.fixtures.outbox",
     "pytester",
 ]
 

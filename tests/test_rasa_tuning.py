@@ -171,13 +171,6 @@ def _urgent_body(intent: str = "safety_crisis", sender: str = "rest-abc") -> dic
     }
 
 
-@pytest.fixture
-def outbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "outbox" / "urgent.jsonl"
-    monkeypatch.setenv("URGENT_OUTBOX", str(path))
-    return path
-
-
 async def test_a_failed_urgent_escalation_call_goes_to_the_outbox(
     server: ActionServer, made: Made, outbox: Path
 ) -> None:

@@ -182,11 +182,8 @@ async def test_sms_crisis_message_gets_the_crisis_text(harness: Harness) -> None
 # --------------------------------------------------------------------------- urgent outbox
 
 
-def test_not_ready_reply_records_crisis_and_emergency_in_the_outbox(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "outbox.jsonl"
-    monkeypatch.setenv("URGENT_OUTBOX", str(path))
+def test_not_ready_reply_records_crisis_and_emergency_in_the_outbox(outbox: Path) -> None:
+    path = outbox
     not_ready_reply("how much does it cost", "c-plain", "rest")
     assert not path.exists()  # only urgent messages are recorded
     not_ready_reply(CRISIS)  # no conversation named: nothing to record

@@ -107,16 +107,12 @@ def test_a_throttled_crisis_message_goes_to_the_urgent_outbox(
     assert "kill" not in urgent_outbox_file.read_text()
 
 
-def test_throttled_reply_records_an_emergency_for_a_named_conversation(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "outbox.jsonl"
-    monkeypatch.setenv("URGENT_OUTBOX", str(path))
+def test_throttled_reply_records_an_emergency_for_a_named_conversation(outbox: Path) -> None:
     throttled_reply("my friend took too many pills and won't wake up", "c-1", "socketio")
     throttled_reply("hello", "c-2", "socketio")
-    records = outbox_records(path, "c-1")
+    records = outbox_records(outbox, "c-1")
     assert [(r["kind"], r["reason"]) for r in records] == [("emergency", "throttled")]
-    assert outbox_records(path, "c-2") == []
+    assert outbox_records(outbox, "c-2") == []
 
 
 async def test_socket_messages_are_limited_and_crisis_text_still_sent(
