@@ -90,6 +90,101 @@ def _make_vectorizer(params: dict[str, Any], vocabulary: dict[str, int] | None =
     return TfidfVectorizer(**kwargs)
 
 
+class _FastPredictor:
+    """``predict_proba`` of the fitted vectorisers and regression without scikit-learn's overhead.
+
+    For one short message, ``TfidfVectorizer.transform`` and ``predict_proba`` spend most of
+    their time on input checks, not on arithmetic: ``check_is_fitted`` reads ``idf_``, which
+    sums the whole idf diagonal matrix on every call, and each step builds and validates
+    scipy matrices. Here the idf vector, the analysers and the transposed weights are taken
+    once, and each text is counted, weighted and scored with the same floating-point
+    operations in the same order as scikit-learn 1.1 and scipy (counts ``log(c) + 1`` times
+    idf, each row's l2 norm summed over its terms from the highest index down as scipy's
+    product leaves them, character terms before word terms, the weights accumulated in that
+    order from zero, then the intercept and ``softmax``), so the probabilities are the same
+    numbers (``tests/components/test_text_classifier_fast.py`` compares them bit for bit on
+    the training data). Only the configuration both classifiers use is handled (sublinear
+    tf, idf, l2 norm, multinomial regression); :meth:`build` returns None for anything else
+    and the caller keeps scikit-learn's path.
+    """
+
+    def __init__(self, parts: list[tuple[Any, dict[str, int], np.ndarray]], model: Any) -> None:
+        self.parts = parts
+        offsets, total = [], 0
+        for _analyzer, vocabulary, _idf in parts:
+            offsets.append(total)
+            total += len(vocabulary)
+        self.offsets = offsets
+        self.weights = np.ascontiguousarray(np.asarray(model.coef_, dtype=np.float64).T)
+        self.intercept = np.asarray(model.intercept_, dtype=np.float64)
+
+    @classmethod
+    def build(cls, vectorizers: dict[str, Any], model: Any) -> _FastPredictor | None:
+        """The lean predictor for these fitted objects, or None when it does not apply."""
+        parts = []
+        for name in ("char", "word"):
+            vectorizer = vectorizers.get(name)
+            if vectorizer is None or not (
+                vectorizer.sublinear_tf
+                and vectorizer.use_idf
+                and vectorizer.norm == "l2"
+                and not vectorizer.binary
+                and vectorizer.dtype in (np.float64, "float64")
+            ):
+                return None
+            idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+            parts.append((vectorizer.build_analyzer(), vectorizer.vocabulary_, idf))
+        classes = getattr(model, "classes_", ())
+        multinomial = model.multi_class == "multinomial" or (
+            model.multi_class == "auto" and model.solver != "liblinear"
+        )
+        if len(classes) <= 2 or not multinomial:
+            return None
+        return cls(parts, model)
+
+    def _row(self, part: int, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices (highest first) and tf-idf values of one text in one vectoriser."""
+        analyzer, vocabulary, idf = self.parts[part]
+        counts: dict[int, int] = {}
+        for feature in analyzer(text):
+            index = vocabulary.get(feature)
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        indices = np.array(sorted(counts, reverse=True), dtype=np.intp)
+        values = np.array([counts[i] for i in indices.tolist()], dtype=np.float64)
+        np.log(values, values)
+        values += 1
+        values = values * idf[indices]
+        if len(values):
+            norm = np.add.accumulate(values * values)[-1]
+            if norm != 0.0:
+                values /= np.sqrt(norm)
+        return indices + self.offsets[part], values
+
+    def predict_proba(self, inputs: list[Sequence[str]]) -> np.ndarray:
+        """Probabilities per text, as ``LogisticRegression.predict_proba`` gives them.
+
+        Args:
+            inputs: For each vectoriser (character, word), what it reads of every text.
+
+        Returns:
+            An array of shape (texts, classes).
+        """
+        from sklearn.utils.extmath import softmax
+
+        count = len(inputs[0])
+        scores = np.zeros((count, len(self.intercept)), dtype=np.float64)
+        for row in range(count):
+            pieces = [self._row(part, inputs[part][row]) for part in range(len(self.parts))]
+            indices = np.concatenate([p[0] for p in pieces])
+            if len(indices):
+                values = np.concatenate([p[1] for p in pieces])
+                products = self.weights[indices] * values[:, None]
+                scores[row] = np.add.accumulate(products, axis=0)[-1]
+        scores += self.intercept
+        return softmax(scores, copy=False)
+
+
 class TfidfTextClassifier:
     """TF-IDF (char_wb 2-5 + word 1-2) and logistic regression over any labels.
 
@@ -112,6 +207,8 @@ class TfidfTextClassifier:
         self.word_input = word_input
         self._vectorizers: dict[str, Any] = {}
         self._model: Any = None
+        # The lean prediction path (built on first use; False: not applicable, use sklearn).
+        self._fast: _FastPredictor | bool | None = None
 
     @property
     def is_trained(self) -> bool:
@@ -154,6 +251,7 @@ class TfidfTextClassifier:
         ).tocsr()
         self._model = LogisticRegression(**self.regression_params)
         self._model.fit(features, list(labels))
+        self._fast = None
         return self
 
     def _inputs(self, vectorizer: str, normalized: Sequence[str]) -> Sequence[str]:
@@ -187,7 +285,14 @@ class TfidfTextClassifier:
             raise RuntimeError("the text classifier is not trained")
         if not normalized:
             return []
-        probabilities = self._model.predict_proba(self._features(normalized))
+        if self._fast is None:
+            self._fast = _FastPredictor.build(self._vectorizers, self._model) or False
+        if isinstance(self._fast, _FastPredictor):
+            probabilities = self._fast.predict_proba(
+                [self._inputs(name, normalized) for name in ("char", "word")]
+            )
+        else:
+            probabilities = self._model.predict_proba(self._features(normalized))
         classes = self.classes
         return [
             {label: float(p) for label, p in zip(classes, row, strict=True)}
