@@ -19,6 +19,10 @@ under load (README "Scale-out"):
   last one checkpoints the WAL). Rasa uses the store from its one event-loop thread. A
   committed turn survives a crash of any process; a power cut may lose the last turns (the
   database stays consistent). PostgreSQL is unchanged.
+* **Conversations cached in memory on a SQLite file** (:mod:`clinicbot.tracker_cache`): Rasa
+  read the latest session's events back from the database on every turn and counted them
+  again to save; the store keeps them in memory, written through, and notices rows another
+  writer added. Only for a SQLite file (one Rasa process writes it); never PostgreSQL.
 * **A waiting turn is not stuck behind tickets that expired.** Rasa's ticket lock (Redis in
   the cluster, in memory in ``make run``) serves ticket ``n`` when ``n`` is the *first* live
   ticket, and counts "no live ticket" as serving ticket 0. A turn that waits (polling once a
@@ -49,6 +53,7 @@ import logging
 import time
 from typing import Any, Dict
 
+from clinicbot import tracker_cache
 from clinicbot.action_calls import KeepAliveEndpoint, keep_alive, validate_action_result
 
 logger = logging.getLogger(__name__)
@@ -244,6 +249,8 @@ def apply() -> None:
             self.engine.dispose()  # connections opened before get the pragmas too
 
     SQLTrackerStore.__init__ = store_init_wal  # type: ignore[method-assign]
+    # Conversations cached in memory, written through: SQLite files only (one writer).
+    tracker_cache.install(SQLTrackerStore, lambda store: _is_sqlite_file(store.engine.url))
 
     from rasa.core import agent as rasa_agent
 
