@@ -238,6 +238,14 @@ async def test_help_gives_clinic_contact_and_crisis_numbers(harness: Harness) ->
 # --------------------------------------------------------------------------- numbered options
 
 
+async def test_quick_replies_are_numbered_options_too(harness: Harness) -> None:
+    await harness.text("quick")
+    (menu,) = harness.standin.bodies()
+    assert menu == "Pick a topic:\nReply 1, 2 or 3: 1) Side effects 2) Cost 3) Talk to staff"
+    await harness.text("3")
+    assert harness.bot.received[-1].text == BUTTONS[2]["payload"]
+
+
 async def test_number_reply_becomes_the_button_payload(harness: Harness) -> None:
     await harness.text("menu")
     (menu,) = harness.standin.bodies()

@@ -57,6 +57,10 @@ class FakeBot:
                 sender, {"text": "Pick a topic:", "buttons": [dict(b) for b in BUTTONS]}
             )
             await out.send_response(sender, {"custom": make_payload("clarify")})
+        elif text == "quick":  # quick replies: Rasa's OutputChannel sends them as buttons
+            await out.send_response(
+                sender, {"text": "Pick a topic:", "quick_replies": [dict(b) for b in BUTTONS]}
+            )
         elif text == "i want to end my life":
             await out.send_response(sender, {"text": CRISIS_TEXT, "custom": make_payload("crisis")})
         elif text == "boom":

@@ -124,19 +124,6 @@ class TwilioMessagingOutput(OutputChannel):
         options = [o for o in map(Option.from_button, buttons or []) if o is not None]
         await self._add(recipient_id, TurnPart(text=text, options=options))
 
-    async def send_quick_replies(
-        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        """Collects a text with quick replies (sent as numbered options).
-
-        Args:
-            recipient_id: The conversation's pseudonym.
-            text: The text.
-            quick_replies: Rasa quick replies (``title``, ``payload``).
-            **kwargs: Ignored.
-        """
-        await self.send_text_with_buttons(recipient_id, text, quick_replies)
-
     async def send_custom_json(
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
     ) -> None:
