@@ -172,6 +172,42 @@ def clean_metadata(value: Any) -> Dict[str, Any] | None:
     return None
 
 
+def patient_message(text: str, output: Any, sender: str, channel: str, metadata: Any) -> Any:
+    """The ``UserMessage`` Rasa handles for a patient's text, the client's metadata checked.
+
+    Args:
+        text: The message.
+        output: The output channel the replies go to.
+        sender: The conversation id.
+        channel: The input channel's name.
+        metadata: The client's raw ``metadata`` field (kept only as :func:`clean_metadata`
+            allows).
+
+    Returns:
+        The ``rasa.core.channels.channel.UserMessage``.
+    """
+    from rasa.core.channels.channel import UserMessage
+
+    return UserMessage(
+        text, output, sender, input_channel=channel, metadata=clean_metadata(metadata)
+    )
+
+
+def patient_throttled(app: Any, address: str, sender: str) -> bool:
+    """Whether the server's shared patient throttle refuses this message.
+
+    Args:
+        app: The Sanic app (None, or one without a throttle: never throttled).
+        address: The client's address.
+        sender: The conversation id.
+
+    Returns:
+        True when the message must not reach the assistant.
+    """
+    throttle = getattr(app.ctx, "patient_throttle", None) if app is not None else None
+    return throttle is not None and bool(throttle.check(address, sender))
+
+
 def configure_server(bp: Any) -> None:
     """Makes the server that serves a channel safe for the public (Rasa's own Sanic app).
 

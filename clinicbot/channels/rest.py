@@ -20,11 +20,12 @@ from clinicbot.channels.common import (
     NOT_READY_RETRY_AFTER,
     BadInput,
     agent_ready,
-    clean_metadata,
     clean_rest_sender,
     clean_text,
     configure_server,
     failure_message,
+    patient_message,
+    patient_throttled,
     request_ip,
 )
 from clinicbot.channels.throttle import not_ready_reply, throttled_reply
@@ -125,8 +126,7 @@ class ClinicRestInput(InputChannel):
                     status=503,
                     headers={"Retry-After": str(NOT_READY_RETRY_AFTER)},
                 )
-            throttle = getattr(request.app.ctx, "patient_throttle", None)
-            if throttle is not None and throttle.check(request_ip(request), sender):
+            if patient_throttled(request.app, request_ip(request), sender):
                 # Never reaches the assistant; a crisis or emergency message still gets its
                 # full text, and its urgent escalation goes through the outbox.
                 reply = throttled_reply(text, sender, self.name())
@@ -135,13 +135,7 @@ class ClinicRestInput(InputChannel):
                     return response.json(turn)
                 return response.json(turn, status=429, headers={"Retry-After": "60"})
             collector = CollectingOutputChannel()
-            message = UserMessage(
-                text,
-                collector,
-                sender,
-                input_channel=self.name(),
-                metadata=clean_metadata(body.get("metadata")),
-            )
+            message = patient_message(text, collector, sender, self.name(), body.get("metadata"))
             failed = False
             try:
                 await on_new_message(message)

@@ -31,11 +31,12 @@ from socketio import AsyncServer
 from clinicbot.channels.common import (
     BadInput,
     agent_ready,
-    clean_metadata,
     clean_text,
     configure_server,
     failure_message,
     is_widget_session,
+    patient_message,
+    patient_throttled,
     request_ip,
     widget_conversation_id,
 )
@@ -250,18 +251,11 @@ class ClinicSocketIOInput(InputChannel):
                 logger.warning("socket.io turn refused: the assistant is not ready")
                 await output.send_response(room, not_ready_reply(text, sender, self.name()))
                 return
-            throttle = getattr(apps[0].ctx, "patient_throttle", None) if apps else None
-            if throttle is not None and throttle.check(addresses.get(sid, "unknown"), sender):
+            if patient_throttled(apps[0] if apps else None, addresses.get(sid, "unknown"), sender):
                 # Never reaches the assistant; crisis and emergency texts are still sent.
                 await output.send_response(room, throttled_reply(text, sender, self.name()))
                 return
-            message = UserMessage(
-                text,
-                output,
-                sender,
-                input_channel=self.name(),
-                metadata=clean_metadata(data.get("metadata")),
-            )
+            message = patient_message(text, output, sender, self.name(), data.get("metadata"))
             try:
                 await on_new_message(message)
             except Exception:  # noqa: BLE001 - the patient still gets a safe reply
