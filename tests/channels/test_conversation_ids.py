@@ -8,12 +8,19 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import socketio
+from rasa.core.channels.channel import CollectingOutputChannel
 
-from clinicbot.channels.common import log_id, widget_conversation_id
+from clinicbot.channels.common import (
+    log_id,
+    patient_message,
+    patient_throttled,
+    widget_conversation_id,
+)
 from tests.channels.channel_server import ChannelProcess, channel_process
 
 
@@ -184,3 +191,29 @@ async def test_rest_without_sender_is_a_400_not_a_shared_conversation(
     status, reply = rest(server, body)
     assert status == 400 and "sender" in reply["error"]
     assert server.senders == []
+
+
+def test_patient_message_keeps_small_metadata_and_drops_the_rest() -> None:
+    out = CollectingOutputChannel()
+    message = patient_message("hi", out, "s1", "rest", {"button_title": "Cost"})
+    assert (message.text, message.sender_id, message.input_channel) == ("hi", "s1", "rest")
+    assert message.output_channel is out
+    assert message.metadata == {"button_title": "Cost"}
+    assert patient_message("hi", out, "s1", "rest", {"x": "y" * 3000}).metadata is None
+    assert patient_message("hi", out, "s1", "rest", ["not", "a", "mapping"]).metadata is None
+
+
+def test_patient_throttled_asks_the_shared_throttle_only_when_there_is_one() -> None:
+    asked: list[tuple[str, str]] = []
+
+    class Throttle:
+        def check(self, address: str, sender: str) -> bool:
+            asked.append((address, sender))
+            return sender == "flooding"
+
+    app = SimpleNamespace(ctx=SimpleNamespace(patient_throttle=Throttle()))
+    assert patient_throttled(app, "10.0.0.1", "flooding")
+    assert not patient_throttled(app, "10.0.0.1", "calm")
+    assert asked == [("10.0.0.1", "flooding"), ("10.0.0.1", "calm")]
+    assert not patient_throttled(None, "10.0.0.1", "flooding")
+    assert not patient_throttled(SimpleNamespace(ctx=SimpleNamespace()), "10.0.0.1", "flooding")
