@@ -1,7 +1,7 @@
 """The widget blueprint alone, served for tests on a loopback port.
 
 The app holds only the widget blueprint and its settings. It is served on an ephemeral
-127.0.0.1 port with Sanic's own ``create_server`` and queried with aiohttp, so no extra test
+127.0.0.1 port (:func:`tests.fixtures.net.serve_sanic`) and queried with aiohttp, so no extra test
 dependency (sanic-testing) is needed. The ``server`` fixture (``conftest.py``) is one with a
 Rasa nobody listens on.
 """
@@ -9,7 +9,6 @@ Rasa nobody listens on.
 from __future__ import annotations
 
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,6 +18,7 @@ from sanic import Sanic
 
 from clinicbot.settings import Settings
 from clinicbot.widget import blueprint as widget_bp
+from tests.fixtures.net import serve_sanic
 
 #: A valid widget session id.
 SESSION = "3f1c2a34-1111-4222-8333-444455556666"
@@ -70,13 +70,5 @@ async def serve_blueprint(settings: Settings, rasa: Any = None) -> AsyncIterator
     if rasa is not None:
         app.ctx.rasa = rasa
     app.blueprint(widget_bp.bp)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))  # Sanic 21.12 treats port=0 as "default port"
-    port = sock.getsockname()[1]
-    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-    assert server is not None
-    await server.startup()  # create_server() already listens; this finalises the routes
-    async with aiohttp.ClientSession() as http:
-        yield Server(f"http://127.0.0.1:{port}", http)
-    await server.close()
+    async with serve_sanic(app) as base_url, aiohttp.ClientSession() as http:
+        yield Server(base_url, http)
