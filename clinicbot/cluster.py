@@ -450,6 +450,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, help="serve this model archive (default: current)")
     args = parser.parse_args(args_list)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # TensorFlow's start-up notes (no GPU, no TensorRT) when the model is checked here: noise.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     base = service_env()
     restrict_file_permissions(base)
     cfg = ClusterConfig.from_env(base)
@@ -473,6 +475,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StartInterrupted:
         print("Interrupted before the cluster was ready.", flush=True)
         return 130
+    except RuntimeError as exc:  # a service did not start: its log says why
+        print(f"ERROR: {exc}", file=sys.stderr, flush=True)
+        return 1
     finally:
         print("Stopping the cluster ...", flush=True)
         cluster.stop()

@@ -164,3 +164,42 @@ def test_ctrl_c_while_a_replica_loads_stops_the_start(tmp_path: Path) -> None:
     with pytest.raises(cluster.StartInterrupted):
         stack._wait_url("rasa-0", f"http://127.0.0.1:{port}/webhooks/rest/", 300)
     assert cluster.time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "said"),
+    [
+        (RuntimeError("rasa-0 did not become ready; see x.log"), 1, "ERROR: rasa-0 did not"),
+        (cluster.StartInterrupted("stopped"), 130, "Interrupted before the cluster was ready"),
+    ],
+)
+def test_a_failed_or_interrupted_start_ends_with_a_message_not_a_traceback(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    error: Exception,
+    code: int,
+    said: str,
+) -> None:
+    stopped: list[bool] = []
+
+    class FailingCluster:
+        def __init__(self, *args: object) -> None:
+            pass
+
+        def start(self) -> None:
+            raise error
+
+        def stop(self) -> None:
+            stopped.append(True)
+
+    monkeypatch.setenv("CLUSTER_DIR", str(tmp_path))
+    monkeypatch.setattr(cluster, "model_to_serve", lambda *a: tmp_path / "m.tar.gz")
+    monkeypatch.setattr(cluster, "prepare", lambda cfg, base: dict(base))
+    monkeypatch.setattr(cluster, "stop_on_signals", lambda: lambda: False)
+    monkeypatch.setattr(cluster, "restrict_file_permissions", lambda env: None)  # no umask, var/
+    monkeypatch.setattr(cluster, "Cluster", FailingCluster)
+    assert cluster.main([]) == code
+    out = capsys.readouterr()
+    assert said in out.out + out.err and "Traceback" not in out.err
+    assert stopped == [True]  # whatever started is stopped
