@@ -245,3 +245,14 @@ def test_the_readiness_check_needs_a_2xx_answer() -> None:
         server.shutdown()
         server.server_close()
     assert ready.main([f"http://127.0.0.1:{free_port()}/webhooks/rest/"]) == 1  # nothing there
+
+
+def test_the_image_never_takes_local_data_or_secrets() -> None:
+    """``docker build -f deploy/Dockerfile .`` copies the tree: var/ holds databases and secrets."""
+    ignored = {
+        line.strip()
+        for line in (DEPLOY / "Dockerfile.dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {"var", ".venv", ".git", "**/*.db", "deploy/clinicbot.env"} <= ignored
+    assert "COPY . ." in (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
