@@ -89,6 +89,23 @@ def evaluate_cases(detector: SafetyDetector | Verdict, cases: Sequence[Case]) ->
     return compute_metrics([(case, verdict(case.text)) for case in cases])
 
 
+#: A case verdict: the whole case (its ``previous`` message too) -> category.
+CaseVerdict = Callable[[Case], str]
+
+
+def evaluate_case_verdicts(verdict: CaseVerdict, cases: Sequence[Case]) -> Metrics:
+    """Computes the metrics with a verdict that reads the whole case (two-message scoring).
+
+    Args:
+        verdict: Case -> category; it may read ``case.previous`` (the message before).
+        cases: The cases.
+
+    Returns:
+        The metrics with every miss, false alarm and confusion.
+    """
+    return compute_metrics([(case, verdict(case)) for case in cases])
+
+
 def compute_metrics(results: Sequence[tuple[Case, str]]) -> Metrics:
     """Computes the figures from (case, predicted category) pairs.
 
