@@ -55,13 +55,103 @@ def test_the_schema_is_checked_once_not_per_answer(monkeypatch: pytest.MonkeyPat
         return Counting
 
     monkeypatch.setattr(jsonschema.validators, "validator_for", counting_validator_for)
-    action_calls._action_result_validator.cache_clear()
+    caches = (action_calls._action_result_validator, action_calls._event_validators)
+    for cache in caches:
+        cache.cache_clear()
     try:
         for _ in range(5):
             action_calls.validate_action_result(None, VALID)
     finally:
-        action_calls._action_result_validator.cache_clear()
+        for cache in caches:
+            cache.cache_clear()
     assert len(checks) == 1  # jsonschema.validate would check the meta-schema 5 times
+
+
+def _good_events() -> list[Any]:
+    """Valid events of most kinds Rasa knows."""
+    from rasa.shared.core import events as ev
+
+    parse = {"intent": {"name": "ask", "confidence": 0.9}, "entities": [], "text": "hi"}
+    good = [
+        ev.UserUttered("hi", parse_data=parse),
+        ev.ActionExecuted("action_answer_topic", policy="RulePolicy", confidence=1.0),
+        ev.SlotSet("last_topic", "safety.side_effects"),
+        ev.SlotSet("count", {"a": [1, 2]}),
+        ev.BotUttered("Hello", {"buttons": [{"title": "Yes", "payload": "/yes"}]}),
+        ev.FollowupAction("action_listen"),
+        ev.ActiveLoop("intake_form"),
+        ev.ActiveLoop(None),
+        ev.SessionStarted(),
+        ev.Restarted(),
+        ev.AllSlotsReset(),
+        ev.ConversationPaused(),
+        ev.ConversationResumed(),
+        ev.ActionReverted(),
+        ev.UserUtteranceReverted(),
+        ev.LoopInterrupted(True),
+        ev.ActionExecutionRejected("action_x"),
+        ev.EntitiesAdded([{"entity": "medicine", "value": "lexapro"}]),
+    ]
+    return good
+
+
+def _answers() -> list[Any]:
+    """Action answers, valid and not."""
+    good = _good_events()
+    answers: list[Any] = [VALID, INVALID, {}, {"events": []}, {"responses": []}]
+    answers += [{"events": [e.as_dict()], "responses": []} for e in good]
+    answers.append({"events": [e.as_dict() for e in good], "responses": VALID["responses"]})
+    bad_events: list[Any] = [
+        {"event": "slot", "name": "x"},  # no value
+        {"event": "slot", "value": 1},  # no name
+        {"event": "entities"},  # no entities
+        {"event": "no_such_event"},
+        {"event": 3},
+        {"name": "x", "value": 1},  # no event
+        {"event": "user", "text": 5},
+        {"event": "user", "parse_data": {"entities": [{"value": 1}]}},  # entity without name
+        {"event": "action", "name": 3},
+        {"event": "action", "hide_rule_turn": "yes"},
+        {"event": "bot", "timestamp": "noon"},
+        {"event": "session_started", "metadata": []},
+        "slot",
+        None,
+    ]
+    answers += [{"events": [good[0].as_dict(), bad]} for bad in bad_events]
+    answers += [{"events": "x"}, {"events": None}, [], "answer", {"responses": "text"}]
+    return answers
+
+
+def test_answers_checked_by_event_name_get_rasas_verdict() -> None:
+    spec = RemoteAction.action_response_format_spec()
+    verdicts = []
+    for answer in _answers():
+        try:
+            jsonschema.validate(answer, spec)
+            rasa_accepts = True
+        except jsonschema.ValidationError:
+            rasa_accepts = False
+        try:
+            ours = action_calls.validate_action_result(None, answer)
+        except jsonschema.ValidationError:
+            ours = False
+        assert ours == rasa_accepts, answer
+        if action_calls._valid_by_event_name(answer):
+            assert rasa_accepts, answer
+        verdicts.append(rasa_accepts)
+    assert verdicts.count(True) >= 20 and verdicts.count(False) >= 15
+
+
+def test_a_valid_answer_is_not_checked_against_every_event_schema(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def full_check() -> Any:
+        raise AssertionError("the full oneOf check ran for a valid answer")
+
+    monkeypatch.setattr(action_calls, "_action_result_validator", full_check)
+    assert action_calls.validate_action_result(None, VALID) is True
+    every_kind = {"events": [e.as_dict() for e in _good_events()], "responses": []}
+    assert action_calls.validate_action_result(None, every_kind) is True
 
 
 class ActionServer:
