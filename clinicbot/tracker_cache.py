@@ -111,29 +111,41 @@ class TrackerCache:
         self.last_id = None
 
 
-def check_other_writers(store: Any, cache: TrackerCache, connection: Any) -> None:
+def _cursor(session: Any) -> Any:
+    """A DBAPI cursor on the session's connection (inside its transaction).
+
+    The few statements of the cached path go to SQLite directly: through SQLAlchemy's ORM
+    and expression layers, building them cost more CPU than running them.
+    """
+    return session.connection().connection.cursor()
+
+
+def check_other_writers(store: Any, cache: TrackerCache, session: Any) -> None:
     """Drops the conversations that rows added by another writer belong to.
 
     Args:
         store: The ``SQLTrackerStore``.
         cache: Its cache.
-        connection: A SQLAlchemy connection (or session) to the store's database.
+        session: A session of the store's database.
     """
-    import sqlalchemy as sa
-
-    table = store.SQLEvent.__table__
-    highest = connection.execute(sa.select(sa.func.max(table.c.id))).scalar()
-    if highest == cache.last_id:
-        return
-    if cache.last_id is None or highest is None or highest < cache.last_id:
-        cache.clear()  # first use, or rows were deleted: start again from the database
-    else:
-        changed = connection.execute(
-            sa.select(table.c.sender_id).where(table.c.id > cache.last_id).distinct()
-        ).all()
-        for (sender_id,) in changed:
-            cache.drop(sender_id)
-    cache.last_id = highest
+    table = store.SQLEvent.__table__.name
+    cursor = _cursor(session)
+    try:
+        highest = cursor.execute(f"SELECT max(id) FROM {table}").fetchone()[0]  # noqa: S608
+        if highest == cache.last_id:
+            return
+        if cache.last_id is None or highest is None or highest < cache.last_id:
+            cache.clear()  # first use, or rows were deleted: start again from the database
+        else:
+            changed = cursor.execute(
+                f"SELECT DISTINCT sender_id FROM {table} WHERE id > ?",  # noqa: S608
+                (cache.last_id,),
+            ).fetchall()
+            for (sender_id,) in changed:
+                cache.drop(sender_id)
+        cache.last_id = highest
+    finally:
+        cursor.close()
 
 
 def _load(store: Any, session: Any, sender_id: str) -> CachedConversation:
@@ -204,25 +216,25 @@ async def cached_save(store: Any, tracker: Any) -> None:
             if conversation is None:
                 conversation = _load(store, session, sender_id)
             added: List[Tuple[str, float | None, str]] = []
-            rows = []
-            for event in list(tracker.events)[len(conversation.rows) :]:
-                data = event.as_dict()
-                intent = data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY)
-                text = json.dumps(data)
-                row = store.SQLEvent(
-                    sender_id=sender_id,
-                    type_name=event.type_name,
-                    timestamp=data.get("timestamp"),
-                    intent_name=intent,
-                    action_name=data.get("name"),
-                    data=text,
-                )
-                session.add(row)
-                rows.append(row)
-                added.append((event.type_name, data.get("timestamp"), text))
-            if rows:
-                session.flush()  # assigns the ids, read before the commit expires the rows
-            ids = [int(row.id) for row in rows]
+            ids: List[int] = []
+            insert = (
+                f"INSERT INTO {store.SQLEvent.__table__.name} "  # noqa: S608
+                "(sender_id, type_name, timestamp, intent_name, action_name, data) "
+                "VALUES (?, ?, ?, ?, ?, ?)"
+            )
+            cursor = _cursor(session)
+            try:
+                for event in list(tracker.events)[len(conversation.rows) :]:
+                    data = event.as_dict()
+                    intent = data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY)
+                    text = json.dumps(data)
+                    timestamp = data.get("timestamp")
+                    row = (sender_id, event.type_name, timestamp, intent, data.get("name"), text)
+                    cursor.execute(insert, row)
+                    ids.append(int(cursor.lastrowid))
+                    added.append((event.type_name, timestamp, text))
+            finally:
+                cursor.close()
             session.commit()
     except BaseException:
         cache.drop(sender_id)  # unknown what was stored: read it again next time
