@@ -5,7 +5,9 @@ from the NLU training data and the safety development sets (``clinicbot.safety.d
 persists it as JSON through ``JsonPersistedComponent`` (no pickle) and, for every message,
 runs the detector on the raw text, independently of tokens, features and other classifiers.
 It stores the verdict as ``message["safety"]`` (``category``, ``subcategory``, ``score``,
-``reasons``, ``flags``), which Rasa passes on in the parse data
+``reasons``, ``flags`` and ``signals``: the message's classifier probabilities, meaning markers
+and distress / follow-up flags, see ``clinicbot.components.safety_context``), which Rasa passes
+on in the parse data
 (``tracker.latest_message["safety"]``); ``SafetyRouter`` turns it into the intent.
 
 Failure handling: if the persisted classifier cannot be loaded, the component logs an error
@@ -27,6 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from clinicbot.components.base import JsonPersistedComponent
+from clinicbot.components.safety_context import SIGNALS_KEY, message_signals
 from clinicbot.components.text_classifier import MODEL_FILE
 from clinicbot.safety.detector import SafetyDetector, SafetyResult
 from clinicbot.safety.dev_sets import dev_training_examples
@@ -148,6 +151,10 @@ class SafetyDetectorComponent(JsonPersistedComponent):
             except Exception:  # noqa: BLE001 - detect() never raises; be certain anyway
                 logger.error("Safety detector failed; category none reported.")
                 verdict = error_result()
+            try:
+                verdict[SIGNALS_KEY] = message_signals(self._detector, message.get(TEXT))
+            except Exception:  # noqa: BLE001 - the verdict stands without its signals
+                logger.error("Safety signals failed; the verdict has none.")
             try:
                 message.set(SAFETY_KEY, verdict, add_to_output=True)
             except Exception:  # noqa: BLE001

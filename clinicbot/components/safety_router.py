@@ -10,13 +10,25 @@ crisis     any (fallback too) safety_crisis, 1.0, ranked first   value ``crisis`
 emergency  any (fallback too) safety_emergency, 1.0, first       value ``emergency``
 advice     any (fallback too) medical_advice, 1.0, first         none
 mention    any                unchanged (KB answer + resources)  none
-none       safety_crisis      kept if confidence >= 0.85, else   none
+none       safety_crisis      kept if confidence >= 0.85 and     none
+                              the detector supports it, else
                               nlu_fallback + resources shown
 none       safety_emergency   (same as safety_crisis)            none
+mention    safety_crisis or   nlu_fallback + resources shown     none
+           safety_emergency
 none       medical_advice     kept if confidence >= 0.85, else   none
                               the next non-safety intent
 none       anything else      unchanged                          none
 =========  =================  =================================  =====================
+
+"The detector supports it" (``safety_context.supports_classifier_guess``): the intent
+classifier's own crisis or emergency guess stands only when the detector did not explain the
+risk words away (a ``mention`` verdict: negated, told as past or as information; or the
+writer says they are safe: "to be clear I'm not going to hurt myself, I just want to know about
+side effects") and has a risk signal of its own (its classifier's probability of the same label
+at least ``GUESS_MIN_SCORE``, or a crisis marker such as absence or farewell). Otherwise the
+guess takes the uncertain path: ``nlu_fallback`` with ``safety["uncertain"]`` set, so the
+patient is asked to rephrase and shown the crisis resources (recall first, without an alarm).
 
 The classifier's own ranking is kept after the safety intent. ``safety_flag`` spans the whole
 message (``start`` 0, ``end`` = length of the text) with ``extractor`` ``SafetyRouter`` and
@@ -56,6 +68,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from clinicbot.components.base import ConfiguredComponent
+from clinicbot.components.safety_context import supports_classifier_guess
 from clinicbot.components.safety_detector import SAFETY_KEY, SafetyDetectorComponent, error_result
 from clinicbot.safety.detector import SafetyDetector
 from clinicbot.safety.labels import ADVICE, CRISIS, EMERGENCY
@@ -162,8 +175,9 @@ class SafetyRouter(ConfiguredComponent):
     def _demote(self, message: Message, verdict: dict[str, Any]) -> None:
         """Handles a safety intent that only the intent classifier predicted.
 
-        At or above ``classifier_only_min_confidence`` it stands (recall first). Below it, a
-        crisis or emergency guess becomes ``nlu_fallback`` (the bot asks the patient to
+        At or above ``classifier_only_min_confidence`` it stands (recall first), a crisis or
+        emergency guess only when the detector supports it (``supports_classifier_guess``).
+        Otherwise a crisis or emergency guess becomes ``nlu_fallback`` (the bot asks the patient to
         rephrase and, because ``safety["uncertain"]`` is set, shows the crisis resources), and
         an advice guess gives way to the classifier's next non-safety intent.
         """
@@ -174,14 +188,16 @@ class SafetyRouter(ConfiguredComponent):
             self._from_ranking(message, verdict, by_intent)
             return
         confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-        if confidence >= float(self.config["classifier_only_min_confidence"]):
+        category = by_intent[name]
+        if confidence >= float(self.config["classifier_only_min_confidence"]) and (
+            category == ADVICE or supports_classifier_guess(verdict, category)
+        ):
             return
         ranking = [
             dict(e)
             for e in (message.get(INTENT_RANKING_KEY) or [])
             if isinstance(e, dict) and e.get(INTENT_NAME_KEY) not in by_intent
         ]
-        category = by_intent[name]
         if category == ADVICE and ranking and ranking[0].get(INTENT_NAME_KEY) != "nlu_fallback":
             replacement = ranking[0]
         else:
@@ -198,8 +214,9 @@ class SafetyRouter(ConfiguredComponent):
     ) -> None:
         """Uses safety intents that the classifier ranked but did not choose as top intent.
 
-        A confident one (``classifier_only_min_confidence``) becomes the intent (recall
-        first, without the sticky ``safety_flag``); a likely crisis or emergency
+        A confident one (``classifier_only_min_confidence``; a crisis or emergency one only
+        when the detector supports it) becomes the intent (recall first, without the sticky
+        ``safety_flag``); otherwise a likely crisis or emergency
         (``uncertain_min_confidence``) is recorded as ``safety["uncertain"]`` so the reply
         shows the crisis resources.
         """
@@ -213,7 +230,9 @@ class SafetyRouter(ConfiguredComponent):
         best = max(candidates, key=lambda e: float(e.get(PREDICTED_CONFIDENCE_KEY) or 0.0))
         confidence = float(best.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         category = by_intent[str(best[INTENT_NAME_KEY])]
-        if confidence >= float(self.config["classifier_only_min_confidence"]):
+        if confidence >= float(self.config["classifier_only_min_confidence"]) and (
+            category == ADVICE or supports_classifier_guess(verdict, category)
+        ):
             ranking = [e for e in (message.get(INTENT_RANKING_KEY) or []) if e is not best]
             message.set(INTENT, dict(best), add_to_output=True)
             message.set(INTENT_RANKING_KEY, [dict(best), *ranking], add_to_output=True)

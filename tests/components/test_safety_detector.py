@@ -151,16 +151,40 @@ def test_mention_keeps_classifier_intent(trained: tuple[LocalModelStorage, Resou
     assert message.get("intent")["name"] == intent
 
 
-@pytest.mark.parametrize("intent", ["safety_crisis", "safety_emergency", "medical_advice"])
-def test_classifier_safety_intent_is_kept_when_detector_says_none(
-    trained: tuple[LocalModelStorage, Resource], intent: str
+def test_classifier_advice_intent_is_kept_when_detector_says_none(
+    trained: tuple[LocalModelStorage, Resource],
 ) -> None:
     detector = _load(*trained)
-    [message] = _pipeline(detector, [_message("what are your opening hours", intent, 0.9)])
+    [message] = _pipeline(
+        detector, [_message("what are your opening hours", "medical_advice", 0.9)]
+    )
     assert message.get("safety")["category"] == "none"
-    assert message.get("intent")["name"] == intent
+    assert message.get("intent")["name"] == "medical_advice"
     # the sticky safety_flag (safe mode) is only set when the detector itself flags the message
     assert not [e for e in message.get("entities") if e["entity"] == "safety_flag"]
+
+
+@pytest.mark.parametrize("intent", ["safety_crisis", "safety_emergency"])
+def test_classifier_only_alarm_without_risk_signal_is_uncertain(
+    trained: tuple[LocalModelStorage, Resource], intent: str
+) -> None:
+    """An ordinary question the intent classifier alone calls urgent: resources, no alarm."""
+    detector = _load(*trained)
+    [message] = _pipeline(detector, [_message("what are your opening hours", intent, 0.9)])
+    safety = message.get("safety")
+    assert safety["category"] == "none"
+    assert safety["signals"]["crisis"] < 0.15 and safety["signals"]["emergency"] < 0.15
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert safety["uncertain"] == intent.removeprefix("safety_")
+    assert not [e for e in message.get("entities") if e["entity"] == "safety_flag"]
+
+
+def test_verdict_carries_the_message_signals(trained: tuple[LocalModelStorage, Resource]) -> None:
+    detector = _load(*trained)
+    [message] = detector.process([_message("i lost my job and i feel hopeless")])
+    signals = message.get("safety")["signals"]
+    assert signals["distress"] is True and "__hopeless__" in signals["markers"]
+    assert 0.0 < signals["crisis"] <= 1.0  # the trained classifier's probability
 
 
 def test_missing_classifier_falls_back_to_patterns(
