@@ -149,18 +149,31 @@ def check_other_writers(store: Any, cache: TrackerCache, session: Any) -> None:
 
 
 def _load(store: Any, session: Any, sender_id: str) -> CachedConversation:
-    """Reads a conversation's latest session from the database (Rasa's own query)."""
-    query = store._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-    rows = [(row.timestamp, row.data) for row in query.all()]
-    import sqlalchemy as sa
+    """Reads a conversation's latest session from the database, as Rasa's query selects it.
 
-    table = store.SQLEvent
-    start = (
-        session.query(sa.func.max(table.timestamp))
-        .filter(table.sender_id == sender_id, table.type_name == SESSION_STARTED)
-        .scalar()
-    )
-    return CachedConversation(rows=rows, session_start=start)
+    Rasa's ``_event_query``: the rows of the sender whose timestamp is at least that of its
+    latest ``session_started`` row (all its rows when it has none), in id order.
+    """
+    table = store.SQLEvent.__table__.name
+    cursor = _cursor(session)
+    try:
+        start = cursor.execute(
+            f"SELECT max(timestamp) FROM {table} "  # noqa: S608
+            "WHERE sender_id = ? AND type_name = ?",
+            (sender_id, SESSION_STARTED),
+        ).fetchone()[0]
+        if start is None:
+            query = f"SELECT timestamp, data FROM {table} WHERE sender_id = ? ORDER BY id"  # noqa: S608
+            rows = cursor.execute(query, (sender_id,)).fetchall()
+        else:
+            query = (
+                f"SELECT timestamp, data FROM {table} "  # noqa: S608
+                "WHERE sender_id = ? AND timestamp >= ? ORDER BY id"
+            )
+            rows = cursor.execute(query, (sender_id, start)).fetchall()
+    finally:
+        cursor.close()
+    return CachedConversation(rows=[(ts, data) for ts, data in rows], session_start=start)
 
 
 async def cached_retrieve(

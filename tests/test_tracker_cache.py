@@ -112,6 +112,9 @@ async def test_the_cache_gives_rasas_tracker_through_turns_and_new_sessions(
             assert _dicts(cached) == _dicts(expected)
             assert cached is not None and expected is not None
             assert cached.current_state() == expected.current_state()
+            fresh = _cached(db)  # not cached yet: read from the database (a restarted server)
+            assert _dicts(await fresh.retrieve(sender)) == _dicts(expected)
+            fresh.engine.dispose()
     stats = tracker_cache.stats(store)
     assert stats["hits"] >= 2 * len(steps) and stats["conversations"] == 2
     # The full history (every session) is Rasa's own reading.
