@@ -17,6 +17,7 @@ python-engineio's Sanic driver keeps per-process state, so tests start this in a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -150,6 +151,47 @@ class ChannelProcess:
     def staff(self, conversation_id: str, text: str) -> None:
         """Pushes a message to a conversation through the output channel."""
         self._call("POST", "/test/staff", {"conversation_id": conversation_id, "text": text})
+
+
+class Patient:
+    """A socket.io client like the widget: ``async with Patient(server.base) as patient``."""
+
+    def __init__(self, base: str, headers: dict[str, str] | None = None) -> None:
+        """Prepares the client (``headers``: sent with the connection, e.g. X-Forwarded-For)."""
+        import socketio
+
+        self.base = base
+        self.headers = dict(headers or {})
+        self.client = socketio.AsyncClient()
+        self.inbox: asyncio.Queue[Any] = asyncio.Queue()
+        self.confirms: asyncio.Queue[Any] = asyncio.Queue()
+        self.errors: asyncio.Queue[Any] = asyncio.Queue()
+        self.client.on("bot_uttered", lambda d: self.inbox.put_nowait(d))
+        self.client.on("session_confirm", lambda d: self.confirms.put_nowait(d))
+        self.client.on("error_message", lambda d: self.errors.put_nowait(d))
+
+    async def __aenter__(self) -> Patient:
+        await self.client.connect(
+            self.base, socketio_path="/socket.io", transports=["polling"], headers=self.headers
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        # A polite disconnect waits for the pending long poll (up to the 25 s ping interval).
+        await self.client.eio.disconnect(abort=True)
+
+    async def start(self, session_id: Any) -> Any:
+        """Asks for the session and returns its confirmation."""
+        await self.client.emit("session_request", {"session_id": session_id})
+        return await asyncio.wait_for(self.confirms.get(), 10)
+
+    async def say(self, text: str, session_id: Any = None) -> None:
+        """Sends a message as the widget does."""
+        await self.client.emit("user_uttered", {"message": text, "session_id": session_id})
+
+    async def reply(self) -> Any:
+        """The next bot message (waits up to 10 s)."""
+        return await asyncio.wait_for(self.inbox.get(), 10)
 
 
 def reply_text(items: list[dict[str, Any]]) -> str:

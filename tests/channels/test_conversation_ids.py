@@ -12,7 +12,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import socketio
 from rasa.core.channels.channel import CollectingOutputChannel
 
 from clinicbot.channels.common import (
@@ -21,7 +20,7 @@ from clinicbot.channels.common import (
     patient_throttled,
     widget_conversation_id,
 )
-from tests.channels.channel_server import ChannelProcess, channel_process
+from tests.channels.channel_server import ChannelProcess, Patient, channel_process
 
 
 @pytest.fixture(scope="module")
@@ -47,35 +46,6 @@ def rest(server: ChannelProcess, body: Any) -> tuple[int, Any]:
             return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
-
-
-class Patient:
-    """A socket.io client like the widget."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.client = socketio.AsyncClient()
-        self.inbox: asyncio.Queue[Any] = asyncio.Queue()
-        self.confirms: asyncio.Queue[Any] = asyncio.Queue()
-        self.errors: asyncio.Queue[Any] = asyncio.Queue()
-        self.client.on("bot_uttered", lambda d: self.inbox.put_nowait(d))
-        self.client.on("session_confirm", lambda d: self.confirms.put_nowait(d))
-        self.client.on("error_message", lambda d: self.errors.put_nowait(d))
-
-    async def __aenter__(self) -> Patient:
-        await self.client.connect(self.base, socketio_path="/socket.io", transports=["polling"])
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        # A polite disconnect waits for the pending long poll (up to the 25 s ping interval).
-        await self.client.eio.disconnect(abort=True)
-
-    async def start(self, session_id: Any) -> Any:
-        await self.client.emit("session_request", {"session_id": session_id})
-        return await asyncio.wait_for(self.confirms.get(), 10)
-
-    async def say(self, text: str, session_id: Any = None) -> None:
-        await self.client.emit("user_uttered", {"message": text, "session_id": session_id})
 
 
 # ------------------------------------------------------------------------------- REST

@@ -9,15 +9,12 @@ replica), socket.io and SMS answer with the crisis or emergency text for such a 
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
-import socketio
 from rasa.core.agent import Agent
 
 from clinicbot.channels.common import agent_ready, widget_conversation_id
@@ -25,6 +22,7 @@ from clinicbot.channels.throttle import not_ready_reply
 from clinicbot.texts import messages
 from tests.channels.channel_server import (
     ChannelProcess,
+    Patient,
     channel_process,
     reply_kind,
     reply_text,
@@ -131,28 +129,19 @@ def test_rest_health_is_the_readiness_probe(server: ChannelProcess) -> None:
 
 
 async def test_socket_gets_a_reply_with_the_crisis_lines(server: ChannelProcess) -> None:
-    client = socketio.AsyncClient()
-    inbox: asyncio.Queue[Any] = asyncio.Queue()
-    confirms: asyncio.Queue[Any] = asyncio.Queue()
-    client.on("bot_uttered", lambda d: inbox.put_nowait(d))
-    client.on("session_confirm", lambda d: confirms.put_nowait(d))
-    await client.connect(server.base, socketio_path="/socket.io", transports=["polling"])
-    try:
-        await client.emit("session_request", {"session_id": str(uuid.uuid4())})
-        await asyncio.wait_for(confirms.get(), 10)
-        await client.emit("user_uttered", {"message": "hello"})
-        reply = await asyncio.wait_for(inbox.get(), 10)
+    async with Patient(server.base) as patient:
+        await patient.start(str(uuid.uuid4()))
+        await patient.say("hello")
+        reply = await patient.reply()
         assert reply["text"].startswith(NOT_READY_START)
         assert "988" in reply["text"] and "911" in reply["text"]
         assert reply["custom"]["unavailable"] is True
-        await client.emit("user_uttered", {"message": CRISIS})
-        crisis = await asyncio.wait_for(inbox.get(), 10)
+        await patient.say(CRISIS)
+        crisis = await patient.reply()
         assert crisis["custom"]["kind"] == "crisis" and "988" in crisis["text"]
         server._call("POST", "/test/ready", {"ready": True})
-        await client.emit("user_uttered", {"message": "hello"})
-        assert (await asyncio.wait_for(inbox.get(), 10))["text"] == "ok"
-    finally:
-        await client.eio.disconnect(abort=True)
+        await patient.say("hello")
+        assert (await patient.reply())["text"] == "ok"
     assert len(server.senders) == 1  # only the message sent once the agent was ready
 
 
@@ -215,20 +204,11 @@ def test_rest_crisis_on_the_503_path_goes_to_the_outbox(
 async def test_socket_crisis_while_not_ready_goes_to_the_outbox(
     server: ChannelProcess, urgent_outbox_file: Path
 ) -> None:
-    client = socketio.AsyncClient()
-    inbox: asyncio.Queue[Any] = asyncio.Queue()
-    confirms: asyncio.Queue[Any] = asyncio.Queue()
-    client.on("bot_uttered", lambda d: inbox.put_nowait(d))
-    client.on("session_confirm", lambda d: confirms.put_nowait(d))
     session = str(uuid.uuid4())
-    await client.connect(server.base, socketio_path="/socket.io", transports=["polling"])
-    try:
-        await client.emit("session_request", {"session_id": session})
-        await asyncio.wait_for(confirms.get(), 10)
-        await client.emit("user_uttered", {"message": CRISIS})
-        assert (await asyncio.wait_for(inbox.get(), 10))["custom"]["kind"] == "crisis"
-    finally:
-        await client.eio.disconnect(abort=True)
+    async with Patient(server.base) as patient:
+        await patient.start(session)
+        await patient.say(CRISIS)
+        assert (await patient.reply())["custom"]["kind"] == "crisis"
     mine = outbox_records(urgent_outbox_file, widget_conversation_id(session))
     assert [(r["channel"], r["reason"]) for r in mine] == [("socketio", "not_ready")]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import uuid
 from collections.abc import Iterator
@@ -10,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import socketio
 
 from clinicbot.channels.throttle import PatientThrottle, SlidingWindow, throttled_reply
 from tests.channels.channel_server import (
     ChannelProcess,
+    Patient,
     channel_process,
     reply_kind,
     reply_text,
@@ -118,31 +117,17 @@ def test_throttled_reply_records_an_emergency_for_a_named_conversation(outbox: P
 async def test_socket_messages_are_limited_and_crisis_text_still_sent(
     server: ChannelProcess,
 ) -> None:
-    client = socketio.AsyncClient()
-    inbox: asyncio.Queue[Any] = asyncio.Queue()
-    confirms: asyncio.Queue[Any] = asyncio.Queue()
-    client.on("bot_uttered", lambda d: inbox.put_nowait(d))
-    client.on("session_confirm", lambda d: confirms.put_nowait(d))
-    await client.connect(
-        server.base,
-        socketio_path="/socket.io",
-        transports=["polling"],
-        headers={"X-Forwarded-For": next(_ips)},
-    )
-    try:
-        await client.emit("session_request", {"session_id": str(uuid.uuid4())})
-        await asyncio.wait_for(confirms.get(), 10)
+    async with Patient(server.base, headers={"X-Forwarded-For": next(_ips)}) as patient:
+        await patient.start(str(uuid.uuid4()))
         for _ in range(3):
-            await client.emit("user_uttered", {"message": "hello"})
-            assert (await asyncio.wait_for(inbox.get(), 10))["text"] == "ok"
-        await client.emit("user_uttered", {"message": "hello"})
-        slow = await asyncio.wait_for(inbox.get(), 10)
+            await patient.say("hello")
+            assert (await patient.reply())["text"] == "ok"
+        await patient.say("hello")
+        slow = await patient.reply()
         assert "faster than I can answer" in slow["text"]
-        await client.emit("user_uttered", {"message": CRISIS})
-        crisis = await asyncio.wait_for(inbox.get(), 10)
+        await patient.say(CRISIS)
+        crisis = await patient.reply()
         assert crisis["custom"]["kind"] == "crisis" and "988" in crisis["text"]
-    finally:
-        await client.eio.disconnect(abort=True)
     assert len(server.senders) == 3
 
 
