@@ -23,6 +23,9 @@ under load (README "Scale-out"):
   read the latest session's events back from the database on every turn and counted them
   again to save; the store keeps them in memory, written through, and notices rows another
   writer added. Only for a SQLite file (one Rasa process writes it); never PostgreSQL.
+* **Graphs run without dask's scheduler.** Every graph run of a turn (NLU, each action
+  prediction) went through ``dask.get``, whose bookkeeping cost more than most nodes; the
+  same task graph is evaluated node by node in dependency order (:func:`run_graph_in_order`).
 * **A waiting turn is not stuck behind tickets that expired.** Rasa's ticket lock (Redis in
   the cluster, in memory in ``make run``) serves ticket ``n`` when ``n`` is the *first* live
   ticket, and counts "no live ticket" as serving ticket 0. A turn that waits (polling once a
@@ -154,6 +157,59 @@ def ticket_is_locked(lock: Any, ticket_number: int) -> bool:
     return any(ticket.number < ticket_number for ticket in lock.tickets)
 
 
+def run_graph_in_order(runner: Any, inputs: Any = None, targets: Any = None) -> Dict[str, Any]:
+    """Drop-in for ``DaskGraphRunner.run``: the same task graph, run in dependency order.
+
+    Rasa hands every graph run (NLU, then each of a turn's action predictions) to
+    ``dask.get``, whose scheduler (ordering, task states, callbacks) cost more CPU per turn
+    than most graph nodes. Here the same graph Rasa builds (node ``name -> (GraphNode,
+    *needs)``, inputs ``name -> (name, value)``) is evaluated directly: each node once,
+    after the nodes it needs, with their ``(name, output)`` results as its arguments, as dask
+    does; errors are raised as Rasa raises them.
+
+    Args:
+        runner: Rasa's ``DaskGraphRunner``.
+        inputs: Graph inputs (``{placeholder: value}``).
+        targets: Nodes whose results are wanted (default: the schema's targets).
+
+    Returns:
+        ``{target: output}`` as Rasa's ``run`` returns it.
+
+    Raises:
+        GraphRunError: Where Rasa's ``run`` raises it.
+    """
+    from rasa.engine.exceptions import GraphRunError
+
+    run_targets = list(targets if targets else runner._graph_schema.target_names)
+    key = tuple(run_targets)
+    schemas = runner.__dict__.setdefault("_clinic_minimal_schemas", {})
+    minimal_schema = schemas.get(key)
+    if minimal_schema is None:  # the schema never changes once loaded
+        minimal_schema = schemas[key] = runner._graph_schema.minimal_graph_schema(run_targets)
+    graph = runner._build_dask_graph(minimal_schema)
+    if inputs:
+        runner._add_inputs_to_graph(inputs, graph)
+    done: Dict[str, Any] = {}
+
+    def value(name: str) -> Any:
+        if name in done:
+            return done[name]
+        if name not in graph:
+            return name  # a need that is no key: dask passes the literal on
+        task = graph[name]
+        if isinstance(task, tuple) and task and callable(task[0]):
+            result = task[0](*(value(need) for need in task[1:]))
+        else:
+            result = task  # an input: ``(name, value)``, passed on as dask passes it
+        done[name] = result
+        return result
+
+    try:
+        return dict(value(target) for target in run_targets)
+    except RuntimeError as e:
+        raise GraphRunError("Error running runner.") from e
+
+
 def freeze_loaded_objects() -> None:
     """Collects once, then moves every object alive to the permanent generation.
 
@@ -215,8 +271,10 @@ def apply() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.core.lock import TicketLock
     from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.events import Event
 
+    DaskGraphRunner.run = run_graph_in_order  # type: ignore[method-assign]
     TicketLock.is_locked = ticket_is_locked  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]

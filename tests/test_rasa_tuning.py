@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 from aiohttp import web
 from rasa.core.actions.action import RemoteAction
+from rasa.engine.graph import GraphComponent
 from rasa.shared.core.events import UserUttered
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
@@ -451,3 +452,84 @@ def test_long_garbage_collection_passes_are_timed_and_logged(
     assert timer not in gc.callbacks
     assert len(timer.ms[2]) >= 1 and all(ms >= 0 for ms in timer.ms[2])
     assert "garbage collection paused" in caplog.text and "(generation 2)" in caplog.text
+
+
+class _Sum(GraphComponent):
+    """A graph component: its base plus the values it needs (counts its runs)."""
+
+    runs: list[str] = []
+
+    @classmethod
+    def create(cls, config: Any, model_storage: Any, resource: Any, execution_context: Any) -> Any:
+        return cls(config)
+
+    def __init__(self, config: Any) -> None:
+        self.config = config
+
+    def run(self, **needs: Any) -> Any:
+        _Sum.runs.append(self.config["name"])
+        if self.config.get("fail"):
+            raise ValueError("component failed")
+        return self.config["base"] + sum(needs.values())
+
+
+def _runner(tmp_path: Path, fail: bool = False) -> Any:
+    from rasa.engine.graph import ExecutionContext, GraphSchema, SchemaNode
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+
+    def node(name: str, base: int, needs: dict[str, str], **extra: Any) -> SchemaNode:
+        config = {"name": name, "base": base, "fail": fail and name == "c"}
+        return SchemaNode(needs, _Sum, "create", "run", config, **extra)
+
+    schema = GraphSchema(
+        {
+            "a": node("a", 1, {"x": "__x__"}),
+            "b": node("b", 10, {"x": "__x__"}),
+            "c": node("c", 100, {"a": "a", "b": "b"}, is_target=True),
+            "d": node("d", 1000, {"b": "b"}, is_target=True),
+            "unused": node("unused", 5, {}),
+        }
+    )
+    context = ExecutionContext(schema, "model")
+    return DaskGraphRunner(schema, LocalModelStorage(tmp_path), context)
+
+
+def test_graphs_run_in_order_give_what_dask_gives(tmp_path: Path) -> None:
+    import dask
+
+    runner = _runner(tmp_path)
+    for targets in (None, ["c"], ["d"], ["c", "d"], ["__x__", "d"]):
+        _Sum.runs.clear()
+        got = rasa_tuning.run_graph_in_order(runner, {"__x__": 2}, targets)
+        ran = sorted(_Sum.runs)
+        wanted = targets or ["c", "d"]
+        graph = runner._build_dask_graph(runner._graph_schema.minimal_graph_schema(wanted))
+        runner._add_inputs_to_graph({"__x__": 2}, graph)
+        _Sum.runs.clear()
+        expected = dict(dask.get(graph, wanted))
+        assert got == expected
+        assert ran == sorted(_Sum.runs)  # each needed node once, nothing else
+    assert rasa_tuning.run_graph_in_order(runner, {"__x__": 2}) == {"c": 115, "d": 1012}
+    assert "unused" not in _Sum.runs
+
+
+def test_a_failing_graph_node_raises_as_under_dask(tmp_path: Path) -> None:
+    import dask
+    from rasa.engine.exceptions import GraphComponentException
+
+    runner = _runner(tmp_path, fail=True)
+    with pytest.raises(GraphComponentException) as ours:
+        rasa_tuning.run_graph_in_order(runner, {"__x__": 2}, ["c"])
+    graph = runner._build_dask_graph(runner._graph_schema.minimal_graph_schema(["c"]))
+    runner._add_inputs_to_graph({"__x__": 2}, graph)
+    with pytest.raises(GraphComponentException) as theirs:
+        dask.get(graph, ["c"])
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_apply_runs_rasas_graphs_in_order() -> None:
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    rasa_tuning.apply()
+    assert DaskGraphRunner.run is rasa_tuning.run_graph_in_order
