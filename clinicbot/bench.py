@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import socket
-import statistics
 import tempfile
 import time
 import urllib.request
@@ -20,7 +19,7 @@ import uuid
 from pathlib import Path
 from typing import Dict, List, Sequence
 
-from clinicbot.evaluate import percentile
+from clinicbot.evaluation.stats import percentile
 from clinicbot.run import Stack, ensure_model, service_env
 
 QUESTIONS = [
@@ -118,11 +117,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  round {i + 1}/{args.rounds} ({(i + 1) * len(QUESTIONS)}/{total})", flush=True)
         print("\nSingle user, sequential requests on this machine:")
         print(
-            f"  NLU parse (/model/parse)    p50 {statistics.median(parse_ms):6.1f} ms   "
+            f"  NLU parse (/model/parse)    p50 {percentile(parse_ms, 0.5):6.1f} ms   "
             f"p95 {percentile(parse_ms, 0.95):6.1f} ms   n={len(parse_ms)}"
         )
         print(
-            f"  REST round trip (webhook)   p50 {statistics.median(rest_ms):6.1f} ms   "
+            f"  REST round trip (webhook)   p50 {percentile(rest_ms, 0.5):6.1f} ms   "
             f"p95 {percentile(rest_ms, 0.95):6.1f} ms   n={len(rest_ms)}   (goal p95 < 150 ms)"
         )
         for name, proc in stack.procs.items():

@@ -36,11 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
-from sklearn.metrics import precision_recall_fscore_support
-from sklearn.preprocessing import MultiLabelBinarizer
 
+from clinicbot.evaluation.stats import LabelScore, percentile, set_scores
 from clinicbot.knowledge import ENTITY_LABELS, Lexicon
 from clinicbot.paths import DATA_DIR, KNOWLEDGE_DIR, SPACY_MODEL_DIR, TESTS_DIR
 
@@ -61,14 +59,8 @@ class Case:
     expected: Found
 
 
-@dataclass(frozen=True)
-class TypeScore:
-    """Precision, recall and F1 of one entity type (micro-averaged over its names)."""
-
-    precision: float
-    recall: float
-    f1: float
-    support: int
+#: Precision, recall and F1 of one entity type (micro-averaged over its names).
+TypeScore = LabelScore
 
 
 def load_cases(path: Path = ENTITY_SET) -> list[Case]:
@@ -137,20 +129,10 @@ def score(expected: Sequence[Found], predicted: Sequence[Found]) -> dict[str, Ty
     def pairs(found: Found, types: Sequence[str]) -> set[tuple[str, str]]:
         return {(t, n) for t in types for n in found.get(t, ())}
 
-    scores = {}
-    for name, types in [*[(t, (t,)) for t in TYPES], ("ALL", TYPES)]:
-        y_true = [pairs(e, types) for e in expected]
-        y_pred = [pairs(p, types) for p in predicted]
-        binarizer = MultiLabelBinarizer().fit(y_true + y_pred + [{("", "")}])
-        precision, recall, f1, _ = precision_recall_fscore_support(
-            binarizer.transform(y_true),
-            binarizer.transform(y_pred),
-            average="micro",
-            zero_division=0,
-        )
-        support = sum(len(s) for s in y_true)
-        scores[name] = TypeScore(float(precision), float(recall), float(f1), support)
-    return scores
+    return {
+        name: set_scores([pairs(e, types) for e in expected], [pairs(p, types) for p in predicted])
+        for name, types in [*[(t, (t,)) for t in TYPES], ("ALL", TYPES)]
+    }
 
 
 def parse_with(model: Path, texts: Sequence[str]) -> tuple[list[list[dict[str, Any]]], list[float]]:
@@ -205,7 +187,7 @@ def report(
         lines.append(
             f"  {name:<10} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f} {s.support:>8}"
         )
-    p50, p95 = np.percentile(times, [50, 95])
+    p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
     lines.append(f"  NLU parse per message: median {p50:.1f} ms, p95 {p95:.1f} ms")
     if show_errors:
         for case, found in zip(cases, predicted, strict=True):

@@ -59,7 +59,8 @@ from clinicbot.evaluation.report import (
     run_nlu,
     save_confusion_png,
 )
-from clinicbot.evaluation.scoring import PatientView, RealScores, Scores, percentile, score
+from clinicbot.evaluation.scoring import PatientView, RealScores, Scores, score
+from clinicbot.evaluation.stats import percentile
 
 __all__ = [
     "AREAS",

@@ -7,7 +7,8 @@ from typing import Dict, List, Tuple
 
 from clinicbot.evaluation.cases import FALLBACK, RESULTS_DIR, Case, load_cases, load_examples
 from clinicbot.evaluation.patient import model_parser, score_real
-from clinicbot.evaluation.scoring import PatientView, RealScores, Scores, percentile, score
+from clinicbot.evaluation.scoring import PatientView, RealScores, Scores, score
+from clinicbot.evaluation.stats import percentile
 from clinicbot.paths import REPO_ROOT
 
 #: The goals of issue 11 (``make evaluate-nlu`` fails below them).

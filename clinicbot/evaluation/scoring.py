@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Dict, List, Sequence, Tuple
 
 from clinicbot.evaluation.cases import FALLBACK, OUT_OF_SCOPE, SAFETY_INTENTS, Case
+from clinicbot.evaluation.stats import label_scores
 
 
 @dataclass
@@ -35,6 +36,9 @@ def score(
 ) -> Scores:
     """Scores a predictor on labelled examples.
 
+    Per-intent precision, recall and F1 are ``clinicbot.evaluation.stats.label_scores`` (0 when
+    undefined); the fallback is not scored as an intent.
+
     Args:
         examples: (text, expected intent) pairs.
         predict: Returns (predicted intent, confidence) for a text.
@@ -43,47 +47,33 @@ def score(
         The scores.
     """
     s = Scores()
-    tp: Counter = Counter()
-    fp: Counter = Counter()
-    fn: Counter = Counter()
+    expected_labels: List[str] = []
+    predicted_labels: List[str] = []
     for text, expected in examples:
         start = time.perf_counter()
         predicted, confidence = predict(text)
         s.latencies_ms.append((time.perf_counter() - start) * 1000)
         s.total += 1
+        expected_labels.append(expected)
+        predicted_labels.append(predicted)
         if predicted == expected:
             s.correct += 1
-            tp[expected] += 1
             continue
-        fn[expected] += 1
-        fp[predicted] += 1
         s.confusions[(expected, predicted)] += 1
         s.misses.append((text, expected, predicted, confidence))
         if predicted == FALLBACK:
             s.fallbacks += 1
         elif predicted not in SAFETY_INTENTS:
             s.wrong_answers += 1
-    for intent in sorted(set(tp) | set(fn) | set(fp)):
-        if intent == FALLBACK:
-            continue
-        p = tp[intent] / (tp[intent] + fp[intent]) if tp[intent] + fp[intent] else 0.0
-        r = tp[intent] / (tp[intent] + fn[intent]) if tp[intent] + fn[intent] else 0.0
-        f1 = 2 * p * r / (p + r) if p + r else 0.0
-        s.per_intent[intent] = {
-            "precision": p,
-            "recall": r,
-            "f1": f1,
-            "support": tp[intent] + fn[intent],
+    intents = sorted((set(expected_labels) | set(predicted_labels)) - {FALLBACK})
+    for intent, m in label_scores(expected_labels, predicted_labels, intents).items():
+        s.per_intent[str(intent)] = {
+            "precision": m.precision,
+            "recall": m.recall,
+            "f1": m.f1,
+            "support": m.support,
         }
     return s
-
-
-def percentile(values: List[float], q: float) -> float:
-    """Nearest-rank percentile (``q`` in 0..1) of a list of numbers; 0 for an empty list."""
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 @dataclass(frozen=True)
