@@ -12,6 +12,16 @@ as "no user" predictions, which is how RulePolicy predicts the loop itself; with
 priority this policy wins. The sequence is the same as the rules in ``data/rules.yml``, so
 conversation tests hold with or without it. Outside loops it has no opinion.
 
+``SafetyContextPolicy``: a veiled message right after a distress message gets the crisis reply.
+The detector judges one message at a time; this policy reads the ``safety`` verdicts of the
+patient's previous and latest messages from the tracker (their parse data) and, when
+``clinicbot.components.safety_context.contextual_risk`` says crisis and the latest intent is not
+already a safety intent, predicts the crisis rule's sequence: ``utter_crisis`` (a domain response;
+``ClinicNLG`` sends the graded text that also asks directly about suicide), then
+``action_escalate_urgent`` (best effort, urgent outbox when it fails), ``action_deactivate_loop``
+inside a form, and ``action_listen``. Everything but the escalation runs inside the Rasa server,
+so it works with the action server down.
+
 ``StaffHoldPolicy`` keeps the bot quiet while clinic staff hold a conversation. Rasa's own
 ``ConversationPaused`` silences everything, crisis messages included. This policy instead
 predicts ``action_listen`` (say nothing) while the ``handoff_active`` slot is set, except for
@@ -33,6 +43,8 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from clinicbot.components.safety_context import contextual_risk
+
 
 def latest_intent(tracker: DialogueStateTracker) -> str | None:
     """The intent name of the patient's latest message (``None`` without one).
@@ -45,6 +57,25 @@ def latest_intent(tracker: DialogueStateTracker) -> str | None:
     """
     latest = tracker.latest_message
     return (latest.intent or {}).get("name") if latest else None
+
+
+def user_messages(tracker: DialogueStateTracker, count: int = 2) -> list[UserUttered]:
+    """The patient's latest ``count`` messages, latest first.
+
+    Args:
+        tracker: The conversation.
+        count: How many to return at most.
+
+    Returns:
+        ``UserUttered`` events, latest first (fewer at the start of a conversation).
+    """
+    found: list[UserUttered] = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            found.append(event)
+            if len(found) >= count:
+                break
+    return found
 
 
 def actions_since_latest_message(tracker: DialogueStateTracker) -> list[str]:
@@ -154,6 +185,48 @@ class SafetyInterruptsLoopPolicy(FixedActionPolicy):
         done = actions_since_latest_message(tracker)
         if len(done) < len(sequence) and done == sequence[: len(done)]:
             return str(sequence[len(done)])
+        return None
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
+)
+class SafetyContextPolicy(FixedActionPolicy):
+    """Answers a veiled message right after a distress message with the crisis sequence."""
+
+    no_user_prediction: ClassVar[bool] = True
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Returns the default configuration (priority above every other policy)."""
+        return {
+            "priority": 9,
+            "response": "utter_crisis",
+            "then": ["action_escalate_urgent"],
+            "safety_intents": ["safety_crisis", "safety_emergency"],
+        }
+
+    def next_action(self, tracker: DialogueStateTracker) -> str | None:
+        """The next action of the crisis sequence, or None when this policy has no opinion.
+
+        Args:
+            tracker: The conversation.
+
+        Returns:
+            An action name, or None.
+        """
+        messages = user_messages(tracker, 2)
+        if len(messages) < 2 or latest_intent(tracker) in self.config["safety_intents"]:
+            return None
+        latest, previous = messages
+        if contextual_risk(previous.parse_data.get("safety"), latest.parse_data.get("safety")):
+            sequence = [str(self.config["response"]), *self.config["then"]]
+            if tracker.active_loop_name:
+                sequence.append(ACTION_DEACTIVATE_LOOP_NAME)
+            sequence.append(ACTION_LISTEN_NAME)
+            done = actions_since_latest_message(tracker)
+            if len(done) < len(sequence) and done == sequence[: len(done)]:
+                return sequence[len(done)]
         return None
 
 

@@ -51,9 +51,10 @@ from clinicbot.safety.segments import FULL_TEXT_LIMIT, segments
 #: The verdict key holding a message's signals.
 SIGNALS_KEY = "signals"
 #: A follow-up's own crisis probability at or above this counts as a risk signal after
-#: distress (chosen on tests/safety/multiturn_dev.yml and on the held-out NLU questions put
-#: after a distress message; the single-message crisis threshold is 0.45).
-CONTEXT_MIN_SCORE = 0.3
+#: distress (chosen on the development pairs of tests/safety/multiturn_dev.yml and dev5.yml
+#: and on the held-out NLU questions put after a distress message; the single-message crisis
+#: threshold is 0.45).
+CONTEXT_MIN_SCORE = 0.35
 #: An absence, farewell or no-return marker counts with at least this crisis probability
 #: ("thanks for the info, goodbye for now" is a farewell with none).
 MARKER_MIN_SCORE = 0.1

@@ -1,0 +1,156 @@
+"""SafetyContextPolicy: a veiled message right after a distress message gets the crisis sequence.
+
+The trackers carry the ``safety`` verdicts as the NLU pipeline writes them into the parse data;
+the rule itself (``contextual_risk``) is tested in ``test_safety_context.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, List
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from clinicbot.components.policies import SafetyContextPolicy, user_messages
+from clinicbot.paths import DOMAIN_FILE
+
+DISTRESS = {
+    "category": "none",
+    "subcategory": "none",
+    "signals": {"crisis": 0.2, "emergency": 0.0, "markers": [], "distress": True},
+}
+VEILED = {
+    "category": "none",
+    "subcategory": "none",
+    "signals": {"crisis": 0.6, "emergency": 0.0, "markers": [], "distress": False},
+}
+ORDINARY = {
+    "category": "none",
+    "subcategory": "none",
+    "signals": {"crisis": 0.01, "emergency": 0.0, "markers": [], "distress": False},
+}
+
+
+@pytest.fixture(scope="module")
+def rasa_domain() -> Domain:
+    return Domain.load(str(DOMAIN_FILE))
+
+
+@pytest.fixture
+def policy(tmp_path) -> SafetyContextPolicy:
+    return SafetyContextPolicy.create(
+        SafetyContextPolicy.get_default_config(),
+        LocalModelStorage(tmp_path),
+        Resource("context_safety"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+
+
+def _said(safety: Any, intent: str = "nlu_fallback") -> UserUttered:
+    return UserUttered(
+        "...",
+        intent={"name": intent, "confidence": 0.9},
+        parse_data={"intent": {"name": intent, "confidence": 0.9}, "safety": safety},
+    )
+
+
+def _tracker(
+    domain: Domain,
+    previous: Any,
+    latest: Any,
+    intent: str = "nlu_fallback",
+    after: List[str] | None = None,
+    in_form: bool = False,
+) -> DialogueStateTracker:
+    events: List[Event] = [ActionExecuted(ACTION_LISTEN_NAME)]
+    if previous is not None:
+        events += [_said(previous), ActionExecuted("action_clarify")]
+    if in_form:
+        events += [
+            ActionExecuted("screening_form"),
+            ActiveLoop("screening_form"),
+            SlotSet("requested_slot", "screen_reason"),
+        ]
+    events += [ActionExecuted(ACTION_LISTEN_NAME), _said(latest, intent)]
+    events += [ActionExecuted(name) for name in after or []]
+    return DialogueStateTracker.from_events("u1", events, domain.slots)
+
+
+def _predicted(policy: SafetyContextPolicy, domain: Domain, tracker: DialogueStateTracker) -> str:
+    prediction = policy.predict_action_probabilities(tracker, domain)
+    if max(prediction.probabilities) == 0.0:
+        return ""
+    assert prediction.is_no_user_prediction
+    assert prediction.policy_priority == 9
+    return domain.action_names_or_texts[prediction.probabilities.index(1.0)]
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        ([], "utter_crisis"),
+        (["utter_crisis"], "action_escalate_urgent"),
+        (["utter_crisis", "action_escalate_urgent"], ACTION_LISTEN_NAME),
+    ],
+)
+def test_veiled_message_after_distress_gets_the_crisis_sequence(
+    policy: SafetyContextPolicy, rasa_domain: Domain, after: List[str], expected: str
+) -> None:
+    tracker = _tracker(rasa_domain, DISTRESS, VEILED, after=after)
+    assert _predicted(policy, rasa_domain, tracker) == expected
+
+
+def test_the_same_veiled_message_overrides_a_refusal(
+    policy: SafetyContextPolicy, rasa_domain: Domain
+) -> None:
+    tracker = _tracker(rasa_domain, DISTRESS, VEILED, intent="medical_advice")
+    assert _predicted(policy, rasa_domain, tracker) == "utter_crisis"
+
+
+def test_inside_a_form_the_form_is_closed(policy: SafetyContextPolicy, rasa_domain: Domain) -> None:
+    after = ["utter_crisis", "action_escalate_urgent"]
+    tracker = _tracker(rasa_domain, DISTRESS, VEILED, after=after, in_form=True)
+    assert _predicted(policy, rasa_domain, tracker) == "action_deactivate_loop"
+
+
+@pytest.mark.parametrize(
+    ("previous", "latest", "intent"),
+    [
+        (DISTRESS, ORDINARY, "kb_logistics_hours_location"),  # a sad message, then a question
+        (ORDINARY, VEILED, "nlu_fallback"),  # no distress before
+        (None, VEILED, "nlu_fallback"),  # the first message of the conversation
+        (DISTRESS, VEILED, "safety_crisis"),  # already a crisis: the rules answer it
+        (DISTRESS, None, "nlu_fallback"),  # no verdict (e.g. an older model)
+    ],
+)
+def test_no_opinion_otherwise(
+    policy: SafetyContextPolicy, rasa_domain: Domain, previous: Any, latest: Any, intent: str
+) -> None:
+    tracker = _tracker(rasa_domain, previous, latest, intent=intent)
+    assert _predicted(policy, rasa_domain, tracker) == ""
+
+
+def test_no_opinion_once_the_sequence_is_done_or_replaced(
+    policy: SafetyContextPolicy, rasa_domain: Domain
+) -> None:
+    done = ["utter_crisis", "action_escalate_urgent", ACTION_LISTEN_NAME]
+    assert (
+        _predicted(policy, rasa_domain, _tracker(rasa_domain, DISTRESS, VEILED, after=done)) == ""
+    )
+    other = ["action_clarify"]
+    assert (
+        _predicted(policy, rasa_domain, _tracker(rasa_domain, DISTRESS, VEILED, after=other)) == ""
+    )
+
+
+def test_user_messages_latest_first(rasa_domain: Domain) -> None:
+    tracker = _tracker(rasa_domain, DISTRESS, VEILED)
+    latest, previous = user_messages(tracker, 2)
+    assert latest.parse_data["safety"] == VEILED
+    assert previous.parse_data["safety"] == DISTRESS
