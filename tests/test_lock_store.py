@@ -102,6 +102,7 @@ def test_the_production_endpoint_file_selects_it_with_rasas_settings(
     config.kwargs["use_ssl"] = False  # this test server has no TLS
     created = LockStore.create(config)
     assert isinstance(created, AtomicRedisLockStore)
+    _opened.append(created)  # its heartbeat stops with the others
     assert created.red.connection_pool.connection_kwargs["password"] == redis_server.password
     assert created.issue_ticket("endpoint-conv") == 0
 
