@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from clinicbot.evaluation.stats import label_scores
 from clinicbot.safety.cases import Case
 from clinicbot.safety.detector import SafetyDetector, SafetyResult
 from clinicbot.safety.labels import ADVICE, CRISIS, EMERGENCY, MENTION, NONE
@@ -120,18 +121,17 @@ def compute_metrics(results: Sequence[tuple[Case, str]]) -> Metrics:
     Returns:
         The metrics.
     """
-    groups = {CRISIS: (CRISIS,), EMERGENCY: (EMERGENCY,), ADVICE: (ADVICE,), "benign": BENIGN}
-    recall: dict[str, float] = {}
-    precision: dict[str, float] = {}
-    counts: dict[str, int] = {}
-    for name, members in groups.items():
-        expected = [r for c, r in results if c.expect in members]
-        predicted = [c for c, r in results if r in members]
-        counts[name] = len(expected)
-        recall[name] = sum(r in members for r in expected) / len(expected) if expected else 1.0
-        precision[name] = (
-            sum(c.expect in members for c in predicted) / len(predicted) if predicted else 1.0
-        )
+    group = {CRISIS: CRISIS, EMERGENCY: EMERGENCY, ADVICE: ADVICE}
+    group.update(dict.fromkeys(BENIGN, "benign"))
+    scores = label_scores(
+        [group.get(c.expect, "") for c, _ in results],
+        [group.get(r, "") for _, r in results],
+        [CRISIS, EMERGENCY, ADVICE, "benign"],
+        zero_division=1.0,
+    )
+    recall = {str(name): s.recall for name, s in scores.items()}
+    precision = {str(name): s.precision for name, s in scores.items()}
+    counts = {str(name): s.support for name, s in scores.items()}
     urgent = [(c, r) for c, r in results if c.expect in URGENT]
     caught = sum(r in URGENT for _, r in urgent)
     advice = [(c, r) for c, r in results if c.expect == ADVICE]
