@@ -81,7 +81,7 @@ from clinicbot.run import (
     stop_on_signals,
     wait_healthy,
 )
-from clinicbot.settings import load_settings
+from clinicbot.settings import load_settings, quiet_tensorflow_logs
 from clinicbot.supervisor import RestartPolicy, ServiceSpec, Supervisor, http_ready_probe
 
 logger = logging.getLogger(__name__)
@@ -451,7 +451,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     # TensorFlow's start-up notes (no GPU, no TensorRT) when the model is checked here: noise.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet_tensorflow_logs()
     base = service_env()
     restrict_file_permissions(base)
     cfg = ClusterConfig.from_env(base)

@@ -252,3 +252,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         urgent_outbox=e.get("URGENT_OUTBOX", "").strip() or default_urgent_outbox(),
         urgent_outbox_drain_seconds=max(float(e.get("URGENT_OUTBOX_DRAIN_SECONDS", "5")), 0.5),
     )
+
+
+def quiet_tensorflow_logs() -> None:
+    """Silences TensorFlow's start-up notes (no GPU, no TensorRT) in this process.
+
+    An operator's own ``TF_CPP_MIN_LOG_LEVEL`` is kept.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
