@@ -16,6 +16,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -143,6 +144,22 @@ def ensure_spacy() -> None:
     subprocess.run([sys.executable, "-m", "clinicbot.spacy_build"], check=True, cwd=REPO_ROOT)
 
 
+def publish_model(archive: Path) -> Path:
+    """Moves a finished model archive into ``models/`` in one atomic rename.
+
+    Args:
+        archive: The archive, written in a folder on the same file system as ``models/``.
+
+    Returns:
+        Its path in ``models/``.
+    """
+    if not archive.is_file():
+        raise RuntimeError("training finished but the model archive is missing")
+    target = MODELS_DIR / archive.name
+    os.replace(archive, target)
+    return target
+
+
 def ensure_model(env: Dict[str, str] | None = None) -> Path:
     """Returns the current model, training one first if needed.
 
@@ -161,13 +178,18 @@ def ensure_model(env: Dict[str, str] | None = None) -> Path:
     # rasa train checks the components' order on its training graph only (pipeline_check).
     validate_pipeline(load_config(CONFIG_FILE))
     print(f"Training model {name} (data, domain or config changed) ...", flush=True)
-    subprocess.run(
-        # --force: Rasa's training cache keys on config and data only, not on our code.
-        [_bin("rasa"), "train", "--force", "--fixed-model-name", name, "--out", str(MODELS_DIR)],
-        check=True,
-        cwd=REPO_ROOT,
-        env=service_env(env),
-    )
+    # Rasa writes the archive in place; trained into a private folder and then renamed, a model
+    # is never seen half-written (two trainings of the same inputs at once, a server starting).
+    MODELS_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".training-", dir=MODELS_DIR) as out:
+        subprocess.run(
+            # --force: Rasa's training cache keys on config and data only, not on our code.
+            [_bin("rasa"), "train", "--force", "--fixed-model-name", name, "--out", out],
+            check=True,
+            cwd=REPO_ROOT,
+            env=service_env(env),
+        )
+        publish_model(Path(out) / f"{name}.tar.gz")
     model = current_model()
     if model is None:
         trained = MODELS_DIR / f"{name}.tar.gz"

@@ -30,13 +30,35 @@ def test_inputs_edited_during_training_still_serve_the_model_just_trained(
 
     def fake_train(command: list[str], **_: Any) -> None:
         trained.append(command)
-        (tmp_path / "clinic-aaa.tar.gz").write_bytes(b"model")
+        (Path(command[command.index("--out") + 1]) / "clinic-aaa.tar.gz").write_bytes(b"model")
 
     monkeypatch.setattr(run.subprocess, "run", fake_train)
     model = run.ensure_model({"PATH": ""})
     assert model == tmp_path / "clinic-aaa.tar.gz"
     assert len(trained) == 1 and "clinic-aaa" in trained[0]
     assert "Inputs changed during training" in capsys.readouterr().out
+
+
+def test_a_model_appears_in_models_only_once_it_is_complete(
+    no_build: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tmp_path = no_build
+    monkeypatch.setattr(run, "model_digest", lambda: "ddd")
+    seen_while_writing: list[bool] = []
+
+    def fake_train(command: list[str], **_: Any) -> None:
+        out = Path(command[command.index("--out") + 1])
+        with (out / "clinic-ddd.tar.gz").open("wb") as archive:
+            archive.write(b"half")
+            seen_while_writing.append((tmp_path / "clinic-ddd.tar.gz").exists())
+            archive.write(b" and the rest")
+
+    monkeypatch.setattr(run.subprocess, "run", fake_train)
+    model = run.ensure_model({"PATH": ""})
+    assert seen_while_writing == [False]
+    assert model == tmp_path / "clinic-ddd.tar.gz"
+    assert model.read_bytes() == b"half and the rest"
+    assert [p.name for p in tmp_path.iterdir()] == ["clinic-ddd.tar.gz"]  # no training folder
 
 
 def test_a_missing_archive_after_training_is_an_error(
