@@ -26,6 +26,10 @@ under load (README "Scale-out"):
 * **Graphs run without dask's scheduler.** Every graph run of a turn (NLU, each action
   prediction) went through ``dask.get``, whose bookkeeping cost more than most nodes; the
   same task graph is evaluated node by node in dependency order (:func:`run_graph_in_order`).
+* **RulePolicy checks only the rules that can match.** It checked each of its ~250 rules
+  against the conversation's last state twice a turn; the rules are indexed by the previous
+  action and intent their last state requires (:func:`possible_rule_keys`), and only those
+  that can match are checked, with Rasa's own check.
 * **A waiting turn is not stuck behind tickets that expired.** Rasa's ticket lock (Redis in
   the cluster, in memory in ``make run``) serves ticket ``n`` when ``n`` is the *first* live
   ticket, and counts "no live ticket" as serving ticket 0. A turn that waits (polling once a
@@ -210,6 +214,78 @@ def run_graph_in_order(runner: Any, inputs: Any = None, targets: Any = None) -> 
         raise GraphRunError("Error running runner.") from e
 
 
+_ANY = object()  # a rule state that does not fix the value: matches any
+
+
+def _rule_index(policy: Any, lookup: Dict[str, Any]) -> Dict[Any, set]:
+    """Rule keys by (previous action, intent) their last state requires (``_ANY``: none)."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
+    from rasa.shared.nlu.constants import ACTION_NAME, INTENT
+
+    cache = policy.__dict__.setdefault("_clinic_rule_index", {})
+    found = cache.get(id(lookup))
+    if found is not None and found[0] is lookup and found[1] == len(lookup):
+        return found[2]
+
+    def fixed(state: Dict[str, Any], part: str, key: str) -> Any:
+        value = (state.get(part) or {}).get(key)
+        # Only a set value other than SHOULD_NOT_BE_SET must equal the conversation's.
+        if not value or value == SHOULD_NOT_BE_SET or not isinstance(value, str):
+            return _ANY
+        return value
+
+    index: Dict[Any, set] = {}
+    for rule_key in lookup:
+        states = policy._rule_key_to_state(rule_key)
+        last = states[-1] if states else {}
+        if not last.get(PREVIOUS_ACTION):
+            # A conversation-start rule: Rasa accepts it for a start state without comparing
+            # anything else, so it is never ruled out here.
+            pair = (_ANY, _ANY)
+        else:
+            pair = (fixed(last, PREVIOUS_ACTION, ACTION_NAME), fixed(last, USER, INTENT))
+        index.setdefault(pair, set()).add(rule_key)
+    cache[id(lookup)] = (lookup, len(lookup), index)
+    return index
+
+
+def possible_rule_keys(policy: Any, lookup: Dict[str, Any], states: Any) -> set:
+    """Drop-in for ``RulePolicy._get_possible_keys`` (the same keys).
+
+    Rasa checks every rule (~250 here) against the conversation's last state, then the
+    survivors against the states before it. A rule whose last state names a previous action
+    or an intent can only match a conversation whose last state has that same one, so only
+    the rules indexed under the conversation's (previous action, intent), or that fix
+    neither, are checked, with Rasa's own check, state by state as Rasa does.
+
+    Args:
+        policy: The ``RulePolicy``.
+        lookup: Rule keys (JSON of the rule's states) to actions.
+        states: The conversation's states, oldest first.
+
+    Returns:
+        The keys of the rules that apply.
+    """
+    from rasa.shared.core.constants import PREVIOUS_ACTION, USER
+    from rasa.shared.nlu.constants import ACTION_NAME, INTENT
+
+    if not states:
+        return set(lookup.keys())
+    index = _rule_index(policy, lookup)
+    last = states[-1]
+    action = (last.get(PREVIOUS_ACTION) or {}).get(ACTION_NAME)
+    intent = (last.get(USER) or {}).get(INTENT)
+    actions = (_ANY, action) if isinstance(action, str) else (_ANY,)
+    intents = (_ANY, intent) if isinstance(intent, str) else (_ANY,)
+    possible: set = set()
+    for a in actions:
+        for i in intents:
+            possible |= index.get((a, i), set())
+    for turn, state in enumerate(reversed(states)):
+        possible = {key for key in possible if policy._is_rule_applicable(key, turn, state)}
+    return possible
+
+
 def freeze_loaded_objects() -> None:
     """Collects once, then moves every object alive to the permanent generation.
 
@@ -275,6 +351,9 @@ def apply() -> None:
     from rasa.shared.core.events import Event
 
     DaskGraphRunner.run = run_graph_in_order  # type: ignore[method-assign]
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    RulePolicy._get_possible_keys = possible_rule_keys  # type: ignore[method-assign]
     TicketLock.is_locked = ticket_is_locked  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
