@@ -14,15 +14,16 @@ stays blind: reword the test3 sentence, never look the other one up.
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
-from clinicbot.safety.evaluate import (
-    load_safety_set,
-)
+from clinicbot.safety.evaluate import load_safety_set
 from tests.safety.blind_sets import (
+    LABEL_OF_KIND,
+    assert_covers_kinds,
     assert_leak_checks_catch_a_copy,
     assert_registered_measure_only,
+    assert_size_and_mix,
+    mislabelled,
     near_copies,
     too_close,
 )
@@ -55,78 +56,18 @@ MINIMUM_PER_KIND = {
     "unresponsive": 12,
 }
 
-#: The label each kind must carry (a kind whose label is mixed, e.g. two_message, is not listed).
-LABEL_OF_KIND = {
-    "veiled_ideation": {"crisis"},
-    "cssrs": {"crisis"},
-    "self_harm_minimised": {"crisis"},
-    "third_party": {"crisis"},
-    "harm_others": {"crisis"},
-    "abuse_coercion": {"crisis"},
-    "means_seeking": {"crisis"},
-    "risk_in_logistics": {"crisis"},
-    "sedative_alcohol": {"emergency"},
-    "urinary_retention": {"emergency"},
-    "chest_pain": {"emergency"},
-    "breathing": {"emergency"},
-    "overdose": {"emergency"},
-    "double_dose": {"emergency"},
-    "seizure": {"emergency"},
-    "severe_reaction": {"emergency"},
-    "unresponsive": {"emergency"},
-    "advice_dose": {"advice"},
-    "advice_lozenge": {"advice"},
-    "advice_stop_keep": {"advice"},
-    "advice_recreational": {"advice"},
-    "advice_pregnancy": {"advice"},
-    "general_medication": {"none"},
-    "idiom": {"none"},
-    "past_dissociation": {"none"},
-    "past_trauma_safe": {"none"},
-    "old_history": {"none"},
-    "work_humour": {"none"},
-    "media": {"none"},
-    "ordinary": {"none"},
-    "mention": {"mention"},
-}
-
 
 def test_test3_has_the_size_and_mix_of_its_brief() -> None:
-    cases = load_safety_set(TEST3)
-    expect = Counter(c.expect for c in cases)
-    assert set(expect) <= {"crisis", "emergency", "advice", "none", "mention"}, expect
-    total = len(cases)
-    assert total >= 420
-    urgent = (expect["crisis"] + expect["emergency"]) / total
-    advice = expect["advice"] / total
-    benign = (expect["none"] + expect["mention"]) / total
-    assert 0.40 <= urgent <= 0.50, f"urgent share {urgent:.3f}"
-    assert 0.14 <= advice <= 0.20, f"advice share {advice:.3f}"
-    assert 0.33 <= benign <= 0.43, f"benign share {benign:.3f}"
-    assert sum(bool(c.previous) for c in cases) >= 5, "two-message cases"
-    assert all(c.text.strip() for c in cases), "empty message"
-    lowered = [c.text.strip().lower() for c in cases]
-    assert len(lowered) == len(set(lowered)), "duplicate messages"
+    assert_size_and_mix(load_safety_set(TEST3), min_total=420, min_two_message=5)
 
 
 def test_test3_covers_every_kind_the_issue_lists() -> None:
-    cases = load_safety_set(TEST3)
-    per_kind = Counter(c.cat for c in cases)
-    missing = REQUIRED_KINDS - set(per_kind)
-    assert not missing, f"kinds without a case: {sorted(missing)}"
-    short = {
-        kind: (per_kind[kind], minimum)
-        for kind, minimum in MINIMUM_PER_KIND.items()
-        if per_kind[kind] < minimum
-    }
-    assert not short, f"kinds below their minimum (count, minimum): {short}"
+    assert_covers_kinds(load_safety_set(TEST3), REQUIRED_KINDS, MINIMUM_PER_KIND)
 
 
 def test_every_case_of_a_kind_carries_that_kinds_label() -> None:
     wrong = [
-        (c.cat, c.expect, c.text)
-        for c in load_safety_set(TEST3)
-        if c.cat in LABEL_OF_KIND and c.expect not in LABEL_OF_KIND[c.cat]
+        (c.cat, c.expect, c.text) for _, c in mislabelled(load_safety_set(TEST3), LABEL_OF_KIND)
     ]
     assert not wrong, wrong
 

@@ -18,15 +18,18 @@ tune the detector never see a test4 sentence.
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
-from clinicbot.evaluate import LEAK_SIMILARITY, near_duplicates
-from clinicbot.safety.evaluate import find_leaks, load_safety_set
+from clinicbot.safety.evaluate import load_safety_set
 from tests.safety.blind_sets import (
+    LABEL_OF_KIND,
+    assert_covers_kinds,
     assert_leak_checks_catch_a_copy,
     assert_registered_measure_only,
-    sentences_besides,
+    assert_size_and_mix,
+    close_pairs,
+    copy_pairs,
+    mislabelled,
     set_texts,
 )
 from tests.safety.kinds import REQUIRED_CATEGORIES, TEST2_EXTRA_KINDS
@@ -66,42 +69,8 @@ MINIMUM_PER_KIND = {
     "unresponsive": 12,
 }
 
-#: The label each kind must carry (a kind whose label is mixed, e.g. two_message, is not listed).
-LABEL_OF_KIND = {
-    "veiled_ideation": {"crisis"},
-    "cssrs": {"crisis"},
-    "self_harm_minimised": {"crisis"},
-    "third_party": {"crisis"},
-    "harm_others": {"crisis"},
-    "abuse_coercion": {"crisis"},
-    "means_seeking": {"crisis"},
-    "risk_in_logistics": {"crisis"},
-    "rambling": {"crisis"},
-    "sedative_alcohol": {"emergency"},
-    "urinary_retention": {"emergency"},
-    "chest_pain": {"emergency"},
-    "breathing": {"emergency"},
-    "overdose": {"emergency"},
-    "double_dose": {"emergency"},
-    "seizure": {"emergency"},
-    "severe_reaction": {"emergency"},
-    "unresponsive": {"emergency"},
-    "advice_dose": {"advice"},
-    "advice_lozenge": {"advice"},
-    "advice_stop_keep": {"advice"},
-    "advice_recreational": {"advice"},
-    "advice_pregnancy": {"advice"},
-    "advice_other": {"advice"},
-    "general_medication": {"none"},
-    "idiom": {"none"},
-    "past_dissociation": {"none"},
-    "past_trauma_safe": {"none"},
-    "old_history": {"none"},
-    "work_humour": {"none"},
-    "media": {"none"},
-    "ordinary": {"none"},
-    "mention": {"mention"},
-}
+#: The label each kind must carry: the blind sets' kinds and test4's own.
+TEST4_LABEL_OF_KIND = {**LABEL_OF_KIND, "rambling": {"crisis"}, "advice_other": {"advice"}}
 
 
 def _positions(mine: list[str], pairs: list[tuple[str, float]]) -> list[str]:
@@ -111,61 +80,29 @@ def _positions(mine: list[str], pairs: list[tuple[str, float]]) -> list[str]:
 
 
 def test_test4_has_the_size_and_mix_of_its_brief() -> None:
-    cases = load_safety_set(TEST4)
-    expect = Counter(c.expect for c in cases)
-    assert set(expect) <= {"crisis", "emergency", "advice", "none", "mention"}, expect
-    total = len(cases)
-    assert total >= 500
-    urgent = (expect["crisis"] + expect["emergency"]) / total
-    advice = expect["advice"] / total
-    benign = (expect["none"] + expect["mention"]) / total
-    assert 0.40 <= urgent <= 0.50, f"urgent share {urgent:.3f}"
-    assert 0.14 <= advice <= 0.20, f"advice share {advice:.3f}"
-    assert 0.33 <= benign <= 0.43, f"benign share {benign:.3f}"
-    assert sum(bool(c.previous) for c in cases) >= 10, "two-message cases"
-    assert all(c.text.strip() for c in cases), "empty message"
-    lowered = [c.text.strip().lower() for c in cases]
-    assert len(lowered) == len(set(lowered)), "duplicate messages"
+    assert_size_and_mix(load_safety_set(TEST4), min_total=500, min_two_message=10)
 
 
 def test_test4_covers_every_kind_the_brief_lists() -> None:
-    cases = load_safety_set(TEST4)
-    per_kind = Counter(c.cat for c in cases)
-    missing = REQUIRED_KINDS - set(per_kind)
-    assert not missing, f"kinds without a case: {sorted(missing)}"
-    short = {
-        kind: (per_kind[kind], minimum)
-        for kind, minimum in MINIMUM_PER_KIND.items()
-        if per_kind[kind] < minimum
-    }
-    assert not short, f"kinds below their minimum (count, minimum): {short}"
+    assert_covers_kinds(load_safety_set(TEST4), REQUIRED_KINDS, MINIMUM_PER_KIND)
 
 
 def test_every_test4_case_of_a_kind_carries_that_kinds_label() -> None:
     wrong = [
-        (n, c.cat, c.expect)
-        for n, c in enumerate(load_safety_set(TEST4), start=1)
-        if c.cat in LABEL_OF_KIND and c.expect not in LABEL_OF_KIND[c.cat]
+        (n, c.cat, c.expect) for n, c in mislabelled(load_safety_set(TEST4), TEST4_LABEL_OF_KIND)
     ]
     assert not wrong, wrong
 
 
 def test_no_training_or_safety_set_sentence_is_near_a_test4_sentence() -> None:
     """0.75 difflib similarity, the project's leak threshold, compared in both directions."""
-    others = sentences_besides(TEST4)
-    assert len(others) > 1000, "training data or development sets not found"
-    mine = set_texts(TEST4)
-    forward = near_duplicates(others, mine, LEAK_SIMILARITY)
-    backward = near_duplicates(mine, others, LEAK_SIMILARITY)
-    close = _positions(mine, [(m, r) for _, m, r in forward] + [(m, r) for m, _, r in backward])
+    close = _positions(set_texts(TEST4), [(m, r) for m, _, r in close_pairs(TEST4)])
     assert not close, "too close to a sentence elsewhere:\n  " + "\n  ".join(close[:30])
 
 
 def test_no_test4_sentence_is_a_near_copy_by_the_safety_leak_check() -> None:
     """The safety sets' own check (character n-gram TF-IDF, 0.9) agrees."""
-    mine = set_texts(TEST4)
-    leaks = find_leaks(mine, sentences_besides(TEST4), threshold=0.9)
-    copies = _positions(mine, [(m, float(score)) for m, _, score in leaks])
+    copies = _positions(set_texts(TEST4), [(m, float(score)) for m, _, score in copy_pairs(TEST4)])
     assert not copies, "near copies of a sentence elsewhere:\n  " + "\n  ".join(copies)
 
 
