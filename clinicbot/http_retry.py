@@ -3,9 +3,10 @@
 Built on ``aiohttp-retry``: :func:`request_with_retry` runs a request through its
 ``RetryClient``, which decides what is retried: network errors and timeouts, every 5xx, and
 :data:`RETRY_STATUSES` (408, 429). Other 4xx answers are final. The waits follow one
-:class:`Backoff` schedule (exponential, capped; a ``Retry-After`` header is honoured up to the
-cap), which the SMTP alerts share for their own loop. When every attempt failed,
-:class:`RetryGaveUp` says how many were made and how the last one ended.
+:class:`Backoff` schedule (``clinicbot.backoff``: exponential, capped; a ``Retry-After`` header is
+honoured up to the cap), which the SMTP alerts share for their own loop and ``make run``'s
+supervisor for its restarts. When every attempt failed, :class:`RetryGaveUp` says how many were
+made and how the last one ended.
 
 Logs carry the caller's label, the attempt number and the HTTP status or exception class only
 (never a URL's query, a body or a phone number).
@@ -24,6 +25,8 @@ from typing import Any, cast
 import aiohttp
 from aiohttp_retry import ExponentialRetry, RetryClient
 
+from clinicbot.backoff import Backoff
+
 logger = logging.getLogger(__name__)
 
 #: HTTP statuses that are retried besides every 5xx.
@@ -33,34 +36,16 @@ RETRY_EXCEPTIONS = (aiohttp.ClientError, asyncio.TimeoutError)
 
 Sleep = Callable[[float], Awaitable[Any]]
 
-
-@dataclass(frozen=True)
-class Backoff:
-    """How often and how soon a failed call is tried again.
-
-    Attributes:
-        attempts: Tries in all, the first included.
-        first_delay: Seconds before the second try; each further wait is ``factor`` times
-            longer, at most ``max_delay``.
-        factor: Growth of the wait.
-        max_delay: Longest wait (also the longest ``Retry-After`` honoured).
-    """
-
-    attempts: int = 4
-    first_delay: float = 1.0
-    factor: float = 2.0
-    max_delay: float = 30.0
-
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait after a failed try.
-
-        Args:
-            attempt: The try that failed (1 for the first).
-
-        Returns:
-            The wait, at most ``max_delay``.
-        """
-        return float(min(self.max_delay, self.first_delay * self.factor ** max(0, attempt - 1)))
+__all__ = [
+    "RETRY_EXCEPTIONS",
+    "RETRY_STATUSES",
+    "Backoff",
+    "Reply",
+    "RetryGaveUp",
+    "is_retryable_status",
+    "parse_retry_after",
+    "request_with_retry",
+]
 
 
 class RetryGaveUp(Exception):

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from clinicbot.backoff import Backoff
+
 logger = logging.getLogger(__name__)
 
 
@@ -68,8 +70,12 @@ class RestartPolicy:
         Returns:
             Seconds to wait, at most ``max_delay``.
         """
-        exponent = max(0, failures - 1)
-        return float(min(self.max_delay, self.initial_delay * self.factor**exponent))
+        return self.backoff.delay(failures)
+
+    @property
+    def backoff(self) -> Backoff:
+        """The restart delays as the project's one backoff schedule (``clinicbot.backoff``)."""
+        return Backoff(first_delay=self.initial_delay, factor=self.factor, max_delay=self.max_delay)
 
 
 @dataclass(frozen=True)
