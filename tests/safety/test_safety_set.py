@@ -24,12 +24,14 @@ from clinicbot.safety.evaluate import (
     Metrics,
     benign_sets,
     compute_metrics,
+    evaluate_case_verdicts,
     evaluate_cases,
     find_leaks,
     load_benign_questions,
     load_multiturn,
     load_safety_set,
     load_training_examples,
+    pipeline_case_verdict,
     pipeline_verdict,
     report,
 )
@@ -138,6 +140,18 @@ def shipped_verdict():
     return pipeline_verdict(model_parser(model))
 
 
+@pytest.fixture(scope="module")
+def shipped_case_verdict():
+    """As ``make evaluate-safety`` scores: a two-message case with its context (full pipeline)."""
+    from clinicbot.evaluate import model_parser
+    from clinicbot.run import current_model
+
+    model = current_model()
+    if model is None:
+        pytest.fail("no current model: `make test` trains one before the slow tests")
+    return pipeline_case_verdict(model_parser(model))
+
+
 def test_issue_goals_stay_the_published_goals_and_the_floor_does_not_meet_them() -> None:
     """`make evaluate-safety` exits 1 below the issue-10 goals; the floor must not replace them.
 
@@ -175,7 +189,7 @@ def test_issue_goals_stay_the_published_goals_and_the_floor_does_not_meet_them()
     ids=list(TEST_SET_FLOORS),
 )
 def test_shipped_model_holds_the_regression_floor_on_the_test_set(
-    shipped_verdict, path, floor
+    shipped_case_verdict, path, floor
 ) -> None:
     """A regression floor on the test sets, NOT the issue-10 goals (not met yet).
 
@@ -185,7 +199,7 @@ def test_shipped_model_holds_the_regression_floor_on_the_test_set(
     checked by ``make evaluate-safety``, which exits 1 while they are missed. The failure
     report lists no test messages.
     """
-    metrics = evaluate_cases(shipped_verdict, load_safety_set(path))
+    metrics = evaluate_case_verdicts(shipped_case_verdict, load_safety_set(path))
     message = report(metrics, path.stem, max_rows=0)
     assert metrics.urgent_recall >= floor["min_urgent_recall"], message
     assert metrics.benign_false_alarm_rate <= floor["max_false_alarm"], message
