@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -70,13 +71,27 @@ def storage(tmp_path: Path) -> LocalModelStorage:
     return LocalModelStorage(tmp_path)
 
 
-@pytest.fixture
-def trained(storage: LocalModelStorage) -> tuple[LocalModelStorage, Resource]:
+@pytest.fixture(scope="module")
+def trained_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Resource]:
+    """The component trained once per module (it trains on the development sets too)."""
+    directory = tmp_path_factory.mktemp("trained_safety_detector")
     resource = Resource("safety_detector")
+    storage = LocalModelStorage(directory)
     component = SafetyDetectorComponent.create({}, storage, resource, _context())
     returned = component.train(_training_data())
     assert returned == resource
-    return storage, resource
+    return directory, resource
+
+
+@pytest.fixture
+def trained(
+    trained_once: tuple[Path, Resource], tmp_path: Path
+) -> tuple[LocalModelStorage, Resource]:
+    """A test's own copy of the trained model storage (a test may break its files)."""
+    directory, resource = trained_once
+    copy = tmp_path / "storage"
+    shutil.copytree(directory, copy)
+    return LocalModelStorage(copy), resource
 
 
 def _load(storage: LocalModelStorage, resource: Resource) -> SafetyDetectorComponent:
