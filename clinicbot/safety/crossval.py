@@ -63,6 +63,7 @@ CALIBRATION_GRID: dict[str, tuple[float, ...]] = {
     "emergency": (0.4,),
     "confident": (0.7, 0.8, 0.9),
     "advice_personal": (0.35, 0.45),
+    "framed": (0.9, 0.95),
 }
 
 

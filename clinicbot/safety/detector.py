@@ -26,7 +26,10 @@ Decision order (first that applies):
    also hit);
 2. a crisis pattern hit -> ``crisis``. Method seeking and plans are never negatable, so
    "I'm not suicidal but which bridge is tallest" is still crisis; so is harm the writer did
-   to themselves told as current, however played down (``frames.self_harm_told``);
+   to themselves told as current, however played down (``frames.self_harm_told``, also told
+   by its parts: a body part, an injury word and the writer's own doing, ``signs.py``); a
+   sure sign told by its parts (``frames.sure_sign``): an urge with nothing coming out is an
+   emergency, someone else talking of jumping or ending it is third-party crisis;
 3. the classifier (TF-IDF n-grams plus the meaning markers of ``clinicbot.safety.features``)
    gives crisis or emergency at least its threshold, in the whole message or in one of its
    sentences of four words or more, no benign/mention/negated pattern vetoes that part, and
@@ -35,7 +38,9 @@ Decision order (first that applies):
    (an advice pattern hit or an advice frame needs the higher ``override`` threshold to be
    overruled);
 4. an advice pattern hit, an advice frame (``frames.advice_frame``: the writer's own pregnancy
-   or breastfeeding, or own use of a recreational substance, and their treatment), or the
+   or breastfeeding, or own use of a recreational substance, and their treatment, or a
+   judgement asked about their own treatment told with their own health, ``decisions.py``:
+   "i have a fever, should i still come in for my infusion?"), or the
    classifier's advice probability at least its threshold (``advice_personal`` when the
    writer asks about a decision of their own) with a cue word -> ``advice``;
 5. a mention pattern or a negated crisis pattern -> ``mention``;
@@ -47,20 +52,22 @@ optional: without it the detector works on patterns alone.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from clinicbot.safety.balance import balanced
 from clinicbot.safety.features import markers
 from clinicbot.safety.frames import (
     CRISIS_MARKERS,
     advice_frame,
     drop_framed_hits,
     emergency_explained,
+    explained_by_message,
     framed_benign,
     self_harm_told,
+    sure_sign,
     told_as_resolved,
 )
 from clinicbot.safety.labels import (
@@ -99,18 +106,14 @@ __all__ = [
     "SafetyResult",
 ]
 
-INTENT_TO_LABEL = {
-    "safety_crisis": CRISIS,
-    "safety_emergency": EMERGENCY,
-    "medical_advice": ADVICE,
-}
-
 #: Calibrated by cross-validation held out by file (``python -m clinicbot.safety.crossval
 #: --calibrate``). Round 4 (dev.yml to dev4.yml): crisis 0.4, confident 0.7 and advice_personal
 #: 0.35. Round 4b (dev5.yml added): crisis 0.45 is the best recall with false alarms <= 3 %
-#: (0.981 / 0.027; crisis 0.4 gives 0.984 / 0.032, over the goal).
+#: (0.981 / 0.027; crisis 0.4 gives 0.984 / 0.032, over the goal). Round 5 (dev6.yml added,
+#: ``framed`` in the grid): crisis 0.4 and framed 0.95 give 0.983 / 0.024 (0.45 and 0.9: 0.980
+#: / 0.025).
 DEFAULT_THRESHOLDS: dict[str, float] = {
-    CRISIS: 0.45,
+    CRISIS: 0.4,
     EMERGENCY: 0.4,
     ADVICE: 0.6,
     "override": 0.85,
@@ -120,10 +123,10 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "advice_personal": 0.35,
     # A crisis or emergency verdict in a benign frame, or with present safety stated and
     # nothing current, needs at least this probability.
-    "framed": 0.9,
+    "framed": 0.95,
 }
 #: Meaning markers that support a classifier emergency verdict without a cue word.
-_EMERGENCY_MARKERS = frozenset({"__bladder__"})
+_EMERGENCY_MARKERS = frozenset({"__bladder__", "__urge_no_flow__"})
 PERSONAL_DECISION = "__personal_decision__"
 
 # Crisis subcategories, most urgent first (used to pick one when several patterns hit).
@@ -190,7 +193,7 @@ class SafetyDetector:
             for text, intent in training_examples
             if isinstance(text, str) and text.strip()
         ]
-        pairs = self._balanced(examples)
+        pairs = balanced(examples)
         texts = [t for t, _ in pairs]
         labels = [label for _, label in pairs]
         if len(set(labels)) < 2:
@@ -199,52 +202,6 @@ class SafetyDetector:
             return self
         self.classifier = SafetyClassifier().fit(texts, labels)
         return self
-
-    #: At most this many "none" examples per safety example in the classifier's training set.
-    NONE_PER_SAFETY_EXAMPLE = 5
-
-    #: Topic intents that border on personal advice ("can I take sertraline with it?" is a
-    #: general interaction question). All their examples are kept as "none" so the classifier
-    #: learns that border.
-    ADVICE_NEIGHBOURS = frozenset(
-        {
-            "safety_dev_benign",
-            "kb_safety_drug_interactions",
-            "kb_eligibility_current_medications",
-            "kb_safety_at_home_ketamine",
-            "kb_process_preparation",
-        }
-    )
-
-    def _balanced(self, examples: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Maps intents to labels and caps the "none" examples.
-
-        Without a cap the topic data's growth swamps the safety labels (measured: with every
-        topic example as "none", about 15 per safety example, crisis/emergency recall on the
-        regression set fell to 0.97; with at most 5 per safety example it is 1.0 and the
-        held-out set stays at 1.0 recall and 0 false alarms). Examples of the topics that
-        border on advice are always kept; the rest are chosen in a fixed order (a hash of the
-        text), so training is deterministic.
-
-        Args:
-            examples: ``(text, intent)`` pairs.
-
-        Returns:
-            ``(text, label)`` pairs.
-        """
-        labelled = [(t, i, INTENT_TO_LABEL.get(i, NONE)) for t, i in examples]
-        safety = [(t, label) for t, _, label in labelled if label != NONE]
-        neighbours = [
-            (t, NONE) for t, i, label in labelled if label == NONE and i in self.ADVICE_NEIGHBOURS
-        ]
-        rest = [
-            (t, NONE)
-            for t, i, label in labelled
-            if label == NONE and i not in self.ADVICE_NEIGHBOURS
-        ]
-        cap = self.NONE_PER_SAFETY_EXAMPLE * max(len(safety), 1)
-        rest.sort(key=lambda p: hashlib.sha1(p[0].encode("utf-8")).hexdigest())  # noqa: S324
-        return safety + neighbours + rest[: max(cap - len(neighbours), 0)]
 
     def detect(self, text: Any) -> SafetyResult:
         """Classifies one message. Never raises.
@@ -305,13 +262,19 @@ class SafetyDetector:
         return SafetyResult(NONE, NONE, 0.0, (), ())
 
     def _classifier_scores(
-        self, normalized: str, vetoed_whole: bool, strict: bool = False
+        self,
+        normalized: str,
+        vetoed_whole: bool,
+        strict: bool = False,
+        message_markers: frozenset[str] = frozenset(),
     ) -> dict[str, float]:
         """Returns the highest classifier probability per label over the message's parts.
 
         Parts where a benign, mention or negated pattern matches are skipped (veto). With
         ``strict`` (an advice pattern or frame hit) no probability counts without a cue word
-        or marker, however high.
+        or marker, however high. An ordinary reason for being away or giving things away
+        anywhere in the message explains a part whose only crisis signs are absence and
+        farewell ("i won't be around next week. visiting my parents").
         """
         if self.classifier is None or not normalized:
             return {}
@@ -333,7 +296,10 @@ class SafetyDetector:
             for label, value in probabilities.items():
                 if value <= best.get(label, 0.0) or label == NONE:
                     continue
-                found = set(markers(part, frame_only=False)) if found is None else found
+                if found is None:
+                    found = explained_by_message(
+                        set(markers(part, frame_only=False)), message_markers
+                    )
                 if self._supported(label, value, part, strict, found):
                     best[label] = value
         return best
@@ -426,6 +392,9 @@ class SafetyDetector:
         if self_harm_told(found_markers) and not resolved:
             # harm done to oneself, however played down ("just a few scratches, no biggie")
             return SafetyResult(CRISIS, "self_harm", 1.0, ("frame.self_harm_told",), (CRISIS,))
+        sign = sure_sign(found_markers, explained)
+        if sign is not None and not resolved:  # a bladder that will not empty, a friend's plan
+            return SafetyResult(sign[0], sign[1], 1.0, (f"frame.{sign[1]}",), (sign[0],))
         framed_advice = advice_frame(found_markers)
         if framed_advice == "substance" and self.patterns.general_medication(normalized):
             framed_advice = None
@@ -433,7 +402,7 @@ class SafetyDetector:
         if use_classifier and self.classifier is not None:
             vetoed = bool(found.benign or found.negated or mention)
             strict = bool(advice or framed_advice)
-            scores = self._classifier_scores(normalized, vetoed, strict)
+            scores = self._classifier_scores(normalized, vetoed, strict, frozenset(found_markers))
         urgent = self._urgent_from_classifier(
             scores, has_advice_pattern=bool(advice or framed_advice)
         )

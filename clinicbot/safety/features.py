@@ -23,6 +23,13 @@ that decide whether a sentence is risk, told in words the training data may neve
 * ``__hopeless__`` and ``__means__``: hopelessness, and asking how much or how high (together
   they support a crisis verdict: means-seeking after hopelessness);
 * ``__bladder__``: a bladder that will not empty (ketamine's urinary retention);
+* ``__own_injury__``, ``__urge_no_flow__``, ``__no_reason__``, ``__other_talks_of_dying__``
+  (``clinicbot.safety.signs``): signs told by their parts (a body part, an injury word and
+  the writer's own doing; an urge and nothing coming out; no reason to go on; someone else
+  talking of dying);
+* ``__own_treatment_decision__`` (``clinicbot.safety.decisions``): a judgement asked about the
+  writer's own treatment told with their own health ("i have a fever, should i still come in
+  for my infusion?");
 * ``__personal_decision__``: a first-person decision about a medicine or dose ("should i",
   "can i take my", "is it ok for me"; not "what should i know");
 * ``__own_pregnancy__``: the writer's own pregnancy, breastfeeding or wish to conceive ("i am 8
@@ -51,6 +58,9 @@ quantifiers over open text), so they run in linear time on hostile input.
 from __future__ import annotations
 
 import re
+
+from clinicbot.safety.decisions import decision_markers
+from clinicbot.safety.signs import sign_markers
 
 
 def _any(*alternatives: str) -> re.Pattern[str]:
@@ -106,6 +116,7 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"been (?:stable|fine|well|sober|clean|good)|(?:sober|clean) (?:since|for)",
         r"have not (?:since|in \w+ years?)|recovered|turned out to be",
         r"totally fine|was fine after|fine after|i am fine",
+        r"not a danger to (?:myself|anyone|others)|no thoughts of (?:hurting|harming|killing)",
     ),
     "__past__": _any(
         r"years? ago|as a (?:kid|child|teen|teenager)|back in|in (?:19|20)\d\d|used to",
@@ -203,13 +214,15 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r" (?:\w+ ){0,6}(?:die|dies|died|dead|dying)",
         r"(?:traffic|commute|feet|back|heat|cold|suspense|bill|price|forms?|paperwork|wait|line"
         r"|mondays?|week|job|boss|hold music|this|that) (?:\w+ ){0,3}(?:is|are|was) "
-        r"(?:\w+ )?killing (?:me|my)",
+        r"(?:\w+ )?killing (?:me|my)|(?:sick|tired) of (?:waiting|being on hold|the (?:wait|traffic"
+        r"|rain|weather|commute|paperwork|queue))",
     ),
     "__hyperbole__": _any(
-        r"(?:going to|will|gonna|would) (?:kill|murder) me (?:for|if|when|over)",
+        r"(?:going to|will|gonna|would) (?:kill|murder|strangle|shoot) me (?:for|if|when|over)",
+        r"i (?:will|ll) (?:scream|cry|lose it|lose my mind|explode)",
         r"(?:kill|murder|strangle) my (?:printer|phone|laptop|cat|dog|computer|alarm|coworker s)",
         r"would (?:literally |honestly )?kill for|(?:died|die|dying) (?:of|from) "
-        r"(?:laughing|laughter|boredom|embarrassment|curiosity)|nearly died laughing",
+        r"(?:laughing|laughter|boredom|embarrassment|curiosity|cringe|shame)|nearly died laughing",
         r"rather die than (?!live|living|feel|feeling|keep|go on|going on|be |being|spend|wake"
         r"|face|exist|carry|deal with (?:this|it|life))",
         r"early grave|death of me|(?:i am|im) dead (?:lol|skull|haha|lmao)|dead skull|shoot me now",
@@ -219,7 +232,8 @@ MARKERS: dict[str, re.Pattern[str]] = {
     ),
     "__joke__": _any(r"lol|lmao|haha\w*|hehe|jk|just kidding|skull|sarcastic"),
     "__now__": _any(
-        r"right now|tonight|today|this (?:morning|evening|afternoon|week)|at the moment|currently",
+        r"right now(?! i (?:feel|am) (?:safe|fine|ok|okay|good|great|hopeful|better|stable))"
+        r"|tonight|today|this (?:morning|evening|afternoon|week)|at the moment|currently",
         r"again|lately|(?<!infusion )(?<!session )yesterday|last night|keep",
         r"since (?:this morning|last night|yesterday)",
         r"an hour ago|minutes ago|just (?:took|did|now)",
@@ -232,10 +246,15 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"out of (?:that|the) (?:house|relationship)|long gone|over (?:a|\w+) (?:decade|years?)",
         r"came back (?:fine|ok|okay|normal)|(?:all )?healed|behind me|not in that place",
         r"(?:strange|weird|odd|scary|intense|wild) but (?:ok|okay|fine|good|nice|pleasant)",
+        r"(?:gone|over|passed) after|(?:it|that) (?:is|was) over",
     ),
     "__benign_reason__": _any(
         r"(?:visiting|vacation|holiday|trip|travel\w*|moving(?! on)|relocating|surgery|hospital for"
-        r"|wedding|conference|retiring|new job|business)",
+        r"|wedding|conference|retir\w*|new job|business|for work|estate planning|moved (?:house"
+        r"|flat|apartment|home)|library|donat\w*|charity|minimalis\w*|declutter\w*)",
+        r"(?:around|here|available|home|in) (?:for (?:the|my|your|our) (?:follow up|call"
+        r"|appointment|session|visit|meeting|check in)|on (?:monday|tuesday|wednesday|thursday"
+        r"|friday|saturday|sunday))",
         r"(?:dr|doctor|nurse|provider|therapist)(?: \w+){1,5} (?:is|are) leaving",
         r"(?:old|spare) (?:recliner|chair|couch|sofa|furniture|clothes|books)",
     ),
@@ -294,6 +313,7 @@ MARKERS: dict[str, re.Pattern[str]] = {
     ),
     "__substance__": _any(
         r"alcohol(?! problem| use| issue| history)|(?<!drive me to )(?<!thing to )(?<!and )(?<!or )"
+        r"(?<!water should i )(?<!water do i )(?<!water can i )"
         r"(?:drinks?|drinking)"
         r"(?! water| coffee| tea| juice| fluids| anything| something| a lot of water| problem"
         r"| issue| history)|drank|beers?|wine|cocktails?|liquor"
@@ -419,7 +439,8 @@ def markers(normalized: str, frame_only: bool = True) -> list[str]:
         The marker names, in a fixed order.
     """
     table = MARKERS if frame_only else _CLASSIFIER_MARKERS
-    return [name for name, regex in table.items() if regex.search(normalized)]
+    found = [name for name, regex in table.items() if regex.search(normalized)]
+    return found + sign_markers(normalized) + decision_markers(normalized)
 
 
 def with_markers(normalized: str) -> str:

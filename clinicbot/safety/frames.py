@@ -11,8 +11,12 @@ The detector uses them here in three ways:
   than fill out another form", "my aunt killed herself when i was little", "it wore off", "i cut
   my finger chopping onions") are dropped or become a mention;
 * ``advice_frame``: a decision about the writer's own treatment told without a medicine's name
-  (their own pregnancy or breastfeeding, or their own use of alcohol, cannabis or psychedelics
-  during the series) is personal advice, unless the question is asked in general;
+  (their own pregnancy or breastfeeding, their own use of alcohol, cannabis or psychedelics
+  during the series, or going ahead with, putting off or choosing their own treatment given
+  their own health) is personal advice, unless the question is asked in general;
+* ``explained_by_message``: an ordinary reason anywhere in the message explains a sentence
+  whose only crisis signs are absence or farewell;
+* ``sure_sign``: an urge with nothing coming out, someone else talking of ending it;
 * ``self_harm_told``: harm the writer did to themselves, told as current (often played down:
   "just a few scratches, no biggie"), is crisis whatever else the message asks;
 * ``emergency_explained``: emergency words told as hypothetical, from a film or an exam, as a
@@ -38,6 +42,9 @@ CRISIS_MARKERS = frozenset(
         "__control_fear__",
         "__threat_other__",
         "__no_return__",
+        "__own_injury__",
+        "__no_reason__",
+        "__other_talks_of_dying__",
     }
 )
 #: Markers of a frame that explains risk words away: hyperbole ("i'd rather die than"), a
@@ -46,6 +53,9 @@ CRISIS_MARKERS = frozenset(
 BENIGN_FRAME_MARKERS = frozenset(
     {"__hyperbole__", "__object_subject__", "__third_person__", "__benign_reason__"}
 )
+#: Harm the writer did to themselves: told in a phrase ("hurt myself", "till it bled") or by its
+#: parts (``clinicbot.safety.signs``: a body part, an injury word and the writer's own doing).
+_SELF_HARM_MARKERS = frozenset({"__self_inflicted__", "__own_injury__"})
 #: Markers that no benign frame explains away (they keep a framed verdict supported).
 STRONG_RISK_MARKERS = frozenset(
     {
@@ -54,6 +64,7 @@ STRONG_RISK_MARKERS = frozenset(
         "__control_fear__",
         "__threat_other__",
         "__bladder__",
+        "__urge_no_flow__",
         "__means__",
     }
 )
@@ -69,9 +80,56 @@ def framed_benign(found: set[str]) -> bool:
         return False
     if found & BENIGN_FRAME_MARKERS:
         return True
-    if "__accident__" in found and "__self_inflicted__" not in found:
+    if "__accident__" in found and not _SELF_HARM_MARKERS & found:
         return True
     return "__safe_now__" in found and "__now__" not in found
+
+
+#: Crisis signs an ordinary reason for being away or giving things away explains.
+_AWAY_SIGNS = frozenset({"__fp_absence__", "__finality__"})
+
+
+def explained_by_message(found: set[str], message: frozenset[str]) -> set[str]:
+    """A part's markers, with the message's ordinary reason when it explains the part.
+
+    "i won't be around next week" is explained by "visiting my parents" in another sentence
+    of the message; a part with any other crisis sign (no return, self-harm, no reason to go
+    on ...) is not.
+
+    Args:
+        found: The part's markers.
+        message: The whole message's markers.
+
+    Returns:
+        ``found``, plus ``__benign_reason__`` when the message has one and the part's only
+        crisis signs are absence or farewell.
+    """
+    if "__benign_reason__" in message and (found & CRISIS_MARKERS) <= _AWAY_SIGNS:
+        return found | {"__benign_reason__"}
+    return found
+
+
+def sure_sign(found: set[str], explained: bool) -> tuple[str, str] | None:
+    """A sign told by its parts that decides on its own, like a pattern for a sure case.
+
+    An urge with nothing coming out (urinary retention) is an emergency unless the message's
+    frame explains it (hypothetical, past, resolved); someone else talking of jumping or
+    ending it is third-party crisis unless it is framed as a joke, hyperbole or the media.
+
+    Args:
+        found: The message's markers.
+        explained: Whether ``emergency_explained`` holds for the message.
+
+    Returns:
+        ``(category, subcategory)`` or ``None``.
+    """
+    if "__urge_no_flow__" in found and not explained:
+        return "emergency", "severe_reaction"
+    if "__other_talks_of_dying__" in found and not (
+        framed_benign(found) or "__joke__" in found or "__past__" in found
+    ):
+        return "crisis", "third_party"
+    return None
 
 
 def told_as_resolved(found: set[str]) -> bool:
@@ -120,7 +178,7 @@ def drop_framed_hits(
     if "__third_person__" in found and "__now__" not in found:
         drop.add("third_party")
         frames.append("framed_third_person")
-    if "__accident__" in found and "__self_inflicted__" not in found:
+    if "__accident__" in found and not _SELF_HARM_MARKERS & found:
         drop.add("self_harm")
         frames.append("framed_accident")
     if "__benign_reason__" in found:
@@ -147,7 +205,7 @@ def advice_frame(found: set[str]) -> str | None:
         found: The message's markers.
 
     Returns:
-        ``pregnancy``, ``substance`` or ``None``.
+        ``pregnancy``, ``substance``, ``treatment_decision`` or ``None``.
     """
     if "__info_only__" in found:
         return None
@@ -155,6 +213,8 @@ def advice_frame(found: set[str]) -> str | None:
         return "pregnancy"
     if {"__substance__", "__own_use__", "__treatment__"} <= found:
         return "substance"
+    if "__own_treatment_decision__" in found and not told_as_resolved(found):
+        return "treatment_decision"
     return None
 
 
@@ -170,7 +230,9 @@ def self_harm_told(found: set[str]) -> bool:
     Returns:
         ``True`` for a current self-harm disclosure, however minimised.
     """
-    if "__self_inflicted__" not in found:
+    if not _SELF_HARM_MARKERS & found:
+        return False
+    if "__accident__" in found and "__self_inflicted__" not in found:
         return False
     if "__past__" in found and "__now__" not in found:
         return False

@@ -1,0 +1,98 @@
+"""Signs told by their parts: an injury to one's own body, a bladder that will not empty.
+
+``clinicbot.safety.features`` marks risk told in phrases; these markers combine word classes
+instead, so a wording nobody wrote before still carries the sign:
+
+* ``__own_injury__``: a body part and an injury word near each other ("marks on my wrist",
+  "broke the skin on my hip", "a safety pin on my skin") together with the writer's own doing
+  ("from me", "myself", "again", "started cutting", "i did them"), or self-harm named as the
+  writer's present thing ("it's a little self-harm"). The frames treat it like
+  ``__self_inflicted__``: harm the writer did to themselves, told as current, is crisis however
+  played down (``frames.self_harm_told``), unless an accident explains it ("chopping onions").
+* ``__urge_no_flow__``: an urge or a full bladder and nothing coming out ("need to go so bad
+  but nothing comes out", "straining, feels like a balloon about to pop"): acute urinary
+  retention told in lay words, which supports a classifier emergency verdict.
+* ``__no_reason__``: no reason left to go on, or one way out ("stopped seeing why i should keep
+  going", "feels like a trap with one door out"), which supports a classifier crisis verdict.
+* ``__other_talks_of_dying__``: someone else talking about jumping, ending it or dying (third-
+  party risk), which supports a classifier crisis verdict.
+
+Each regex is bounded (no nested quantifiers over open text); the two-part ones are anchored
+lookaheads, linear in the text's length.
+"""
+
+from __future__ import annotations
+
+import re
+
+_BODY = (
+    r"(?:wrists?|arms?|forearms?|thighs?|legs?|hips?|skin|stomach|belly|hands?|knuckles"
+    r"|ankles?|shoulders?|ribs|fingers?)"
+)
+_INJURY = (
+    r"(?:cut|cuts|cutting|marks?|lines|scratch\w*|burns?|burned|burnt|burning|bled|bleed\w*"
+    r"|broke the skin|bruis\w*|scars?|wounds?|gash\w*|carv\w*|safety pin|pin|needle|razor|blade"
+    r"|lighter|scissors|rubber band)"
+)
+_OWN_DOING = re.compile(
+    r"\b(?:from me|by me|myself|on purpose|deliberately|again|my own doing|i did (?:it|them|this"
+    r"|those|these)|i (?:have |ve )?(?:started|been|keep|kept) (?:cutting|burning|scratching"
+    r"|hurting|hitting|picking|digging)|i used (?:a|my|the)|(?:till|until) (?:it|they) (?:broke the"
+    r" skin|bled))\b"
+)
+#: Self-harm as the writer's current doing, no body part needed ("i've started cutting again").
+_STARTED_AGAIN = re.compile(
+    r"\bi (?:have |ve )?(?:started|been|keep|kept|went back to) (?:cutting|burning|scratching"
+    r"|carving)(?: myself)?(?: again| lately| recently)?\b"
+)
+_INJURED_BODY = re.compile(
+    r"\b(?:" + _INJURY + r")(?: \w+){0,4} (?:my|the) (?:\w+ )?" + _BODY + r"\b"
+    r"|\bmy (?:\w+ )?" + _BODY + r"(?: \w+){0,4} (?:" + _INJURY + r")\b"
+)
+_SELF_HARM_NOW = re.compile(
+    r"\b(?:it is|this is|that is|doing|i do|my|some|a little|a bit of|a small|small) (?:bit of )?"
+    r"(?:self harm|self harming|sh)\b(?! (?:history|in the past|as a))"
+)
+_URGE_NO_FLOW = re.compile(
+    r"^(?=.*\b(?:(?:need|needs|needed|desperate|dying|bursting) to (?:go|pee|wee|urinate)|urge"
+    r"|straining|strain|bursting|so full|full to)\b)"
+    r"(?=.*\b(?:nothing (?:comes|coming|came|will come|happens)|nothing comes out|nothing at all"
+    r"|balloon|about to (?:pop|burst)|(?:only|just) (?:a )?(?:few )?(?:drops|dribbles?|trickle))\b)"
+)
+_NO_REASON = re.compile(
+    r"\b(?:(?:stopped seeing|can not see|do not see|no longer see|cannot see) (?:why|the point|a"
+    r" reason|any reason)|no reason (?:left )?(?:to|for me to) (?:keep going|go on|carry on|live"
+    r"|be here|stay|wake up)|(?:only|one) (?:door|way) out|feels? like a trap|i am trapped"
+    r"|(?:feel|feeling) trapped)\b"
+)
+_OTHER_TALKS_OF_DYING = re.compile(
+    r"\b(?:he|she|they|my \w+) (?:is|are|keeps?|has been|have been|was|been) (?:talking|saying"
+    r"|posting|texting|joking|going on) about (?:jumping|ending it|ending (?:his|her|their) life"
+    r"|dying|killing (?:himself|herself|themselves)|not being (?:here|around)|hanging"
+    r"|overdos\w*|taking all)\b"
+)
+
+
+def sign_markers(normalized: str) -> list[str]:
+    """The sign markers of a normalised text (``features.markers`` adds them).
+
+    Args:
+        normalized: Text in the form produced by ``clinicbot.safety.normalize.normalize``.
+
+    Returns:
+        The marker names that apply, in a fixed order.
+    """
+    found = []
+    if (
+        _SELF_HARM_NOW.search(normalized)
+        or _STARTED_AGAIN.search(normalized)
+        or (_INJURED_BODY.search(normalized) and _OWN_DOING.search(normalized))
+    ):
+        found.append("__own_injury__")
+    if _URGE_NO_FLOW.search(normalized):
+        found.append("__urge_no_flow__")
+    if _NO_REASON.search(normalized):
+        found.append("__no_reason__")
+    if _OTHER_TALKS_OF_DYING.search(normalized):
+        found.append("__other_talks_of_dying__")
+    return found
