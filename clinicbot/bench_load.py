@@ -311,6 +311,43 @@ def _rss_mib(pid: int) -> float:
     return 0.0
 
 
+#: Round 5's CPU cuts (README "Scale-out"), each of which ``--without`` can switch off.
+CUTS = ("classifier", "tracker-cache", "answer-check", "graph", "rules")
+
+
+def switch_off(cuts: Sequence[str]) -> None:
+    """Switches off some of round 5's cuts in this process (before the model is loaded).
+
+    Args:
+        cuts: Names from :data:`CUTS`.
+
+    Raises:
+        ValueError: For an unknown name, or once ``rasa_tuning.apply()`` has run.
+    """
+    unknown = set(cuts) - set(CUTS)
+    if unknown:
+        raise ValueError(f"unknown cuts {sorted(unknown)}; known: {', '.join(CUTS)}")
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    from clinicbot import action_calls, rasa_tuning, tracker_cache
+    from clinicbot.components import text_classifier
+
+    if rasa_tuning._applied:  # Rasa's own methods are already replaced in this process
+        raise ValueError("switch cuts off before clinicbot.rasa_tuning.apply() runs")
+
+    if "classifier" in cuts:  # scikit-learn's predict_proba, as before
+        text_classifier._FastPredictor.build = classmethod(lambda cls, *a: None)  # type: ignore[assignment, method-assign]
+    if "tracker-cache" in cuts:
+        tracker_cache.install = lambda *a, **k: None  # type: ignore[assignment]
+    if "answer-check" in cuts:  # the full jsonschema check for every answer
+        action_calls._valid_by_event_name = lambda result: False  # type: ignore[assignment]
+    if "graph" in cuts:
+        rasa_tuning.run_graph_in_order = DaskGraphRunner.run  # type: ignore[assignment]
+    if "rules" in cuts:
+        rasa_tuning.possible_rule_keys = RulePolicy._get_possible_keys  # type: ignore[assignment]
+
+
 def breakdown(model: Path, rounds: int, tuned: bool = True) -> None:
     """Times NLU, each policy, the action call and the tracker store per turn, in process.
 
@@ -429,7 +466,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="breakdown: Rasa without clinicbot.rasa_tuning (to measure what it buys)",
     )
+    parser.add_argument(
+        "--without",
+        default="",
+        help=f"breakdown: round 5's cuts to switch off, comma-separated ({', '.join(CUTS)})",
+    )
     args = parser.parse_args(argv)
+    without = [c.strip() for c in args.without.split(",") if c.strip()]
+    if set(without) - set(CUTS):
+        parser.error(f"--without: names from {', '.join(CUTS)}")
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
     if not rates or any(r <= 0 for r in rates):
         parser.error("--rates: positive numbers, comma-separated")
@@ -443,6 +488,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "cluster" in parts:
         bench_cluster(model, rates, args)
     if "breakdown" in parts:
+        if without:
+            switch_off(without)
+            print(f"Switched off: {', '.join(without)}")
         breakdown(model, args.rounds, tuned=not args.untuned)
     return 0
 
