@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import pytest
 
+from clinicbot.safety.cases import load_training_examples
 from clinicbot.safety.detector import SafetyDetector
-from clinicbot.safety.evaluate import train_detector
+from clinicbot.safety.dev_sets import dev_training_examples
+from tests.fixtures.trained import cached_detector
 
 
 @pytest.fixture(scope="session")
 def trained_detector() -> SafetyDetector:
-    """A detector trained on everything under data/ (as evaluate does)."""
-    return train_detector()
+    """A detector trained on everything under data/ (as evaluate does).
+
+    Trained once and cached by a digest of its examples and code (``tests.fixtures.trained``).
+    """
+    return cached_detector(load_training_examples() + dev_training_examples())
 
 
 @pytest.fixture(scope="session")
