@@ -5,7 +5,9 @@ thing in ``make bench``, ``make evaluate-nlu``, ``make evaluate-safety`` and
 ``python -m clinicbot.entity_eval``:
 
 * ``percentile``: numpy's default (linear interpolation between the closest ranks), so the
-  50th percentile is ``statistics.median``; 0 for no values.
+  50th percentile is ``statistics.median``; 0 for no values. (The staff console's insights
+  take their medians with ``statistics.median``, the same figure, so the web server does not
+  import numpy and scikit-learn for them.)
 * ``label_scores``: precision, recall and F1 of each label of single-label predictions, by
   ``sklearn.metrics.precision_recall_fscore_support``; ``zero_division`` is the value of a
   ratio with nothing to divide by (nothing predicted, or nothing expected, with that label).
