@@ -151,6 +151,22 @@ def own_treatment_decision(normalized: str) -> bool:
     return bool(_TODAY.search(normalized) and _WEAK_DECISION.search(normalized))
 
 
+_MY_THING = re.compile(r"\bmy (?!own\b)\w+")
+
+
+def told_as_own(normalized: str) -> bool:
+    """Whether a message tells of something of the writer's own: their health, a number, "my ...".
+
+    Args:
+        normalized: A normalised text.
+
+    Returns:
+        ``True`` for "can i take my sertraline", "i have a cold, can i ..."; ``False`` for "can i
+        take ketamine by mouth instead of by infusion?".
+    """
+    return bool(_OWN_HEALTH.search(normalized) or _MY_THING.search(normalized))
+
+
 def decision_markers(normalized: str) -> list[str]:
     """The decision markers of a normalised text (``features.markers`` adds them).
 

@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clinicbot.safety.balance import balanced
+from clinicbot.safety.decisions import told_as_own
 from clinicbot.safety.features import markers
 from clinicbot.safety.frames import (
     CRISIS_MARKERS,
@@ -420,7 +421,9 @@ class SafetyDetector:
             reasons = (f"frame.{framed_advice}",)
             return SafetyResult(ADVICE, framed_advice, 1.0, reasons, (ADVICE,))
         advice_threshold = self.thresholds[ADVICE]
-        if PERSONAL_DECISION in (found_markers or markers(normalized)):
+        if PERSONAL_DECISION in (found_markers or markers(normalized)) and told_as_own(normalized):
+            # "can i ..." about something of one's own ("my sertraline", "i have a cold"); not
+            # "can i take ketamine by mouth instead of by infusion?", the FAQ's question
             advice_threshold = self.thresholds["advice_personal"]
         if scores.get(ADVICE, 0.0) >= advice_threshold and not at_home_general:
             return SafetyResult(

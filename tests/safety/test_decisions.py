@@ -90,3 +90,18 @@ def test_hostile_input_stays_fast() -> None:
     start = time.perf_counter()
     own_treatment_decision(normalize(text))
     assert time.perf_counter() - start < 2.0
+
+
+class _AdviceHalf:
+    """A stand-in classifier: every part is advice with probability 0.5."""
+
+    def predict_proba_normalized(self, parts: list[str]) -> list[dict[str, float]]:
+        return [{"advice": 0.5, "crisis": 0.0, "emergency": 0.0, "none": 0.5} for _ in parts]
+
+
+def test_the_lower_personal_advice_bar_needs_something_of_ones_own() -> None:
+    detector = SafetyDetector(classifier=_AdviceHalf())  # type: ignore[arg-type]
+    general = "can i get ketamine as a nasal spray rather than a drip?"
+    own = "i have asthma, can i get ketamine as a nasal spray rather than a drip?"
+    assert detector.detect(general).category == "none"
+    assert detector.detect(own).category == "advice"
