@@ -196,6 +196,35 @@ def load_secrets(cfg: ClusterConfig) -> Dict[str, str]:
     return values
 
 
+def service_overrides(cfg: ClusterConfig, pw: Mapping[str, str], endpoints: Path) -> dict[str, str]:
+    """Where every service finds PostgreSQL (Insights too), Redis and Rasa's API (via the proxy).
+
+    Args:
+        cfg: The cluster configuration.
+        pw: The cluster's secrets (``pg_password``, ``redis_password``).
+        endpoints: The generated Rasa endpoints file.
+
+    Returns:
+        Variable -> value.
+    """
+    return {
+        "RASA_PORT": str(cfg.rasa_port),
+        "RASA_ENDPOINTS": str(endpoints),
+        "TRACKER_HOST": "127.0.0.1",
+        "TRACKER_PORT": str(cfg.pg_port),
+        "TRACKER_DB": TRACKER_DATABASE,
+        "TRACKER_USER": PG_USER,
+        "TRACKER_PASSWORD": pw["pg_password"],
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": str(cfg.redis_port),
+        "REDIS_PASSWORD": pw["redis_password"],
+        "CLINIC_DB_URL": pg_url(cfg.pg_port, pw["pg_password"], CLINIC_DATABASE),
+        "TRACKER_DB_URL": pg_url(cfg.pg_port, pw["pg_password"], TRACKER_DATABASE),
+        "RASA_URL": f"http://127.0.0.1:{cfg.proxy_api_port}",
+        "TRUSTED_PROXIES": "1",
+    }
+
+
 def prepare(cfg: ClusterConfig, base_env: Mapping[str, str] | None = None) -> Dict[str, str]:
     """Creates the data directory, files and the services' environment.
 
@@ -225,24 +254,7 @@ def prepare(cfg: ClusterConfig, base_env: Mapping[str, str] | None = None) -> Di
         encoding="utf-8",
     )
     env = dict(os.environ if base_env is None else base_env)
-    env.update(
-        {
-            "RASA_PORT": str(cfg.rasa_port),
-            "RASA_ENDPOINTS": str(endpoints),
-            "TRACKER_HOST": "127.0.0.1",
-            "TRACKER_PORT": str(cfg.pg_port),
-            "TRACKER_DB": TRACKER_DATABASE,
-            "TRACKER_USER": PG_USER,
-            "TRACKER_PASSWORD": pw["pg_password"],
-            "REDIS_HOST": "127.0.0.1",
-            "REDIS_PORT": str(cfg.redis_port),
-            "REDIS_PASSWORD": pw["redis_password"],
-            "CLINIC_DB_URL": pg_url(cfg.pg_port, pw["pg_password"], CLINIC_DATABASE),
-            # The web server reaches Rasa's API through the proxy's internal listener.
-            "RASA_URL": f"http://127.0.0.1:{cfg.proxy_api_port}",
-            "TRUSTED_PROXIES": "1",
-        }
-    )
+    env.update(service_overrides(cfg, pw, endpoints))
     # Pending connections each Sanic server queues (Rasa and the action server read it): the
     # default 100 overflows when the proxy sends a burst of turns.
     env.setdefault("SANIC_BACKLOG", "1024")

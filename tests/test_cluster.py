@@ -11,6 +11,7 @@ import pytest
 from clinicbot import cluster
 from clinicbot.cluster import ClusterConfig, cluster_services
 from clinicbot.cluster_nginx import DEPLOY_NGINX, nginx_conf, write_nginx_conf
+from clinicbot.settings import load_settings
 
 
 def rest_webhook_conf() -> str:
@@ -203,3 +204,14 @@ def test_a_failed_or_interrupted_start_ends_with_a_message_not_a_traceback(
     out = capsys.readouterr()
     assert said in out.out + out.err and "Traceback" not in out.err
     assert stopped == [True]  # whatever started is stopped
+
+
+def test_the_services_read_the_clusters_databases(tmp_path: Path) -> None:
+    cfg = cluster.ClusterConfig.from_env({"CLUSTER_DIR": str(tmp_path), "CLUSTER_PG_PORT": "5999"})
+    pw = {"pg_password": "pg-secret", "redis_password": "redis-secret"}
+    env = cluster.service_overrides(cfg, pw, tmp_path / "endpoints.yml")
+    assert env["CLINIC_DB_URL"].endswith(f"pg-secret@127.0.0.1:5999/{cluster.CLINIC_DATABASE}")
+    # The console's Insights read the cluster's tracker store, not make run's SQLite default.
+    assert env["TRACKER_DB_URL"].endswith(f"pg-secret@127.0.0.1:5999/{cluster.TRACKER_DATABASE}")
+    assert load_settings(env).tracker_db_url == env["TRACKER_DB_URL"]
+    assert env["TRACKER_DB"] == cluster.TRACKER_DATABASE and env["REDIS_PASSWORD"] == "redis-secret"
