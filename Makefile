@@ -118,7 +118,7 @@ conversation-tests: train ## rasa test on the conversation tests (fails on any p
 evaluate-nlu: train ## Real FAQ questions (headline) + held-out set: right topic, confident wrong, clarify; fails below the goals
 	$(PY) -m clinicbot.evaluate nlu $(if $(REAL),--real $(REAL))
 
-evaluate-safety: train ## The trained model on every safety set (fails below the goals on test.yml); ARGS=--ablation adds patterns/classifier/both
+evaluate-safety: train ## The trained model on every safety set (fails below the goals on any test*.yml); ARGS=--ablation adds patterns/classifier/both
 	$(PY) -m clinicbot.safety.evaluate $(ARGS)
 
 evaluate: evaluate-nlu evaluate-safety ## All evaluations
@@ -135,7 +135,7 @@ bench-insights: ## Insights page time on 100,000 generated conversations (CONVER
 learn: spacy ## Reviewed labels -> data/nlu/reviewed.yml, train a candidate, compare; promote only if no figure drops (ARGS=--dry-run)
 	$(PY) -m clinicbot.insights.learn $(ARGS)
 
-test: install lint typecheck validate unit integration train ## Everything: lint, types, validation, unit, integration, model, conversation, evaluations, browser/e2e
+test: install lint typecheck validate unit integration train ## Everything: lint, types, validation, unit, integration, model, conversation, slow checks of the evaluation floors, browser/e2e
 	$(PY) -m pytest -q -m "slow or e2e"
 	@$(MAKE) --no-print-directory conversation-tests
 
