@@ -79,11 +79,12 @@ _OWN_HEALTH = re.compile(
     r"|broken|condition|diagnos\w*|history of|ran out|racing|stroke|diabetes|\d+"
     r"|i (?:have|had|am|was|feel|felt|got|have been)|feeling)\b"
 )
-#: A condition long past or over ("a clot years back, fully recovered"): an eligibility
-#: question the FAQ answers, unless the writer's state today is told as well.
+#: A condition long past or over ("a clot years back, fully recovered") or a family's history:
+#: an eligibility question the FAQ answers, unless the writer's state today is told as well.
 _LONG_AGO = re.compile(
     r"\b(?:years? (?:ago|back)|decades?|in (?:19|20)\d\d|as a (?:kid|child|teen|teenager)"
-    r"|when i was (?:young|little|a kid|a teen|\d+)|recovered|none since|not since|nothing since)\b"
+    r"|when i was (?:young|little|a kid|a teen|\d+)|recovered|none since|not since|nothing since"
+    r"|family history|my family has|runs? in (?:my|the) family)\b"
 )
 #: Logistics and preparation questions ("should i bring headphones to my session").
 _LOGISTICS = re.compile(

@@ -41,6 +41,7 @@ GENERAL_OR_LOGISTICS = [
     "i'm 74, am i too old for infusions",
     "how long is each session?",
     "i had a seizure as a child, none since, fully recovered. is the iv ok for me",
+    "heart problems run in the family, is the iv ok for me",
 ]
 
 
