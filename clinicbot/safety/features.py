@@ -270,6 +270,7 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"(?:i am|i m) (?:thinking of|planning to|going to) (?:halving|cutting|doubling|stopping"
         r"|quitting|skipping|upping|lowering)",
         r"(?:too much|too strong|too many) for me|which (?:do|should) i take",
+        r"(?:someone|somebody|a(?: \w+){1,3}) like me|(?:for|at) my (?:size|weight|age)",
     ),
     "__own_pregnancy__": _any(
         r"i am (?:\d+ weeks |still |exclusively |currently |now )?(?:pregnant|expecting|nursing"

@@ -102,3 +102,9 @@ def test_how_much_water_to_drink_is_not_a_substance_question(
         pattern_detector.detect("should i drink wine the night before my session?").category
         == "advice"
     )
+
+
+def test_a_person_like_me_is_a_personal_decision() -> None:
+    assert "__personal_decision__" in _markers("how much ketamine would a 60 kg man like me need")
+    assert "__personal_decision__" in _markers("what dose is normal for my weight")
+    assert "__personal_decision__" not in _markers("what dose do people usually get")
