@@ -189,7 +189,9 @@ def ensure_model(env: Dict[str, str] | None = None) -> Path:
             cwd=REPO_ROOT,
             env=service_env(env),
         )
-        publish_model(Path(out) / f"{name}.tar.gz")
+        published = publish_model(Path(out) / f"{name}.tar.gz")
+        # Rasa's own last line names the private folder; say where the model really is.
+        print(f"Model saved as {published}", flush=True)
     model = current_model()
     if model is None:
         trained = MODELS_DIR / f"{name}.tar.gz"
