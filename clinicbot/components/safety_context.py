@@ -44,6 +44,7 @@ from typing import Any
 
 from clinicbot.safety.detector import SafetyDetector
 from clinicbot.safety.features import markers
+from clinicbot.safety.frames import CRISIS_MARKERS
 from clinicbot.safety.labels import CRISIS, EMERGENCY, MENTION
 from clinicbot.safety.normalize import normalize
 from clinicbot.safety.segments import FULL_TEXT_LIMIT, segments
@@ -70,19 +71,9 @@ DISTRESS_MARKERS = frozenset({"__hopeless__", "__fp_absence__", "__finality__", 
 FOLLOW_UP_MARKERS = frozenset({"__fp_absence__", "__finality__", "__no_return__"})
 #: Markers that explain a follow-up away (negated, safe now, an ordinary reason).
 SAFE_MARKERS = frozenset({"__negated__", "__safe_now__", "__benign_reason__"})
-#: Markers that support a classifier-only crisis guess (the detector's crisis markers).
-RISK_MARKERS = frozenset(
-    {
-        "__self_inflicted__",
-        "__fp_absence__",
-        "__finality__",
-        "__no_consent__",
-        "__control_fear__",
-        "__threat_other__",
-        "__no_return__",
-        "__bladder__",
-    }
-)
+#: Markers that support a classifier-only crisis guess: the detector's own crisis markers (one
+#: list, ``frames.CRISIS_MARKERS``) and a bladder that will not empty (an emergency sign).
+RISK_MARKERS = CRISIS_MARKERS | {"__bladder__"}
 
 
 def _words(*alternatives: str) -> re.Pattern[str]:

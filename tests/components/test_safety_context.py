@@ -16,6 +16,7 @@ from clinicbot.components.safety_context import (
     supports_classifier_guess,
 )
 from clinicbot.safety.detector import SafetyDetector
+from clinicbot.safety.frames import CRISIS_MARKERS
 
 
 def _verdict(
@@ -157,7 +158,7 @@ def test_a_veiled_follow_up_about_treatment_still_counts() -> None:
         (_verdict(crisis=GUESS_MIN_SCORE), "crisis", True),
         (_verdict(markers=("__fp_absence__",)), "crisis", True),
         (_verdict(emergency=0.5), "emergency", True),
-        (_verdict(crisis=0.01), "crisis", False),  # "where can i leave my car"
+        (_verdict(crisis=0.01), "crisis", False),  # an ordinary logistics question
         (_verdict(crisis=0.9), "emergency", False),  # the score of the other label
         (_verdict(crisis=0.9, markers=("__negated__",)), "crisis", False),
         (_verdict(crisis=0.9, markers=("__safe_now__",)), "crisis", False),
@@ -176,3 +177,9 @@ def test_a_reviewed_benign_pattern_explains_a_follow_up_away() -> None:
     assert contextual_risk(DISTRESS, current) is None
     current["signals"]["follow_up"] = True  # a lethal place or object still counts
     assert contextual_risk(DISTRESS, current) == "crisis"
+
+
+@pytest.mark.parametrize("marker", sorted(CRISIS_MARKERS))
+def test_every_crisis_marker_of_the_detector_supports_a_classifier_guess(marker: str) -> None:
+    # One list (frames.CRISIS_MARKERS): a marker the detector adds counts here too.
+    assert supports_classifier_guess(_verdict(crisis=0.01, markers=(marker,)), "crisis")
