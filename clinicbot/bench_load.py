@@ -39,7 +39,7 @@ import aiohttp
 
 from clinicbot.bench import QUESTIONS, _free_port
 from clinicbot.evaluate import percentile
-from clinicbot.run import Stack, ensure_model, service_env
+from clinicbot.run import Stack, ensure_model, migrate_clinic_db, service_env
 
 #: Rate limits of the patient channels would refuse a load test's traffic: lifted for it.
 _UNTHROTTLED = {
@@ -193,20 +193,9 @@ def _env(tmp: Path) -> Dict[str, str]:
 
 def bench_single(model: Path, rates: Sequence[float], args: argparse.Namespace) -> None:
     """One Rasa process on SQLite, as ``make run`` serves."""
-    import subprocess
-    import sys
-
-    from clinicbot.paths import REPO_ROOT
-
     tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
     env = _env(tmp)
-    subprocess.run(
-        [sys.executable, "-m", "clinicbot.console", "migrate"],
-        check=True,
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
+    migrate_clinic_db(env, quiet=True)
     stack = Stack(model, env, log_dir=tmp / "logs")
     print("\nOne process (make run: one Rasa server, SQLite) ...", flush=True)
     stack.start()

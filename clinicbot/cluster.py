@@ -73,6 +73,7 @@ from clinicbot.cluster_pg import (
 from clinicbot.cluster_redis import redis_command, wait_redis, write_redis_conf
 from clinicbot.paths import REPO_ROOT, VAR_DIR
 from clinicbot.run import (
+    migrate_clinic_db,
     model_to_serve,
     ready_urls,
     restrict_file_permissions,
@@ -380,13 +381,7 @@ class Cluster:
         print("  waiting for postgres ...", flush=True)
         self._wait("postgres", wait_postgres(admin, timeout, sup.procs.get("postgres")))
         create_databases(admin, [TRACKER_DATABASE, CLINIC_DATABASE])
-        subprocess.run(
-            [sys.executable, "-m", "clinicbot.console", "migrate"],
-            check=True,
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-        )
+        migrate_clinic_db(env, quiet=True)
         sup.start(["redis"])
         print("  waiting for redis ...", flush=True)
         self._wait("redis", wait_redis(cfg.redis_port, env["REDIS_PASSWORD"], timeout))

@@ -160,6 +160,22 @@ def publish_model(archive: Path) -> Path:
     return target
 
 
+def migrate_clinic_db(env: Dict[str, str], quiet: bool = False) -> None:
+    """Brings the clinic database (``CLINIC_DB_URL`` in ``env``) to the latest schema (Alembic).
+
+    Args:
+        env: The services' environment.
+        quiet: Hide the migration's own output (benchmarks, the cluster's start).
+    """
+    subprocess.run(
+        [sys.executable, "-m", "clinicbot.console", "migrate"],
+        check=True,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL if quiet else None,
+    )
+
+
 def ensure_model(env: Dict[str, str] | None = None) -> Path:
     """Returns the current model, training one first if needed.
 
@@ -454,9 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = model_to_serve(parser, args.model, env)
     if args.train_only:
         return 0
-    subprocess.run(
-        [sys.executable, "-m", "clinicbot.console", "migrate"], check=True, cwd=REPO_ROOT, env=env
-    )
+    migrate_clinic_db(env)
     stack = Stack(model, env)
     serve(stack, stop_on_signals())
     return 0

@@ -130,3 +130,16 @@ def test_a_signal_asks_the_foreground_loop_to_stop(monkeypatch: pytest.MonkeyPat
     assert should_stop() is False
     handlers[run.signal.SIGTERM](run.signal.SIGTERM, None)
     assert should_stop() is True
+
+
+@pytest.mark.parametrize(("quiet", "stdout"), [(False, None), (True, run.subprocess.DEVNULL)])
+def test_the_clinic_database_is_migrated_with_the_services_environment(
+    monkeypatch: pytest.MonkeyPatch, quiet: bool, stdout: Any
+) -> None:
+    seen: list[tuple[list[str], dict[str, Any]]] = []
+    monkeypatch.setattr(run.subprocess, "run", lambda command, **kw: seen.append((command, kw)))
+    run.migrate_clinic_db({"CLINIC_DB_URL": "sqlite:///x.db"}, quiet=quiet)
+    ((command, kw),) = seen
+    assert command[1:] == ["-m", "clinicbot.console", "migrate"]
+    assert kw["env"] == {"CLINIC_DB_URL": "sqlite:///x.db"} and kw["check"] is True
+    assert kw["stdout"] is stdout
