@@ -19,7 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 
 def is_ready(url: str, timeout: float = 3.0) -> bool:
@@ -39,7 +39,13 @@ def is_ready(url: str, timeout: float = 3.0) -> bool:
         return False
 
 
-def wait_ready(url: str, wait: float, interval: float = 1.0, timeout: float = 3.0) -> bool:
+def wait_ready(
+    url: str,
+    wait: float,
+    interval: float = 1.0,
+    timeout: float = 3.0,
+    gave_up: Callable[[], bool] | None = None,
+) -> bool:
     """Polls :func:`is_ready` until it is true or ``wait`` seconds have passed.
 
     Args:
@@ -47,12 +53,16 @@ def wait_ready(url: str, wait: float, interval: float = 1.0, timeout: float = 3.
         wait: Seconds to keep trying (0: one check).
         interval: Seconds between checks.
         timeout: Seconds per request.
+        gave_up: Checked before each try; True stops the wait (e.g. the server's process
+            exited).
 
     Returns:
         Whether the URL became ready.
     """
     deadline = time.monotonic() + wait
     while True:
+        if gave_up is not None and gave_up():
+            return False
         if is_ready(url, timeout):
             return True
         if time.monotonic() + interval > deadline:

@@ -17,9 +17,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Sequence
 
@@ -34,6 +31,7 @@ from clinicbot.paths import (
     REPO_ROOT,
     VAR_DIR,
 )
+from clinicbot.ready import wait_ready
 from clinicbot.settings import load_settings
 from clinicbot.supervisor import RestartPolicy, ServiceSpec, Supervisor, http_ready_probe
 
@@ -269,7 +267,7 @@ def service_commands(model: Path, env: Dict[str, str]) -> Dict[str, List[str]]:
 
 
 def wait_healthy(url: str, timeout: float, proc: subprocess.Popen | None = None) -> bool:
-    """Polls a URL until it answers 200.
+    """Polls a URL until it answers 2xx (``clinicbot.ready``).
 
     Args:
         url: Health URL.
@@ -279,18 +277,8 @@ def wait_healthy(url: str, timeout: float, proc: subprocess.Popen | None = None)
     Returns:
         True when healthy in time.
     """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - local URL
-                if resp.status == 200:
-                    return True
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    return False
+    exited = None if proc is None else (lambda: proc.poll() is not None)
+    return wait_ready(url, timeout, interval=0.5, timeout=2.0, gave_up=exited)
 
 
 def health_urls(env: Dict[str, str]) -> Dict[str, str]:

@@ -247,6 +247,29 @@ def test_the_readiness_check_needs_a_2xx_answer() -> None:
     assert ready.main([f"http://127.0.0.1:{free_port()}/webhooks/rest/"]) == 1  # nothing there
 
 
+def test_a_wait_for_readiness_ends_when_the_server_gave_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``make run`` stops waiting for a service whose process exited (``run.wait_healthy``)."""
+    import subprocess
+
+    from clinicbot import ready, run
+
+    asked: list[str] = []
+    monkeypatch.setattr(ready, "is_ready", lambda url, timeout: asked.append(url) or False)
+    exited = subprocess.Popen(["true"])
+    exited.wait()
+    assert not run.wait_healthy("http://127.0.0.1:9/health", 30.0, exited)
+    assert asked == []  # gave up at once, not after 30 s of polling
+    running = subprocess.Popen(["sleep", "30"])
+    try:
+        assert not run.wait_healthy("http://127.0.0.1:9/health", 0.0, running)
+        assert asked == ["http://127.0.0.1:9/health"]  # a live process is asked about
+    finally:
+        running.kill()
+        running.wait()
+
+
 def test_the_image_never_takes_local_data_or_secrets() -> None:
     """``docker build -f deploy/Dockerfile .`` copies the tree: var/ holds databases and secrets."""
     ignored = {
