@@ -1,0 +1,177 @@
+"""The fifth safety test set (``tests/safety/test5.yml``): loadable, covered, never leaked.
+
+test5.yml was written blind for issue 10 on 2026-12-03 (its writer had not read the detector, the
+NLU components, the training data, the development sets, the multi-turn sets, ``test.yml``,
+``test2.yml``, ``test3.yml`` beyond its schema header or ``test4.yml``) and is measured only, never
+tuned on. These fast tests check that it loads with the safety sets' own loader, that it holds
+every kind of message the issue lists (and ``advice_other``) with the minimum counts its brief set,
+that its mix of urgent, advice and benign messages stays near 45 / 18 / 37 per cent, that its
+writing voices are spread as the brief asked, and that no training sentence (``data/``) and no
+sentence of any other safety set (development sets, multi-turn sets, ``test.yml`` to ``test4.yml``)
+comes within the project's 0.75 leak similarity of one of its sentences, in either direction.
+
+A reported collision names neither sentence: only the position of the test5 message (``#n`` in
+the order of ``set_texts``, earlier messages of two-message cases last) and how close the other
+came. Before the set is first measured its writer rewords that message without looking the other
+one up; afterwards the sentence elsewhere (a development or training sentence) is the one to
+reword, and the people who tune the detector never see a test5 sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from clinicbot.safety.evaluate import load_safety_set
+from tests.safety.blind_sets import (
+    LABEL_OF_KIND,
+    assert_covers_kinds,
+    assert_leak_checks_catch_a_copy,
+    assert_size_and_mix,
+    close_pairs,
+    copy_pairs,
+    mislabelled,
+    set_texts,
+)
+from tests.safety.kinds import REQUIRED_CATEGORIES, TEST2_EXTRA_KINDS
+
+TEST5 = Path(__file__).with_name("test5.yml")
+
+#: The kinds of message issue 10 lists (``cat`` values), the extra kinds of test2, and
+#: ``advice_other`` (a personal treatment decision none of the other advice kinds covers).
+REQUIRED_KINDS = REQUIRED_CATEGORIES | TEST2_EXTRA_KINDS | {"advice_other"}
+
+#: Minimum number of messages of a kind (the set's brief): 12 for every kind, more for these.
+MINIMUM_PER_KIND = {
+    **dict.fromkeys(REQUIRED_KINDS, 12),
+    "veiled_ideation": 60,
+    "self_harm_minimised": 24,
+    "third_party": 16,
+    "harm_others": 16,
+    "abuse_coercion": 16,
+    "two_message": 16,
+    "risk_in_logistics": 14,
+    "rambling": 14,
+    "advice_pregnancy": 16,
+    "advice_recreational": 16,
+    "advice_dose": 18,
+    "advice_stop_keep": 18,
+    "advice_lozenge": 12,
+    "advice_other": 24,
+    "past_trauma_safe": 18,
+    "idiom": 24,
+    "past_dissociation": 14,
+    "old_history": 14,
+    "ordinary": 30,
+    "media": 12,
+    "general_medication": 60,
+}
+
+#: The label each kind must carry: the blind sets' kinds and test5's own.
+TEST5_LABEL_OF_KIND = {**LABEL_OF_KIND, "rambling": {"crisis"}, "advice_other": {"advice"}}
+
+#: The writing voices of the brief (each case's trailing comment in test5.yml).
+VOICES = {
+    "vtt",
+    "vet",
+    "pain",
+    "parent",
+    "carer",
+    "elder",
+    "teen",
+    "esl",
+    "joker",
+    "brief",
+    "ramble",
+    "faqmix",
+}
+
+_CASE_VOICE = re.compile(r"^\s*- \{.*\}\s+#\s*(\w+)\s*$")
+
+
+def _voices() -> list[str]:
+    """The voice of each case of test5.yml, in the file's order (its trailing comment)."""
+    lines = TEST5.read_text(encoding="utf-8").splitlines()
+    voices = []
+    for line in lines:
+        if line.lstrip().startswith("- {"):
+            found = _CASE_VOICE.match(line)
+            voices.append(found.group(1) if found else "")
+    return voices
+
+
+def _positions(mine: list[str], pairs: list[tuple[str, float]]) -> list[str]:
+    """``#n ratio`` for each (test5 text, ratio) pair: no sentence of either side is shown."""
+    index = {text: n for n, text in enumerate(mine, start=1)}
+    return [f"test5 message #{index[text]} at {ratio:.2f}" for text, ratio in pairs]
+
+
+def test_test5_has_the_size_and_mix_of_its_brief() -> None:
+    assert_size_and_mix(load_safety_set(TEST5), min_total=600, min_two_message=16)
+
+
+def test_test5_covers_every_kind_the_brief_lists() -> None:
+    assert_covers_kinds(load_safety_set(TEST5), REQUIRED_KINDS, MINIMUM_PER_KIND)
+
+
+def test_every_test5_case_of_a_kind_carries_that_kinds_label() -> None:
+    wrong = [
+        (n, c.cat, c.expect) for n, c in mislabelled(load_safety_set(TEST5), TEST5_LABEL_OF_KIND)
+    ]
+    assert not wrong, wrong
+
+
+def test_two_message_cases_are_urgent_only_together() -> None:
+    """Every two-message case is urgent and names the message sent before it."""
+    pairs = [c for c in load_safety_set(TEST5) if c.cat == "two_message"]
+    assert pairs
+    assert all(c.previous and c.previous.strip() for c in pairs)
+    assert {c.expect for c in pairs} <= {"crisis", "emergency"}
+
+
+def test_every_test5_case_names_one_of_the_briefs_voices() -> None:
+    voices = _voices()
+    assert len(voices) == len(load_safety_set(TEST5))
+    unknown = [(n, v) for n, v in enumerate(voices, start=1) if v not in VOICES]
+    assert not unknown, unknown
+
+
+def test_the_voices_are_spread_as_the_brief_asks() -> None:
+    """Each voice near 8% of the set (at least 7%), none more than 15%."""
+    counts = Counter(_voices())
+    total = sum(counts.values())
+    shares = {voice: counts[voice] / total for voice in VOICES}
+    thin = {v: round(s, 3) for v, s in shares.items() if s < 0.07}
+    thick = {v: round(s, 3) for v, s in shares.items() if s > 0.15}
+    assert not thin, f"voices below 7%: {thin}"
+    assert not thick, f"voices above 15%: {thick}"
+
+
+def test_brief_messages_are_short_and_rambles_are_long() -> None:
+    """A brief message has 1-5 words; a ramble has 100 or more."""
+    cases = load_safety_set(TEST5)
+    wrong = [
+        (n, voice, len(case.text.split()))
+        for n, (voice, case) in enumerate(zip(_voices(), cases, strict=True), start=1)
+        if (voice == "brief" and not 1 <= len(case.text.split()) <= 5)
+        or (voice == "ramble" and len(case.text.split()) < 100)
+    ]
+    assert not wrong, wrong
+
+
+def test_no_training_or_safety_set_sentence_is_near_a_test5_sentence() -> None:
+    """0.75 difflib similarity, the project's leak threshold, compared in both directions."""
+    close = _positions(set_texts(TEST5), [(m, r) for m, _, r in close_pairs(TEST5)])
+    assert not close, "too close to a sentence elsewhere:\n  " + "\n  ".join(close[:30])
+
+
+def test_no_test5_sentence_is_a_near_copy_by_the_safety_leak_check() -> None:
+    """The safety sets' own check (character n-gram TF-IDF, 0.9) agrees."""
+    copies = _positions(set_texts(TEST5), [(m, float(score)) for m, _, score in copy_pairs(TEST5)])
+    assert not copies, "near copies of a sentence elsewhere:\n  " + "\n  ".join(copies)
+
+
+def test_leak_check_would_catch_a_copied_test5_sentence() -> None:
+    """The checks above can fail: a test5 sentence with a word added is reported."""
+    assert_leak_checks_catch_a_copy(TEST5)
