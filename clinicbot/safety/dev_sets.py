@@ -30,6 +30,7 @@ DEV_SET_FILES = (
     TESTS_DIR / "safety" / "dev5.yml",
     TESTS_DIR / "safety" / "dev6.yml",
     TESTS_DIR / "safety" / "dev8.yml",
+    TESTS_DIR / "safety" / "dev10.yml",
 )
 #: The pseudo-intent of the development set's benign messages (label ``none``).
 DEV_BENIGN_INTENT = "safety_dev_benign"

@@ -114,6 +114,7 @@ DEV4_SET = SAFETY_DIR / "dev4.yml"
 DEV5_SET = SAFETY_DIR / "dev5.yml"
 DEV6_SET = SAFETY_DIR / "dev6.yml"
 DEV8_SET = SAFETY_DIR / "dev8.yml"
+DEV10_SET = SAFETY_DIR / "dev10.yml"
 #: Two-message pairs (a distress message, then a veiled follow-up or an ordinary question).
 MULTITURN_DEV = SAFETY_DIR / "multiturn_dev.yml"
 DEV_ORIGINAL = SAFETY_DIR / "dev_original.yml"
@@ -134,6 +135,7 @@ SETS: tuple[tuple[str, str, Path], ...] = (
     ("dev5", "development (tuned on, classifier trained on it)", DEV5_SET),
     ("dev6", "development (tuned on, classifier trained on it)", DEV6_SET),
     ("dev8", "development (tuned on, classifier trained on it)", DEV8_SET),
+    ("dev10", "development (tuned on, classifier trained on it)", DEV10_SET),
     ("multiturn-dev", "development (two-message pairs, tuned on, not trained on)", MULTITURN_DEV),
     ("dev-original", "development (patterns tuned on it)", DEV_ORIGINAL),
     ("dev-regression", "development (patterns tuned on it)", DEV_REGRESSION),
