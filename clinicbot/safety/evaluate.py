@@ -113,6 +113,7 @@ DEV3_SET = SAFETY_DIR / "dev3.yml"
 DEV4_SET = SAFETY_DIR / "dev4.yml"
 DEV5_SET = SAFETY_DIR / "dev5.yml"
 DEV6_SET = SAFETY_DIR / "dev6.yml"
+DEV7_SET = SAFETY_DIR / "dev7.yml"
 DEV8_SET = SAFETY_DIR / "dev8.yml"
 DEV10_SET = SAFETY_DIR / "dev10.yml"
 #: Two-message pairs (a distress message, then a veiled follow-up or an ordinary question).
@@ -134,6 +135,7 @@ SETS: tuple[tuple[str, str, Path], ...] = (
     ("dev4", "development (tuned on, classifier trained on it)", DEV4_SET),
     ("dev5", "development (tuned on, classifier trained on it)", DEV5_SET),
     ("dev6", "development (tuned on, classifier trained on it)", DEV6_SET),
+    ("dev7", "development (tuned on, classifier trained on it)", DEV7_SET),
     ("dev8", "development (tuned on, classifier trained on it)", DEV8_SET),
     ("dev10", "development (tuned on, classifier trained on it)", DEV10_SET),
     ("multiturn-dev", "development (two-message pairs, tuned on, not trained on)", MULTITURN_DEV),
