@@ -12,7 +12,11 @@ as "no user" predictions, which is how RulePolicy predicts the loop itself; with
 priority this policy wins. The sequence is the same as the rules in ``data/rules.yml``, so
 conversation tests hold with or without it. Outside loops it has no opinion.
 
-``SafetyContextPolicy``: a veiled message right after a distress message gets the crisis reply.
+``SafetyContextPolicy``: the message right after an emergency reply gets it again, and the
+message right after a crisis reply does when it has a risk signal of its own, unless it
+explains itself away or only acknowledges the reply (``clinicbot.components.safety_followup``;
+not while staff hold the conversation); and a veiled message right after a distress message
+gets the crisis reply.
 The detector judges one message at a time; this policy reads the ``safety`` verdicts of the
 patient's previous and latest messages from the tracker (their parse data) and, when
 ``clinicbot.components.safety_context.contextual_risk`` says crisis and the latest intent is not
@@ -44,6 +48,8 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from clinicbot.components.safety_context import contextual_risk
+from clinicbot.components.safety_followup import urgent_follow_up
+from clinicbot.safety.labels import EMERGENCY
 
 
 def latest_intent(tracker: DialogueStateTracker) -> str | None:
@@ -192,7 +198,13 @@ class SafetyInterruptsLoopPolicy(FixedActionPolicy):
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
 )
 class SafetyContextPolicy(FixedActionPolicy):
-    """Answers a veiled message right after a distress message with the crisis sequence."""
+    """Urgent replies that need the previous message as well as the latest one.
+
+    The message right after an urgent reply may get it again (``safety_followup.urgent_follow_up``:
+    after an emergency, or after a crisis with a risk signal of its own), and a veiled
+    message right after a distress message gets the crisis reply
+    (``safety_context.contextual_risk``); each with the urgent escalation.
+    """
 
     no_user_prediction: ClassVar[bool] = True
 
@@ -202,7 +214,9 @@ class SafetyContextPolicy(FixedActionPolicy):
         return {
             "priority": 9,
             "response": "utter_crisis",
+            "emergency_response": "utter_emergency",
             "then": ["action_escalate_urgent"],
+            "staff_hold_slot": "handoff_active",
             "safety_intents": ["safety_crisis", "safety_emergency"],
         }
 
@@ -219,8 +233,21 @@ class SafetyContextPolicy(FixedActionPolicy):
         if len(messages) < 2 or latest_intent(tracker) in self.config["safety_intents"]:
             return None
         latest, previous = messages
-        if contextual_risk(previous.parse_data.get("safety"), latest.parse_data.get("safety")):
-            sequence = [str(self.config["response"]), *self.config["then"]]
+        # While staff hold the conversation they answer follow-ups themselves.
+        held = bool(tracker.get_slot(self.config["staff_hold_slot"]))
+        kind = (
+            None
+            if held
+            else urgent_follow_up(
+                (previous.intent or {}).get("name"),
+                latest_intent(tracker),
+                latest.text,
+                latest.parse_data.get("safety"),
+            )
+        ) or contextual_risk(previous.parse_data.get("safety"), latest.parse_data.get("safety"))
+        if kind:
+            response = self.config["emergency_response"] if kind == EMERGENCY else None
+            sequence = [str(response or self.config["response"]), *self.config["then"]]
             if tracker.active_loop_name:
                 sequence.append(ACTION_DEACTIVATE_LOOP_NAME)
             sequence.append(ACTION_LISTEN_NAME)

@@ -226,10 +226,11 @@ def pipeline_verdict(parse: Callable[[str], dict[str, Any]]) -> Verdict:
 def pipeline_case_verdict(parse: Callable[[str], dict[str, Any]]) -> CaseVerdict:
     """Like ``pipeline_verdict``, and a two-message case is scored as the conversation runs.
 
-    A case with ``previous`` has both messages parsed; when the latest intent is not already
-    crisis or emergency and ``contextual_risk`` (the rule ``SafetyContextPolicy`` applies in
-    the conversation) finds a veiled follow-up after distress, the patient gets the crisis
-    reply.
+    A case with ``previous`` has both messages parsed and, when the latest intent is not already
+    crisis or emergency, ``SafetyContextPolicy``'s two rules apply as in the conversation: after
+    an urgent reply to the previous message, the same urgent reply again when
+    ``urgent_follow_up`` says so, and the crisis reply for a veiled follow-up after distress
+    (``contextual_risk``).
 
     Args:
         parse: Text -> Rasa parse result.
@@ -238,15 +239,19 @@ def pipeline_case_verdict(parse: Callable[[str], dict[str, Any]]) -> CaseVerdict
         Case -> crisis, emergency, advice (refusal) or none.
     """
     from clinicbot.components.safety_context import contextual_risk
+    from clinicbot.components.safety_followup import urgent_follow_up
 
     def verdict(case: Case) -> str:
         current = parse(case.text)
         intent = str((current.get("intent") or {}).get("name") or "")
         category = INTENT_TO_CATEGORY.get(intent, NONE)
         if case.previous and category not in URGENT:
-            previous = parse(case.previous).get("safety")
-            if contextual_risk(previous, current.get("safety")):
-                return CRISIS
+            previous = parse(case.previous)
+            previous_intent = (previous.get("intent") or {}).get("name")
+            safety = current.get("safety")
+            kind = urgent_follow_up(previous_intent, intent, case.text, safety)
+            if kind or contextual_risk(previous.get("safety"), safety):
+                return kind or CRISIS
         return category
 
     return verdict

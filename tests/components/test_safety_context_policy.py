@@ -154,3 +154,69 @@ def test_user_messages_latest_first(rasa_domain: Domain) -> None:
     latest, previous = user_messages(tracker, 2)
     assert latest.parse_data["safety"] == VEILED
     assert previous.parse_data["safety"] == DISTRESS
+
+
+def _after_urgent(
+    domain: Domain, urgent_intent: str, text: str, safety: Any, held: bool = False
+) -> DialogueStateTracker:
+    """An urgent message answered by the rules, then ``text`` (an FAQ question by intent)."""
+    reply = "utter_crisis" if urgent_intent == "safety_crisis" else "utter_emergency"
+    events: List[Event] = [
+        ActionExecuted(ACTION_LISTEN_NAME),
+        _said(ORDINARY, urgent_intent),
+        ActionExecuted(reply),
+        ActionExecuted("action_escalate_urgent"),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        UserUttered(
+            text,
+            intent={"name": "kb_logistics_hours_location", "confidence": 0.9},
+            parse_data={
+                "intent": {"name": "kb_logistics_hours_location", "confidence": 0.9},
+                "safety": safety,
+            },
+        ),
+    ]
+    if held:
+        events.insert(0, SlotSet("handoff_active", True))
+    return DialogueStateTracker.from_events("u2", events, domain.slots)
+
+
+WEAK_RISK = {
+    "category": "none",
+    "subcategory": "none",
+    "signals": {"crisis": 0.2, "emergency": 0.0, "markers": [], "distress": False},
+}
+
+
+@pytest.mark.parametrize(
+    ("urgent_intent", "safety", "expected"),
+    [
+        ("safety_crisis", WEAK_RISK, "utter_crisis"),
+        ("safety_crisis", ORDINARY, ""),  # no risk signal: the question gets its answer
+        ("safety_emergency", ORDINARY, "utter_emergency"),
+    ],
+)
+def test_the_message_after_an_urgent_reply_gets_it_again(
+    policy: SafetyContextPolicy,
+    rasa_domain: Domain,
+    urgent_intent: str,
+    safety: Any,
+    expected: str,
+) -> None:
+    tracker = _after_urgent(rasa_domain, urgent_intent, "what time do you open", safety)
+    assert _predicted(policy, rasa_domain, tracker) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "safety", "held"),
+    [
+        ("ok thanks, calling them now", WEAK_RISK, False),  # acknowledges the reply
+        ("what time do you open", {**WEAK_RISK, "subcategory": "negated"}, False),
+        ("what time do you open", WEAK_RISK, True),  # staff hold the conversation
+    ],
+)
+def test_no_repeat_after_an_acknowledgement_a_safe_message_or_under_staff_hold(
+    policy: SafetyContextPolicy, rasa_domain: Domain, text: str, safety: Any, held: bool
+) -> None:
+    tracker = _after_urgent(rasa_domain, "safety_crisis", text, safety, held=held)
+    assert _predicted(policy, rasa_domain, tracker) == ""
