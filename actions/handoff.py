@@ -212,7 +212,9 @@ class ActionEscalateUrgent(EscalatingAction):
             Slot updates (the escalation id).
         """
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        kind = "emergency" if intent == "safety_emergency" else "crisis"
+        # The context policy sends the emergency reply to a follow-up whose intent is ordinary.
+        emergency = intent == "safety_emergency" or tracker.latest_action_name == "utter_emergency"
+        kind = "emergency" if emergency else "crisis"
         safety = tracker.latest_message.get("safety") or {}
         details = {"safety_subcategory": safety.get("subcategory")} if safety else None
         escalation = await self.escalate(tracker, kind, URGENT, details)

@@ -143,3 +143,15 @@ def test_next_opening_wording() -> None:
     when = dt.datetime(2026, 11, 30, 8, 0)
     assert handoff.next_opening_text(when) == "Monday at 8 AM"
     assert handoff.next_opening_text(None) == "as soon as possible"
+
+
+async def test_urgent_escalation_after_a_repeated_emergency_reply_is_an_emergency(
+    clinic_db, open_clinic, make_tracker, domain
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(intent="kb_logistics_hours_location", text="what time do you open")
+    tracker.latest_action_name = "utter_emergency"  # SafetyContextPolicy's follow-up reply
+    await ActionEscalateUrgent().run(dispatcher, tracker, domain)
+    custom = dispatcher.messages[0]["custom"]
+    assert custom["kind"] == "emergency"
+    assert "emergency" in escalation_store().get(custom["escalation_id"]).reasons
