@@ -50,6 +50,7 @@ MODEL_INPUTS = (
     REPO_ROOT / "tests" / "safety" / "dev4.yml",  # and this one
     REPO_ROOT / "tests" / "safety" / "dev5.yml",  # and this one
     REPO_ROOT / "tests" / "safety" / "dev6.yml",  # and this one
+    REPO_ROOT / "tests" / "safety" / "dev9.yml",  # and this one
     REPO_ROOT / "tests" / "safety" / "dev7.yml",  # and this one
     REPO_ROOT / "tests" / "safety" / "dev8.yml",  # and this one
     REPO_ROOT / "tests" / "safety" / "dev10.yml",  # and this one

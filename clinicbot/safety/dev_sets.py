@@ -29,6 +29,7 @@ DEV_SET_FILES = (
     TESTS_DIR / "safety" / "dev4.yml",
     TESTS_DIR / "safety" / "dev5.yml",
     TESTS_DIR / "safety" / "dev6.yml",
+    TESTS_DIR / "safety" / "dev9.yml",
     TESTS_DIR / "safety" / "dev7.yml",
     TESTS_DIR / "safety" / "dev8.yml",
     TESTS_DIR / "safety" / "dev10.yml",
