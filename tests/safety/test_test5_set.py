@@ -28,6 +28,7 @@ from tests.safety.blind_sets import (
     LABEL_OF_KIND,
     assert_covers_kinds,
     assert_leak_checks_catch_a_copy,
+    assert_registered_measure_only,
     assert_size_and_mix,
     close_pairs,
     copy_pairs,
@@ -175,3 +176,7 @@ def test_no_test5_sentence_is_a_near_copy_by_the_safety_leak_check() -> None:
 def test_leak_check_would_catch_a_copied_test5_sentence() -> None:
     """The checks above can fail: a test5 sentence with a word added is reported."""
     assert_leak_checks_catch_a_copy(TEST5)
+
+
+def test_test5_is_a_registered_measure_only_set() -> None:
+    assert_registered_measure_only("test5", TEST5)
