@@ -126,6 +126,8 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     # nothing current, needs at least this probability.
     "framed": 0.95,
 }
+#: Score key of a sentence beside an advice question (a cue or marker, then its own threshold).
+_FREE = "free:"
 #: Meaning markers that support a classifier emergency verdict without a cue word.
 _EMERGENCY_MARKERS = frozenset({"__bladder__", "__urge_no_flow__"})
 PERSONAL_DECISION = "__personal_decision__"
@@ -282,10 +284,14 @@ class SafetyDetector:
         parts: list[str] = []
         if not vetoed_whole and len(normalized) <= FULL_TEXT_LIMIT:
             parts.append(normalized)
+        free: set[str] = set()  # sentences of an advice message that ask no advice themselves
         for segment in segments(normalized):
             # a few words out of context ("kinda scared tbh") say too little on their own
             if content_words(segment) >= MIN_SEGMENT_WORDS and not self._segment_vetoed(segment):
                 parts.append(segment)
+                advice_here = strict and self.patterns.match(segment).of(ADVICE)
+                if strict and not advice_here and not advice_frame(set(markers(segment))):
+                    free.add(segment)
         if len(normalized) > FULL_TEXT_LIMIT and not parts and not vetoed_whole:
             parts.append(normalized[:FULL_TEXT_LIMIT])
         if not parts:
@@ -295,14 +301,17 @@ class SafetyDetector:
         for part, probabilities in zip(parts, probabilities_per_part, strict=True):
             found: set[str] | None = None  # a part's markers, read once and only when needed
             for label, value in probabilities.items():
-                if value <= best.get(label, 0.0) or label == NONE:
+                # a risky sentence beside an advice question is scored on its own (_FREE)
+                own = _FREE + label if part in free and label in (CRISIS, EMERGENCY) else label
+                if label == NONE or value <= min(best.get(label, 0.0), best.get(own, 0.0)):
                     continue
                 if found is None:
                     found = explained_by_message(
                         set(markers(part, frame_only=False)), message_markers
                     )
                 if self._supported(label, value, part, strict, found):
-                    best[label] = value
+                    best[label] = max(best.get(label, 0.0), value)
+                    best[own] = max(best.get(own, 0.0), value)
         return best
 
     def _supported(
@@ -446,6 +455,8 @@ class SafetyDetector:
                 threshold = max(threshold, self.thresholds["override"])
             if scores.get(label, 0.0) >= threshold:
                 candidates.append((scores[label], label))
+            elif scores.get(_FREE + label, 0.0) >= self.thresholds[label]:  # its own sentence
+                candidates.append((scores[_FREE + label], label))
         if not candidates:
             return None
         score, label = max(candidates)

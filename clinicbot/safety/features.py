@@ -61,6 +61,7 @@ import re
 
 from clinicbot.safety.decisions import decision_markers
 from clinicbot.safety.signs import sign_markers
+from clinicbot.safety.wordclasses import wordclass_markers
 
 
 def _any(*alternatives: str) -> re.Pattern[str]:
@@ -236,12 +237,14 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"|tonight|today|this (?:morning|evening|afternoon|week)|at the moment|currently",
         r"again|lately|(?<!infusion )(?<!session )yesterday|last night|keep",
         r"since (?:this morning|last night|yesterday)",
+        r"the other (?:night|day)|last weekend|(?:a )?(?:few|couple of) (?:days|nights) ago",
         r"an hour ago|minutes ago|just (?:took|did|now)",
     ),
     "__resolved__": _any(
         r"(?:it |that |which )?(?:wore off|faded|passed|went away|settled)(?: \w+){0,3}",
         r"(?:then|after) (?:i was|it was|i felt) (?:fine|ok|okay|normal|good|better)",
-        r"(?:all good|fine|better|lighter|ok|okay) now|none since|not since|nothing since",
+        r"(?:all good|fine|better|lighter|ok|okay) now|(?:none|not|nothing) since"
+        r"(?! (?:this |the )?(?:morning|last night|yesterday|lunch|breakfast|i woke))",
         r"(?:i am|i m) \d+ now|(?:left|got out|moved out)(?: \w+){0,3} (?:years?|months?) ago",
         r"out of (?:that|the) (?:house|relationship)|long gone|over (?:a|\w+) (?:decade|years?)",
         r"came back (?:fine|ok|okay|normal)|(?:all )?healed|behind me|not in that place",
@@ -349,6 +352,8 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"(?:cuts|lines|scratches|burns) (?:on|up|across) my (?:arms?|wrists?|legs?|thighs?"
         r"|stomach|skin|hips?)|(?:few|couple of|small|little|tiny|shallow) cuts",
         r"carv\w*(?: \w+){0,3} into my|picking my skin(?: \w+){0,2} open",
+        r"(?:took|swallowed|drank|downed)(?: \w+){0,8} on purpose",
+        r"(?:belt|cord|rope|scarf|strap|tie|cable) (?:round|around) my (?:neck|throat)",
     ),
     "__minimised__": _any(
         r"(?:only|just) (?:a )?(?:few|couple|some|small|little|tiny|minor|shallow|scratch\w*"
@@ -441,7 +446,12 @@ def markers(normalized: str, frame_only: bool = True) -> list[str]:
     """
     table = MARKERS if frame_only else _CLASSIFIER_MARKERS
     found = [name for name, regex in table.items() if regex.search(normalized)]
-    return found + sign_markers(normalized) + decision_markers(normalized)
+    return (
+        found
+        + sign_markers(normalized)
+        + decision_markers(normalized)
+        + wordclass_markers(normalized)
+    )
 
 
 def with_markers(normalized: str) -> str:

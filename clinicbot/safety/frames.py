@@ -45,6 +45,8 @@ CRISIS_MARKERS = frozenset(
         "__own_injury__",
         "__no_reason__",
         "__other_talks_of_dying__",
+        "__ending__",
+        "__after_me__",
     }
 )
 #: Markers of a frame that explains risk words away: hyperbole ("i'd rather die than"), a
@@ -133,8 +135,14 @@ def sure_sign(found: set[str], explained: bool) -> tuple[str, str] | None:
 
 
 def told_as_resolved(found: set[str]) -> bool:
-    """Whether a message tells of something over: past or present safety, resolved, not now."""
+    """Whether a message tells of something over: past or present safety, resolved, not now.
+
+    Harm to oneself played down and not placed in the past ("put my belt round my neck but
+    stopped. i'm fine, don't call anyone") is not over: "i'm fine" there minimises.
+    """
     if "__now__" in found or found & STRONG_RISK_MARKERS:
+        return False
+    if "__minimised__" in found and _SELF_HARM_MARKERS & found and "__past__" not in found:
         return False
     if "__resolved__" in found:
         return bool({"__past__", "__safe_now__"} & found)
