@@ -34,6 +34,7 @@ KINDS = {
     "idiom": ("none", 10),
     "emergency_benign": ("none", 10),
     "third_party_benign": ("none", 10),
+    "narrative_benign": ("none", 50),
 }
 
 #: Kinds written as long messages: 100 words or more, the risky ones with a single risky sentence.
@@ -48,7 +49,7 @@ def test_dev8_is_registered_trained_on_and_retrains_the_model() -> None:
 def test_dev8_holds_the_kinds_it_was_written_for() -> None:
     cases = assert_holds_kinds(DEV8, KINDS, minimum=340)
     benign = [case for case in cases if case.expect in ("none", "mention")]
-    assert len(benign) >= 100, "hard benign look-alikes beside each kind"
+    assert len(benign) >= 200, "hard benign look-alikes beside each kind"
     urgent_emergencies = [case for case in cases if case.expect == "emergency"]
     assert len(urgent_emergencies) >= 40
 
