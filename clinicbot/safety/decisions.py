@@ -17,13 +17,37 @@ reads the decisions that fit none of them by their structure, not by topic words
 
 The classifier reads the marker like a word (``features.with_markers``) and the detector's
 frame (``frames.advice_frame``) turns it into advice unless the question is asked in general
-("in general", "do people", "your policy"). The regexes are bounded (no nested quantifiers
-over open text).
+("in general", "do people", "your policy").
+
+Round 6 reads the whole advice boundary by meaning (``personal_advice_kind``, word classes and
+lemmas in ``decision_words.py``), sentence by sentence (and pairs of sentences, since "my mum
+takes donepezil. should she stop it?" spans two):
+
+* WHOSE decision: the writer ("i", "my") or a named relative of theirs ("my husband ... should
+  he"), not people in general ("do patients", "in general", "is it true", "interact");
+* about WHAT: a specific medicine (named, recognised by a generic stem such as "-azepam" or
+  "-olol", "my <narrow class>" such as "my blood pressure pill", or one's own lozenges), a dose,
+  a recreational substance, one's own pregnancy or breastfeeding, or a session of one's own
+  given one's health or with a step that stops or puts it off;
+* THAT a decision is asked or announced: a modal question with its subject, an evaluation asked
+  for ("ok?", "is that a problem"), an alternative ("keep or stop?", "100 or 200?"), a request
+  for advice, or a statement of intent read by lemma ("thinking of skipping", "i'll drop").
+
+The line it draws: a general question stays general even with "I" in it when it names no
+specific medicine and tells no personal circumstance ("can i keep taking my usual medicines
+during treatment?", "do i need to stop my medications first?": the FAQ answers it and already
+says never to stop on your own); a named medicine with a decision about one's own session
+("lamictal before infusion?") is personal. The reading is the ``__personal_advice__`` marker
+the classifier reads like a word, and in the detector it lowers the advice bar to
+``advice_meaning``: the classifier's advice score still has to support it. The regexes are
+bounded (no nested quantifiers over open text) and text over 2,000 characters is not read.
 """
 
 from __future__ import annotations
 
 import re
+
+from clinicbot.safety import decision_words as W
 
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 #: A part of the writer's treatment ("my infusion", "tomorrow session", "the iv", "ketamine").
@@ -175,6 +199,261 @@ def decision_markers(normalized: str) -> list[str]:
         normalized: A normalised text.
 
     Returns:
-        ``["__own_treatment_decision__"]`` or an empty list.
+        ``__own_treatment_decision__`` and ``__personal_advice__`` (``personal_advice_kind``)
+        when they apply.
     """
-    return ["__own_treatment_decision__"] if own_treatment_decision(normalized) else []
+    found = ["__own_treatment_decision__"] if own_treatment_decision(normalized) else []
+    if personal_advice_kind(normalized) is not None:
+        found.append("__personal_advice__")
+    return found
+
+
+# -- the advice boundary by meaning (round 6): whose decision, about what, and that one is asked
+
+#: A decision asked or announced: a modal question with its subject, an evaluation asked for,
+#: an alternative put to the clinic, a request for advice, a statement of intent.
+_ASKS = re.compile(
+    r"\b(?:(?<!what )(?<!where )(?<!when )(?<!who )should|shall|ought|must) (?:i|we|he|she"
+    r"|they|my \w+|his|her|their)(?! (?:know|expect|bring|wear|eat|ask(?! to)|tell|pay|park|call"
+    r"|mention|report|say|let|write|put|note|list|include))"
+    r"|\b(?:i|we|he|she) should(?! not| tell| mention| ask| bring| know)\b"
+    r"|\bwhat should (?:i|we|she|he) do\b"
+    r"|\b(?:ok|okay|fine|alright|safe) to (?:keep|still|take|have|do|use|smoke|drink|come|go"
+    r"|continue)\b|\bis (?:\w+ ){1,5}(?:ok|okay|fine|safe|alright|a problem)\b"
+    r"|\b(?:would|will|could|does|is|going to) (?:that|this|it)(?: be)? (?:\w+ )?(?:mess|interfere"
+    r"|ruin|a problem|hurt|ok|okay)\b|\bis problem\b"
+    r"|\bhow long (?:\w+ ){0,4}(?:before|until|after) (?:i|she|he) (?:can )?(?:feed|nurse"
+    r"|breastfeed|pump|drive|drink|take)\b"
+    r"|\b(?:can|could|may|might) (?:i|we|he|she|they|my \w+)(?! (?:bring|wear|eat|pay|park"
+    r"|book|get a (?:copy|receipt|note)|have (?:a copy|the))\b)"
+    r"|\b(?:do|does|did|will|would) (?:i|we|he|she|they|my \w+)(?: \w+)? (?:need|have|hold"
+    r"|stop|skip|cancel|still|pause|restart|wait|go|come|do|finish|carry)\b"
+    r"|\b(?:is|would|will|was|be) (?:it|that|this)(?: \w+){0,4} (?:ok|okay|fine|alright"
+    r"|all right|safe|wise|prudent|reasonable|acceptable|appropriate|a good idea|a bad idea"
+    r"|a problem|dangerous|right|better|best|smart|sensible|too much|enough)\b"
+    r"|\bam i (?:still )?(?:ok|okay|good|fine|safe|allowed|too|a good)\b"
+    r"|\b(?:better|best|safer|safe|right|ok|okay|fine|good|a problem) for (?:me|him|her|my \w+)"
+    r"|\bthoughts \?|\b(?:advise|recommend|suggest|wants? to know (?:if|whether)|wondering"
+    r" (?:if|whether)|tell me (?:if|whether)|you think)\b"
+    r"|\b(?:ok|okay|fine|alright|good idea|safe|a problem|problem|right|good) \?"
+    r"|\bor (?:not|no|wait|keep|stop|skip|hold|go|cancel|reschedule|push|take|leave|get through"
+    r"|finish|carry on)\b"
+)
+#: A statement of intent or of a change already made to one's own medicine or treatment.
+#: Words that announce an intention ("thinking of", "planning to", "going to", "i will").
+_INTENT_WORDS = frozenset(
+    "thinking thinkin planning plan going gonna about want wanting intend intending decided"
+    " considering inclined tempted will ll".split()
+)
+#: Words between the intention and its verb ("thinking of", "going to just", "not").
+_FILLERS = frozenset("to of on about just not probably maybe".split())
+
+
+def _intends(window: str) -> bool:
+    """Whether a window announces a change to one's own medicine or treatment, by lemma.
+
+    An intention word followed, past a few fillers, by a verb whose lemma is an action
+    ("thinking of skipping", "planning to take double", "i'll drop"), or a change already
+    made ("i stopped", "i lowered": the first person and a change verb).
+    """
+    words = window.split()
+    for i, word in enumerate(words):
+        if word in _INTENT_WORDS:
+            for nxt in words[i + 1 : i + 5]:
+                if nxt in _FILLERS:
+                    continue
+                if W.lemma(nxt) in W.ACTION_LEMMAS and nxt not in ("have", "go", "do"):
+                    return True
+                break
+        if word == "i" and i + 1 < len(words):
+            nxt = words[i + 1]
+            if nxt != W.lemma(nxt) and W.lemma(nxt) in W.CHANGE_LEMMAS:
+                return True
+    return False
+#: An alternative between two options put as a question ("keep or stop ?", "100 or 200 ?").
+_OPTION = (
+    r"(?:keep|stop|skip|go|come|cancel|reschedule|push|wait|take|hold|continue|pause|quit|start"
+    r"|postpone|move|leave|do|have|cut|half|full|less|more|lower|\d+(?:\.\d+)?(?: ?mg)?)"
+)
+_ALTERNATIVE = re.compile(
+    r"\b" + _OPTION + r" (?:or|vs|versus) " + _OPTION + r"\b|\bwhich (?:one|is better|would be"
+    r" better|should)\b"
+)
+#: Logistics and money: a session question about these is the FAQ's or the front desk's.
+_ERRAND = re.compile(
+    r"\b(?:bring|wear|park|parking|pay|paying|fee|fees|cost|costs|price|insurance|deposit"
+    r"|refund|receipt|invoice|address|directions|forms?|email|book|booking|headphones|blanket"
+    r"|how do i (?:reschedule|cancel|move|book)|cancellation|eat|eating|food|fasting"
+    r"|referral|confidential\w*|lobby|wait(?:ing)? room|come with me|sit with me|driv\w* me"
+    r"|in the room|candidate|eligible|qualify|is (?:that|my) history|participate|observ\w*"
+    r"|stay after|how long do i (?:need to |have to )?stay)\b"
+)
+_MY_CLASS = re.compile(r"\bmy (?:\w+ ){0,2}?" + W.MEDICINE_CLASS.pattern[2:])
+_RELATIVE = re.compile(
+    r"\bmy (?:\d+ (?:yr|year|years) old |\w+ )?(?:" + "|".join(sorted(W.RELATIVE)) + r")\b"
+)
+#: A step in the writer's treatment that a decision changes (no health needed with these).
+_STEP = re.compile(
+    r"\b(?:stop|quit|skip|postpone|cancel|pause|forgo|finish|continue|keep going|keep doing"
+    r"|give up|switch|come more often|go ahead|push (?:it )?back|delay|space)\w*"
+)
+#: Treatment actions on a relative's behalf ("should she try it", "should he continue").
+_TREAT = re.compile(
+    r"\b(?:try|tries|start|do|have|get|continue|keep|stop|skip|cancel|postpone|switch|proceed"
+    r"|undergo|finish|go ahead|go|come)\b"
+)
+
+
+def _sentences(normalized: str) -> list[str]:
+    """Windows of one and two consecutive sentences (a question may lean on the one before)."""
+    parts = [p.strip() for p in re.split(r"(?<=[.?!])\s+", normalized) if p.strip()]
+    windows = list(parts)
+    windows += [f"{a} {b}" for a, b in zip(parts, parts[1:], strict=False)]
+    return windows
+
+
+def names_medicine(text: str) -> bool:
+    """Whether a text names a specific medicine (by name, by a generic stem, or "my <class>").
+
+    Args:
+        text: A normalised text.
+
+    Returns:
+        ``True`` for "lamictal", "my clonazepam", "a sertraline-like levomilnacipran", "my blood
+        pressure pill"; ``False`` for "my medications", "antidepressants", "ketamine".
+    """
+    words = set(text.split())
+    if words & W.MEDICINES or any(m in text for m in W.MEDICINES if " " in m):
+        return True
+    if W.MEDICINE_STEM.search(text):
+        return True
+    return bool(_MY_CLASS.search(text))
+
+
+def _owner(window: str) -> str | None:
+    """Whose decision: ``self``, ``relative`` or ``None`` (nobody's in particular)."""
+    words = set(window.split())
+    if _RELATIVE.search(window) and (words & W.THIRD or not words & {"i", "me", "myself"}):
+        return "relative"
+    if words & W.SELF:
+        return "self"
+    return None
+
+
+#: Words that open a question for information ("how long is ...?").
+_WH = frozenset("what how why which who when where".split())
+#: The writer's (or a relative's) own at-home ketamine: it counts as their medicine.
+_OWN_AT_HOME = re.compile(
+    r"\b(?:my|her|his|their) (?:\w+ )?(?:ketamine )?(?:lozenges?|troches?|rdts?|sublingual"
+    r"(?: tablets?)?|at home ketamine)\b"
+)
+#: Words that open a question about how things are, not what to do ("does lamictal ...?").
+_INFO_OPENER = frozenset(
+    "does do is are was were what how why which who when where will would has have can could"
+    " may should".split()
+)
+#: The writer's own medicine ("my ...", "i take ...", "i am on ...").
+_TAKES = re.compile(r"\b(?:my|i take|i am on|i use|i have been on)\b")
+#: A weak ask ("can i ...") counts for a session question only with the writer's state now.
+_NOW = re.compile(
+    r"\b(?:today|tonight|this (?:morning|afternoon|evening|week)|right now|tomorrow|since"
+    r"|currently|still|just (?:started|found|had|got)|flaring|came back)\b"
+)
+_NOT_A_CARE_STEP = (
+    r"(?! (?:know|expect|bring|wear|eat|ask(?! to)|tell|pay|park|call|mention|report|say|let"
+    r"|write|put|note|list|include|not|be worried)\b)"
+)
+_STRONG_ASK = re.compile(
+    r"\b(?:should|shall|ought|must) (?:i|we|he|she|they)\b"
+    + _NOT_A_CARE_STEP
+    + r"|\b(?:is|would|will|was|be) (?:it|that"
+    r"|this)(?: \w+){0,4} (?:ok|okay|fine|alright|all right|safe|wise|prudent|reasonable"
+    r"|acceptable|appropriate|a good idea|a bad idea|a problem|dangerous|right|better|best)"
+    r"|\bam i (?:still )?(?:ok|okay|good|fine|safe|a good)\b|\b(?:better|best|safer|safe|right"
+    r"|ok|okay|fine) for (?:me|him|her)\b|\b(?:advise|recommend|you think)\b|\bgo or\b"
+    r"|\b(?:ok|okay|fine|alright|safe) \?|\b(?:do|does) (?:i|he|she|we) (?:need|have) to"
+    r" (?:cancel|skip|stop|postpone|reschedule|wait|hold)\b|\b(?:i|he|she|we) should\b"
+    + _NOT_A_CARE_STEP
+)
+
+
+#: A pregnancy, conception or breastfeeding of one's own (or a relative's) told as a state.
+_OWN_STATE = re.compile(
+    r"\b(?:i am|we are|she is|found out|i think|might be|i may be)(?: \w+){0,3} (?:pregnant"
+    r"|expecting|nursing|breastfeeding|pumping|trying)|\b(?:weeks?|months?) (?:along|pregnant"
+    r"|old)|trimester|my (?:baby|newborn|preemie|twins|milk|period)|pregnant (?:and|with|can"
+    r"|still)|^pregnant|ivf|surrogate|postpartum|ppd|trying for (?:a )?baby|get pregnant"
+    r"|conceive|is pregnant|is breastfeeding|pumping for|(?:while|stop|keep|start) (?:nursing"
+    r"|breastfeeding|pumping|pregnant)|pump (?:breast ?milk|milk)"
+)
+#: Stopping or putting off a treatment step: what a stated intention to change must be.
+_HALT = re.compile(
+    r"\b(?:stop|quit|skip|postpone|cancel|pause|forgo|drop|give up|push (?:it )?back|delay)\w*"
+)
+
+
+def _window_kind(window: str) -> str | None:
+    """The kind of personal decision one window of a message asks about, if any."""
+    asks = bool(_ASKS.search(window) or _ALTERNATIVE.search(window))
+    intends = _intends(window)
+    owner = _owner(window)
+    words = window.split()
+    brief = len(words) <= 9 and window.rstrip().endswith("?") and words[0] not in _INFO_OPENER
+    question = window.rstrip().endswith("?") and words[0] not in _WH and owner is not None
+    if not (asks or intends or brief or question) or _ERRAND.search(window):
+        return None
+    own_medicine = owner == "self" and bool(_TAKES.search(window)) and names_medicine(window)
+    if W.GENERAL.search(window) and not own_medicine:
+        return None
+    if owner is None and not brief:
+        return None
+    if _LONG_AGO.search(window) and not _TODAY.search(window):
+        return None
+    medicine = names_medicine(window) or bool(_OWN_AT_HOME.search(window))
+    session = bool(W.SESSION.search(window))
+    if W.PREGNANCY.search(window) and _OWN_STATE.search(window) and owner:
+        return "pregnancy"
+    if W.SUBSTANCE.search(window) and (session or owner) and not medicine:
+        return "substance"
+    if medicine and (owner or session):
+        return "dose" if W.DOSE.search(window) else "stop_medicine"
+    if not session:
+        return None
+    if W.TREATMENT_DOSE.search(window) and (asks or intends) and owner == "self":
+        return "dosing"
+    strong = bool(_STRONG_ASK.search(window) or intends)
+    if W.GENERIC_MEDICINE.search(window):
+        return None  # "do i need to stop my medications first?": the FAQ answers it
+    if owner and W.HEALTH.search(window) and (strong or brief or (asks and _NOW.search(window))):
+        return "personal_decision"
+    if owner == "self" and _STEP.search(window) and (
+        _STRONG_ASK.search(window) or (intends and _HALT.search(window))
+    ):
+        return "personal_decision"
+    return None
+
+
+def personal_advice_kind(normalized: str) -> str | None:
+    """The kind of personal medical decision a message asks for, read by meaning.
+
+    Whose decision (the writer or a named relative of theirs, not people in general), about
+    what (a specific medicine, a dose, a substance, a pregnancy, a session of their own given
+    their health) and that a decision is asked or announced (should / can I / is it ok / do I
+    need to / thinking of / planning to / a statement of intent). A general question stays
+    general even with "I" in it when it names no specific medicine and tells no personal
+    circumstance: "can i keep taking my usual medicines during treatment?" is the FAQ's.
+
+    Args:
+        normalized: Text in the form produced by ``clinicbot.safety.normalize.normalize``.
+
+    Returns:
+        ``pregnancy``, ``substance``, ``dose``, ``stop_medicine``, ``dosing``,
+        ``personal_decision`` or ``None``.
+    """
+    if not normalized or len(normalized) > 2000:
+        return None
+    for window in _sentences(normalized):
+        kind = _window_kind(window)
+        if kind is not None:
+            return kind
+    return None

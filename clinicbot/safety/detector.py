@@ -42,7 +42,9 @@ Decision order (first that applies):
    judgement asked about their own treatment told with their own health, ``decisions.py``:
    "i have a fever, should i still come in for my infusion?"), or the
    classifier's advice probability at least its threshold (``advice_personal`` when the
-   writer asks about a decision of their own) with a cue word -> ``advice``;
+   writer asks about a decision of their own; ``advice_meaning`` when
+   ``decisions.personal_advice_kind`` reads a personal medical decision by meaning: whose,
+   about what, and that one is asked) with a cue word -> ``advice``;
 5. a mention pattern or a negated crisis pattern -> ``mention``;
 6. otherwise ``none``.
 
@@ -58,7 +60,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clinicbot.safety.balance import balanced
-from clinicbot.safety.decisions import told_as_own
+from clinicbot.safety.decisions import personal_advice_kind, told_as_own
 from clinicbot.safety.features import markers
 from clinicbot.safety.frames import (
     CRISIS_MARKERS,
@@ -122,6 +124,9 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "confident": 0.7,
     # The advice threshold when the writer asks about a decision of their own ("should i").
     "advice_personal": 0.35,
+    # The advice threshold when the message asks a personal medical decision read by meaning
+    # (decisions.personal_advice_kind: whose decision, about what, and that one is asked).
+    "advice_meaning": 0.3,
     # A crisis or emergency verdict in a benign frame, or with present safety stated and
     # nothing current, needs at least this probability.
     "framed": 0.95,
@@ -131,6 +136,8 @@ _FREE = "free:"
 #: Meaning markers that support a classifier emergency verdict without a cue word.
 _EMERGENCY_MARKERS = frozenset({"__bladder__", "__urge_no_flow__"})
 PERSONAL_DECISION = "__personal_decision__"
+#: A personal medical decision read by meaning (``decisions.personal_advice_kind``).
+PERSONAL_ADVICE = "__personal_advice__"
 
 # Crisis subcategories, most urgent first (used to pick one when several patterns hit).
 _CRISIS_PRIORITY = (
@@ -329,7 +336,8 @@ class SafetyDetector:
         the part needs a cue word of the label or a meaning marker
         (``clinicbot.safety.features``): for crisis absence, farewell, acts without consent,
         control or fear at home, a threat to someone, or hopelessness together with means;
-        for emergency a bladder that will not empty. An advice probability needs a cue word.
+        for emergency a bladder that will not empty. An advice probability needs a cue word or
+        a personal medical decision read by meaning (``__personal_advice__``).
         """
         found = set(markers(part, frame_only=False)) if found is None else found
         if label in (CRISIS, EMERGENCY) and framed_benign(found):
@@ -338,6 +346,8 @@ class SafetyDetector:
             return True
         if self.patterns.has_cue(label, part):
             return True
+        if label == ADVICE:
+            return PERSONAL_ADVICE in found
         if label == EMERGENCY:
             return bool(_EMERGENCY_MARKERS & found)
         if label == CRISIS and {"__hopeless__", "__means__"} <= found:
@@ -434,9 +444,14 @@ class SafetyDetector:
             # "can i ..." about something of one's own ("my sertraline", "i have a cold"); not
             # "can i take ketamine by mouth instead of by infusion?", the FAQ's question
             advice_threshold = self.thresholds["advice_personal"]
+        kind = personal_advice_kind(normalized) if len(normalized) <= FULL_TEXT_LIMIT else None
+        if kind is not None and not self.patterns.general_medication(normalized):
+            # whose decision, about what, and that one is asked, read by meaning
+            # (decisions.personal_advice_kind); the classifier's advice score still supports it
+            advice_threshold = min(advice_threshold, self.thresholds["advice_meaning"])
         if scores.get(ADVICE, 0.0) >= advice_threshold and not at_home_general:
             return SafetyResult(
-                ADVICE, "personal_advice", scores[ADVICE], ("classifier",), (ADVICE,)
+                ADVICE, kind or "personal_advice", scores[ADVICE], ("classifier",), (ADVICE,)
             )
         if mention or found.negated:
             sub = "negated" if found.negated else mention[0].sub
