@@ -3,6 +3,7 @@
 Usage::
 
     python -m clinicbot.safety.crossval [--group file|hash] [--folds 5] [--ablation] [--calibrate]
+        [--exclude dev8.yml ...]
 
 The development cases (``DEV_SET_FILES``: ``tests/safety/dev.yml`` to ``dev6.yml``) are split
 into groups. ``--group file`` (the default) holds out one *file* at a time: the detector is
@@ -32,7 +33,7 @@ import argparse
 import hashlib
 import itertools
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +68,19 @@ CALIBRATION_GRID: dict[str, tuple[float, ...]] = {
 }
 
 
-def development_cases() -> list[tuple[str, Case]]:
-    """The cases of every development file the classifier trains on, with their file's name."""
+def development_cases(exclude: Collection[str] = ()) -> list[tuple[str, Case]]:
+    """The cases of every development file the classifier trains on, with their file's name.
+
+    Args:
+        exclude: File names (``dev8.yml``) left out of training and scoring: what a file's
+            data adds to the others, held out by file.
+
+    Returns:
+        ``(file name, case)`` pairs.
+    """
     cases: list[tuple[str, Case]] = []
     for path in DEV_SET_FILES:
-        if path.exists():
+        if path.exists() and path.name not in exclude:
             cases.extend((path.name, case) for case in load_safety_set(path))
     return cases
 
@@ -226,8 +235,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ablation", action="store_true")
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--max-rows", type=int, default=200)
+    parser.add_argument("--exclude", nargs="*", default=[], help="dev files to leave out")
     args = parser.parse_args(argv)
-    cases = development_cases()
+    cases = development_cases(exclude=args.exclude)
     results = cross_validate(cases, args.group, max(2, args.folds), args.ablation, args.calibrate)
     files = ", ".join(sorted({Path(n).name for n, _ in cases}))
     title = (
