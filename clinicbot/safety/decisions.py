@@ -392,6 +392,18 @@ _HALT = re.compile(
 )
 
 
+#: A choice about a medicine: a modal with its subject, an alternative, or a time around a
+#: session ("before my infusion"); being on a medicine and asking if it matters is not one.
+_CHOICE = re.compile(
+    r"\b(?:should|shall|ought|must|can|could|may) (?:i|we|he|she|they|his|her)\b|\b(?:do|does"
+    r"|will|would) (?:i|we|he|she|they) (?:need|have|hold|stop|skip|take|keep|still|pause"
+    r"|restart|wait|carry|go)\b|\b(?:keep|stop|skip|hold|take|cut|halve|double|lower) (?:or"
+    r"|vs)\b|\bor (?:not|stop|keep|skip|hold|take|wait|leave)\b|\b(?:before|after|during"
+    r"|while|day of|morning of|night before|the day|same day|between)\b|\b(?:i|he|she|we)"
+    r" should\b|\bok to\b"
+)
+
+
 def _window_kind(window: str) -> str | None:
     """The kind of personal decision one window of a message asks about, if any."""
     asks = bool(_ASKS.search(window) or _ALTERNATIVE.search(window))
@@ -416,6 +428,8 @@ def _window_kind(window: str) -> str | None:
     if W.SUBSTANCE.search(window) and (session or owner) and not medicine:
         return "substance"
     if medicine and (owner or session):
+        if not (_CHOICE.search(window) or intends or W.DOSE.search(window)):
+            return None  # "is it a problem that i'm on adderall?": being on it, the FAQ's
         return "dose" if W.DOSE.search(window) else "stop_medicine"
     if not session:
         return None

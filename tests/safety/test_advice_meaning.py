@@ -142,3 +142,13 @@ def test_hostile_input_stays_fast() -> None:
         personal_advice_kind(text)
     assert time.perf_counter() - start < 1.0
     assert personal_advice_kind("should i stop my lexapro " * 200) is None  # too long to read
+
+
+def test_being_on_a_medicine_is_not_a_decision_about_it() -> None:
+    # the interaction question the FAQ answers, versus a choice about the medicine
+    assert (
+        personal_advice_kind(normalize("is it a problem that i'm on sertraline for anxiety"))
+        is None
+    )
+    choice = "i'm on sertraline, should i take it the morning of my infusion"
+    assert personal_advice_kind(normalize(choice)) == "stop_medicine"
