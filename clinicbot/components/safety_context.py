@@ -42,6 +42,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from clinicbot.safety.benign import BENIGN_FRAMES, benign_frames
 from clinicbot.safety.detector import SafetyDetector
 from clinicbot.safety.features import markers
 from clinicbot.safety.frames import CRISIS_MARKERS
@@ -70,7 +71,7 @@ DISTRESS_MARKERS = frozenset({"__hopeless__", "__fp_absence__", "__finality__", 
 #: Markers that make a follow-up veiled risk after distress.
 FOLLOW_UP_MARKERS = frozenset({"__fp_absence__", "__finality__", "__no_return__"})
 #: Markers that explain a follow-up away (negated, safe now, an ordinary reason).
-SAFE_MARKERS = frozenset({"__negated__", "__safe_now__", "__benign_reason__"})
+SAFE_MARKERS = frozenset({"__negated__", "__safe_now__", "__benign_reason__"}) | BENIGN_FRAMES
 #: Markers that support a classifier-only crisis guess: the detector's own crisis markers (one
 #: list, ``frames.CRISIS_MARKERS``) and a bladder that will not empty (an emergency sign).
 RISK_MARKERS = CRISIS_MARKERS | {"__bladder__"}
@@ -142,7 +143,7 @@ def message_signals(detector: SafetyDetector, text: Any) -> dict[str, Any]:
     if not normalized:
         return signals
     head = normalized[:FULL_TEXT_LIMIT]
-    signals["markers"] = markers(head)
+    signals["markers"] = [*markers(head), *sorted(benign_frames(head))]
     signals["distress"] = bool(DISTRESS.search(head))
     signals["follow_up"] = bool(FOLLOW_UP.search(head))
     signals["continuing"] = bool(CONTINUING_TREATMENT.search(head))
@@ -260,6 +261,6 @@ def supports_classifier_guess(verdict: Any, category: str) -> bool:
     if not signals:
         return True
     found = _markers(signals)
-    if found & {"__negated__", "__safe_now__"}:
+    if found & ({"__negated__", "__safe_now__"} | BENIGN_FRAMES):
         return False
     return _score(signals, category) >= GUESS_MIN_SCORE or bool(RISK_MARKERS & found)

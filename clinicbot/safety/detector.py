@@ -60,10 +60,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clinicbot.safety.balance import balanced
+from clinicbot.safety.benign import MESSAGE_FRAMES, PAST_SAFE, benign_frames
 from clinicbot.safety.decisions import personal_advice_kind, told_as_own
 from clinicbot.safety.features import markers
 from clinicbot.safety.frames import (
     CRISIS_MARKERS,
+    STRONG_RISK_MARKERS,
     advice_frame,
     drop_framed_hits,
     emergency_explained,
@@ -340,6 +342,8 @@ class SafetyDetector:
         a personal medical decision read by meaning (``__personal_advice__``).
         """
         found = set(markers(part, frame_only=False)) if found is None else found
+        if label == CRISIS and found & MESSAGE_FRAMES and not found & STRONG_RISK_MARKERS:
+            return False  # an idiom, a story, work or an ordinary reason (benign.py)
         if label in (CRISIS, EMERGENCY) and framed_benign(found):
             return value >= self.thresholds["framed"]
         if label in (CRISIS, EMERGENCY) and value >= self.thresholds["confident"] and not strict:
@@ -375,6 +379,8 @@ class SafetyDetector:
         # Frames are read on messages of ordinary length only: a benign frame never explains
         # away a hit somewhere in a huge message (and markers on it would cost time).
         found_markers = set(markers(normalized)) if len(normalized) <= FULL_TEXT_LIMIT else set()
+        if len(normalized) <= FULL_TEXT_LIMIT:  # an idiom, a story or work, past and safe now
+            found_markers |= benign_frames(normalized, found_markers)
         crisis, emergency, framed = drop_framed_hits(crisis, emergency, found_markers)
         explained = bool(found_markers) and emergency_explained(found_markers, normalized)
         if emergency and explained:  # "if someone took a whole bottle ...", "my dog ate ..."
@@ -382,6 +388,11 @@ class SafetyDetector:
         resolved = (
             self.patterns.resolved_past(normalized) or told_as_resolved(found_markers)
         ) and not any(p.sub in _NEVER_RESOLVED for p in crisis + emergency)
+        # long past with present safety and nothing current, read by meaning (benign.py): a past
+        # attempt told with its method is over too; a threat to someone never is
+        resolved = resolved or (
+            PAST_SAFE in found_markers and not any(p.sub == "harm_others" for p in crisis)
+        )
         if framed and not (crisis or emergency):
             found.benign.extend(framed)
         if resolved and (crisis or emergency):

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 
+from clinicbot.safety.benign import IDIOM, MESSAGE_FRAMES, STORY_OR_WORK
 from clinicbot.safety.patterns import Pattern
 
 #: Meaning markers that support a classifier crisis verdict without a cue word.
@@ -53,7 +54,14 @@ CRISIS_MARKERS = frozenset(
 #: thing as the subject ("my battery is about to die"), someone else or the media ("a
 #: character in the show"), an ordinary reason for being away or giving things away.
 BENIGN_FRAME_MARKERS = frozenset(
-    {"__hyperbole__", "__object_subject__", "__third_person__", "__benign_reason__"}
+    {
+        "__hyperbole__",
+        "__object_subject__",
+        "__third_person__",
+        "__benign_reason__",
+        IDIOM,
+        STORY_OR_WORK,
+    }
 )
 #: Harm the writer did to themselves: told in a phrase ("hurt myself", "till it bled") or by its
 #: parts (``clinicbot.safety.signs``: a body part, an injury word and the writer's own doing).
@@ -107,8 +115,10 @@ def explained_by_message(found: set[str], message: frozenset[str]) -> set[str]:
         crisis signs are absence or farewell.
     """
     if "__benign_reason__" in message and (found & CRISIS_MARKERS) <= _AWAY_SIGNS:
-        return found | {"__benign_reason__"}
-    return found
+        found = found | {"__benign_reason__"}
+    # a frame read over the whole message (benign.py: an idiom, a story or work, an ordinary
+    # reason for being away) covers each of its sentences
+    return found | (message & MESSAGE_FRAMES)
 
 
 def sure_sign(found: set[str], explained: bool) -> tuple[str, str] | None:
@@ -180,12 +190,15 @@ def drop_framed_hits(
         return crisis, emergency, []
     drop: set[str] = set()
     frames: list[str] = []
-    if {"__hyperbole__", "__object_subject__"} & found:
+    if {"__hyperbole__", "__object_subject__", IDIOM} & found:
         drop |= _HYPERBOLE_KINDS
         frames.append("framed_hyperbole")
     if "__third_person__" in found and "__now__" not in found:
         drop.add("third_party")
         frames.append("framed_third_person")
+    if STORY_OR_WORK in found:  # a memoir's author, a crime drama's pills, a volunteer's callers
+        drop |= _HYPERBOLE_KINDS | {"third_party", "plan"}
+        frames.append("framed_story_or_work")
     if "__accident__" in found and not _SELF_HARM_MARKERS & found:
         drop.add("self_harm")
         frames.append("framed_accident")
