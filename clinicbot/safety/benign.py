@@ -22,7 +22,12 @@ the same words with risk beside them ("shoot me now. no really, my dad's rifle .
 * ``__idiom__``: the risk words are all inside everyday idioms;
 * ``__story_or_work__``: the risk words are told of a story, the media or the writer's work;
 * ``__past_safe__``: something long past, present safety stated, nothing current;
-* ``__away_for_a_reason__``: the writer away for an ordinary reason, no other crisis sign.
+* ``__away_for_a_reason__``: the writer away for an ordinary reason, no other crisis sign;
+* ``__safe_stated__``: present safety or coping stated ("but i'm safe and my sister is coming
+  over", "my therapist and i have a plan"), not "fine now" after a recent event, not harm
+  played down ("i'm okay, just a lump"), not beside a
+  crisis marker of the message. It explains no risk word away: a classifier-only crisis verdict
+  on a sentence with no crisis marker of its own then needs the ``framed`` threshold.
 
 No frame reads a logistics message without risk words as ordinary: veiled risk inside an errand
 ("leave my car in your lot, it won't matter after tonight") is exactly what that would hide.
@@ -48,6 +53,10 @@ BENIGN_FRAMES = frozenset({IDIOM, STORY_OR_WORK, PAST_SAFE, AWAY_REASON})
 #: The frames read over the whole message that explain each of its sentences (a classifier
 #: crisis verdict in them is explained away; see ``frames.explained_by_message``).
 MESSAGE_FRAMES = frozenset({IDIOM, STORY_OR_WORK, AWAY_REASON})
+#: Present safety or coping stated anywhere in the message, with no sign of risk now. Not a
+#: frame that explains risk words away: it raises the bar for a classifier-only crisis verdict
+#: on a sentence with no crisis marker of its own to ``framed`` (``detector._supported``).
+SAFE_STATED = "__safe_stated__"
 
 
 def _any(*alternatives: str) -> re.Pattern[str]:
@@ -185,6 +194,32 @@ PRESENT_SAFE = _any(
     r"|recovered|in recovery|behind me|long past|got (?:help|through it)|live somewhere safe",
     r"safe from (?:him|her|them)|left (?:him|her|them)|out of my life|feel safe",
 )
+#: Safety or coping told of the present: safe, doing well, support around, a plan made with
+#: one's clinician, keeping on. Not "ok now" / "fine now" (what people say after doing
+#: something: "took a few extra, i'm fine now") and not a relationship left behind.
+SAFE_OR_COPING = _any(
+    r"i am (?:safe|ok|okay|fine|well|stable|doing (?:ok|okay|well|fine|alright|better))"
+    r"(?! now| with| to | for | if | about| that)",
+    r"i feel safe|(?:in|at) a (?:\w+ ){0,2}(?:good|better|safe|steady|stable|healthy) place",
+    r"(?:not|no longer) (?:at risk|suicidal|in danger)|no thoughts of (?:suicide|hurting|harming"
+    r"|ending|killing)",
+    r"i (?:have|have got|ve got|got) (?:\w+ ){0,2}(?:support|people around me|someone with me"
+    r"|a safety plan)",
+    r"my (?:therapist|psychiatrist|counsell?or|doctor|gp|care team) and i (?:have|made|are)",
+    r"(?:still|keep|i am) fighting|not giving up|looking after myself|taking care of myself",
+    r"it passes|i will get through (?:it|this)",
+)
+#: Harm played down: "i'm okay, just a lump" is minimisation, not safety.
+MINIMISED = _any(
+    r"(?:ok|okay|fine|alright),? (?:just|only|it is just|it is only) ",
+    r"just (?:a |some |the )?(?:lump|bump|bruise\w*|scratch\w*|cuts?|burns?|graze\w*|marks?)",
+    r"no biggie|not a big deal|no big deal|(?:it|that) was (?:dumb|stupid)|saw stars",
+)
+#: A recent event: "fine" told after it is the aftermath, not safety.
+RECENT_EVENT = _any(
+    r"last night|this morning|an hour ago|(?:a )?(?:few|couple of) hours ago|earlier today"
+    r"|just now|yesterday",
+)
 #: Now: a story or a past told with it is not over (an idiom's residue check covers it).
 TIME_NOW = _any(r"tonight|right now|last night|this (?:week|morning|weekend)|an hour ago")
 #: Signs of risk now that no frame explains (first person, current, plan or means).
@@ -266,6 +301,13 @@ def benign_frames(
     if not found & _RISK_MARKERS and not RISK_WORDS.search(AWAY.sub(" ", normalized)):
         if AWAY.search(normalized) and REASON.search(normalized):
             frames.add(AWAY_REASON)
+    if (
+        SAFE_OR_COPING.search(normalized)
+        and not RECENT_EVENT.search(normalized)
+        and not MINIMISED.search(normalized)
+        and not found & _RISK_MARKERS
+    ):
+        frames.add(SAFE_STATED)
     if TIME_NOW.search(normalized):
         return frozenset(frames)
     if STORY_OR_WORK_CONTEXT.search(normalized) and not FIRST_PERSON_RISK.search(normalized):

@@ -15,12 +15,13 @@ from clinicbot.safety.benign import (
     AWAY_REASON,
     IDIOM,
     PAST_SAFE,
+    SAFE_STATED,
     STORY_OR_WORK,
     benign_frames,
 )
 from clinicbot.safety.detector import SafetyDetector
 from clinicbot.safety.features import markers
-from clinicbot.safety.frames import explained_by_message
+from clinicbot.safety.frames import CRISIS_MARKERS, explained_by_message
 from clinicbot.safety.labels import CRISIS, EMERGENCY, MENTION, NONE
 from clinicbot.safety.normalize import normalize
 
@@ -181,3 +182,56 @@ def test_a_framed_message_does_not_support_a_classifier_crisis_guess(
     assert not supports_classifier_guess(verdict, CRISIS)
     risky = message_signals(pattern_detector, "my feet hurt and i want to die tonight")
     assert supports_classifier_guess({"category": NONE, "signals": {**risky, CRISIS: 0.6}}, CRISIS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rough week, cried on the bus twice, but i'm safe and my brother is staying over",
+        "Grief is heavy this month. My counsellor and I have a plan and I'm not giving up.",
+        "flat and tired all the time but i've got good support around me. is that normal early on?",
+    ],
+)
+def test_present_safety_or_coping_is_stated(text: str) -> None:
+    assert SAFE_STATED in frames_of(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # aftermath told as fine: minimisation, not safety
+        "took a few extra of my sleeping tablets last night to knock myself out, i'm fine now",
+        "i did something dumb this morning but i'm ok now",
+        # harm played down
+        "hit my head against the wall till it rang. i'm fine, just a bump",
+        "burned my arm with the lighter, no big deal, i'm ok",
+        # "ok with" is not safety
+        "honestly i am ok with not waking up tomorrow",
+        # a sign of risk beside the words of safety
+        "i am fine. i've saved up my pills and it's ready to go",
+        "i'm safe for now but i keep thinking about ending it tonight",
+        # a relationship left behind is the past-and-safe frame's, not present coping
+        "been checking out of my life one day at a time",
+    ],
+)
+def test_safety_words_beside_risk_or_aftermath_are_not_stated_safety(text: str) -> None:
+    assert SAFE_STATED not in frames_of(text)
+
+
+def test_stated_safety_raises_the_bar_only_for_sentences_without_a_crisis_sign(
+    pattern_detector: SafetyDetector,
+) -> None:
+    """Stated safety raises a classifier-only crisis verdict's bar to ``framed`` (0.95).
+
+    Only on a sentence with no crisis marker of its own; one with a marker keeps the usual bar.
+    """
+    part = "feeling flat and teary"
+    framed = pattern_detector.thresholds["framed"]
+    confident = pattern_detector.thresholds["confident"]
+    assert pattern_detector._supported(CRISIS, 0.8, part, found=set())
+    assert not pattern_detector._supported(CRISIS, 0.8, part, found={SAFE_STATED})
+    assert pattern_detector._supported(CRISIS, framed, part, found={SAFE_STATED})
+    marker = sorted(CRISIS_MARKERS)[0]
+    assert pattern_detector._supported(CRISIS, confident, part, found={SAFE_STATED, marker})
+    # the message's statement reaches each of its sentences
+    assert SAFE_STATED in explained_by_message(set(), frozenset({SAFE_STATED}))
