@@ -173,7 +173,15 @@ def test_conversation_survives_a_rasa_restart(live_stack) -> None:
 
 
 def test_named_medicine_gets_the_interaction_answer_naming_it(live_stack) -> None:
-    reply = live_stack.rest(live_stack.new_sender(), "Can I take sertraline with it?")
+    """A question about a named medicine and ketamine gets the interaction answer naming it.
+
+    "Can I take sertraline with it?" asks a decision about one's own medicine (the round-6
+    advice boundary, ``decisions.personal_advice_kind``) and gets the refusal with a
+    clinician offer instead.
+    """
+    reply = live_stack.rest(live_stack.new_sender(), "Does sertraline interact with ketamine?")
     payload = live_stack.payload(reply)
     assert payload["kind"] == "answer" and payload["kb_id"] == "safety.drug_interactions"
     assert "sertraline" in live_stack.text(reply)
+    personal = live_stack.rest(live_stack.new_sender(), "Can I take sertraline with it?")
+    assert live_stack.payload(personal)["kind"] == "refusal"

