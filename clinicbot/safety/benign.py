@@ -25,9 +25,9 @@ the same words with risk beside them ("shoot me now. no really, my dad's rifle .
 * ``__away_for_a_reason__``: the writer away for an ordinary reason, no other crisis sign;
 * ``__safe_stated__``: present safety or coping stated ("but i'm safe and my sister is coming
   over", "my therapist and i have a plan"), not "fine now" after a recent event, not harm
-  played down ("i'm okay, just a lump"), not beside a
-  crisis marker of the message. It explains no risk word away: a classifier-only crisis verdict
-  on a sentence with no crisis marker of its own then needs the ``framed`` threshold.
+  played down ("i'm okay, just a lump"), not beside a crisis marker of the message. It explains
+  no risk word away: a classifier-only crisis verdict on a sentence with no crisis marker of
+  its own then needs the ``framed`` threshold.
 
 No frame reads a logistics message without risk words as ordinary: veiled risk inside an errand
 ("leave my car in your lot, it won't matter after tonight") is exactly what that would hide.
@@ -291,7 +291,8 @@ def benign_frames(
         found: The message's meaning markers (``features.markers``), when already read.
 
     Returns:
-        A subset of ``BENIGN_FRAMES``; empty when a sign of risk now is there.
+        A subset of ``BENIGN_FRAMES`` plus ``SAFE_STATED``; empty when a sign of risk now is
+        there.
     """
     if not normalized or CURRENT_RISK.search(normalized) or EMERGENCY_NOW.search(normalized):
         return frozenset()
