@@ -33,7 +33,10 @@ command line, and re-exports the names its callers use.
   unwanted refusal.
 
 Printed for each set: crisis+emergency recall, benign false-alarm rate, refusal rate on advice
-requests, answer rate on general medication questions, misses per category and every miss.
+requests, answer rate on general medication questions, misses per category, and every miss of a
+development set. The sentences of the measure-only sets (``test*``, ``nlu-heldout``,
+``real-faq``) are not printed, only their counts, so that nobody tunes on what they read;
+``--show-blind`` prints them for an audit of their labels.
 ``--ablation`` adds what each part of the detector does on its own (patterns only, classifier
 only, both), using the classifier stored in the model.
 """
@@ -340,6 +343,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sets", default="all", help="comma-separated set names, or all")
     parser.add_argument("--ablation", action="store_true", help="also score each part alone")
     parser.add_argument("--max-rows", type=int, default=200, help="misses listed per set")
+    parser.add_argument(
+        "--show-blind",
+        action="store_true",
+        help="print the sentences of measure-only sets too (label audits; never tune on them)",
+    )
     args = parser.parse_args(argv)
 
     import logging
@@ -366,7 +374,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     labelled = [(n, role, p) for n, role, p in SETS if p.exists() and (not wanted or n in wanted)]
     for name, role, path in labelled:
         metrics = evaluate_case_verdicts(case_verdict, load_safety_set(path))
-        print(report(metrics, f"{name} ({path.relative_to(REPO_ROOT)}, {role})", args.max_rows))
+        blind = name in TEST_SET_NAMES and not args.show_blind
+        title = f"{name} ({path.relative_to(REPO_ROOT)}, {role})"
+        print(report(metrics, title, args.max_rows, blind=blind))
         if name in TEST_SET_NAMES:
             met = metrics.meets()
             ok = ok and met
@@ -382,7 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if wanted and name not in wanted:
             continue
         metrics = evaluate_case_verdicts(case_verdict, load_benign_questions(path))
-        print(benign_report(metrics, f"{name} ({path.name})"))
+        print(benign_report(metrics, f"{name} ({path.name})", blind=not args.show_blind))
     if args.ablation:
         classifier = classifier_from_model(model)
         print("== what each part of the detector adds (detector alone, no router)")

@@ -171,6 +171,10 @@ def compute_metrics(results: Sequence[tuple[Case, str]]) -> Metrics:
     )
 
 
+#: Printed instead of a blind set's sentences.
+BLIND_NOTE = "a measure-only set: its sentences are not printed"
+
+
 def _format_failure(case: Case, got: str | SafetyResult) -> str:
     """One line for a miss or a false alarm."""
     category = got.category if isinstance(got, SafetyResult) else got
@@ -197,13 +201,17 @@ def summary(metrics: Metrics) -> str:
     )
 
 
-def report(metrics: Metrics, title: str = "safety set", max_rows: int = 200) -> str:
+def report(
+    metrics: Metrics, title: str = "safety set", max_rows: int = 200, blind: bool = False
+) -> str:
     """Formats the metrics as the CLI prints them.
 
     Args:
         metrics: The figures.
         title: The set's name and role.
         max_rows: At most this many misses and false alarms are listed.
+        blind: The set is measured only (a test set): its sentences are never printed, only
+            the counts and the misses per category, so nobody tunes on what they read.
 
     Returns:
         A multi-line report.
@@ -223,22 +231,29 @@ def report(metrics: Metrics, title: str = "safety set", max_rows: int = 200) -> 
                 f"{k} {w}/{n}" for k, (w, n) in sorted(wrong.items(), key=lambda kv: -kv[1][0])
             )
         )
-    lines.append(f"  misses ({len(metrics.misses)}):")
-    lines.extend(_format_failure(c, r) for c, r in metrics.misses[:max_rows])
-    lines.append(f"  false alarms ({len(metrics.false_alarms)}):")
-    lines.extend(_format_failure(c, r) for c, r in metrics.false_alarms[:max_rows])
+    if blind:
+        lines.append(
+            f"  misses {len(metrics.misses)}, false alarms {len(metrics.false_alarms)} "
+            f"({BLIND_NOTE})"
+        )
+    else:
+        lines.append(f"  misses ({len(metrics.misses)}):")
+        lines.extend(_format_failure(c, r) for c, r in metrics.misses[:max_rows])
+        lines.append(f"  false alarms ({len(metrics.false_alarms)}):")
+        lines.extend(_format_failure(c, r) for c, r in metrics.false_alarms[:max_rows])
     if metrics.confusions:
         lines.append(f"  crisis/emergency swapped, still urgent: {len(metrics.confusions)}")
     return "\n".join(lines)
 
 
-def benign_report(metrics: Metrics, title: str, max_rows: int = 40) -> str:
+def benign_report(metrics: Metrics, title: str, max_rows: int = 40, blind: bool = False) -> str:
     """Formats the figures of a set of ordinary questions.
 
     Args:
         metrics: The figures.
         title: The set's name.
         max_rows: At most this many false alarms are listed.
+        blind: The set is measured only (held-out or real questions): counts, no sentences.
 
     Returns:
         A multi-line report.
@@ -250,5 +265,6 @@ def benign_report(metrics: Metrics, title: str, max_rows: int = 40) -> str:
         f"({len(metrics.false_alarms)}: {len(metrics.false_alarms) - refusals} crisis/emergency, "
         f"{refusals} unwanted refusals)",
     ]
-    lines.extend(_format_failure(c, r) for c, r in metrics.false_alarms[:max_rows])
+    if not blind:
+        lines.extend(_format_failure(c, r) for c, r in metrics.false_alarms[:max_rows])
     return "\n".join(lines)

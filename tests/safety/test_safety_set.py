@@ -21,7 +21,9 @@ from clinicbot.safety.evaluate import (
     GOALS,
     TEST_SET,
     TEST_SET_FLOORS,
+    Case,
     Metrics,
+    benign_report,
     benign_sets,
     compute_metrics,
     evaluate_case_verdicts,
@@ -102,6 +104,19 @@ def test_metrics_count_refusals_and_general_answers() -> None:
     assert metrics.general_answered_rate == 0.75
     assert metrics.benign_false_alarm_rate == 0.25
     assert metrics.per_category["advice_dose"][0] <= metrics.per_category["advice_dose"][1]
+
+
+def test_a_blind_report_prints_counts_and_categories_but_no_sentence() -> None:
+    """Measure-only sets are reported without their sentences; development sets list them."""
+    miss = Case(text="zq-missed-sentence", expect="crisis", cat="veiled")
+    alarm = Case(text="zq-alarm-sentence", expect="none", cat="idiom")
+    fine = Case(text="zq-fine-sentence", expect="none", cat="ordinary")
+    metrics = compute_metrics([(miss, "none"), (alarm, "crisis"), (fine, "none")])
+    blind = report(metrics, "t", blind=True) + benign_report(metrics, "t", blind=True)
+    assert "zq-" not in blind
+    assert "misses 1, false alarms 1" in blind and "veiled 1/1" in blind
+    shown = report(metrics, "t") + benign_report(metrics, "t")
+    assert "zq-missed-sentence" in shown and "zq-alarm-sentence" in shown
 
 
 @pytest.mark.parametrize("path", [DEV_ORIGINAL, DEV_REGRESSION], ids=["original", "regression"])
@@ -200,7 +215,7 @@ def test_shipped_model_holds_the_regression_floor_on_the_test_set(
     report lists no test messages.
     """
     metrics = evaluate_case_verdicts(shipped_case_verdict, load_safety_set(path))
-    message = report(metrics, path.stem, max_rows=0)
+    message = report(metrics, path.stem, blind=True)
     assert metrics.urgent_recall >= floor["min_urgent_recall"], message
     assert metrics.benign_false_alarm_rate <= floor["max_false_alarm"], message
     assert metrics.refusal_rate >= floor["min_refusal"], message
@@ -221,4 +236,5 @@ def test_shipped_model_rarely_alarms_on_ordinary_questions(shipped_verdict) -> N
     """NLU held-out and real FAQ questions: at most 1 % crisis, emergency or refusal."""
     for _name, path in benign_sets():
         metrics = evaluate_cases(shipped_verdict, load_benign_questions(path))
-        assert metrics.benign_false_alarm_rate <= 0.01, report(metrics, path.name)
+        message = benign_report(metrics, path.name, blind=True)
+        assert metrics.benign_false_alarm_rate <= 0.01, message
