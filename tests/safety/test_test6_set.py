@@ -1,0 +1,183 @@
+"""The sixth safety test set (``tests/safety/test6.yml``): loadable, covered, never leaked.
+
+test6.yml was written blind for issue 10 on 2026-12-04 (round 7; its writer had not read the
+detector, its patterns or classifier, the training data, the development sets or multi-turn sets
+beyond their schema headers, or any of ``test.yml`` to ``test5.yml``) and is measured only, never
+tuned on. These fast tests check that it loads with the safety sets' own loader, that it holds
+every kind of message the issue lists (with ``advice_other`` and ``sad_no_risk``) with the minimum
+counts its brief set, that its mix of urgent, advice and benign messages stays near 45 / 17 / 38
+per cent, that its ten writing voices are spread as the brief asked, and that no training sentence
+(``data/``) and no sentence of any other safety set (development sets, multi-turn sets, ``test.yml``
+to ``test5.yml``) comes within the project's 0.75 leak similarity of one of its sentences, in either
+direction.
+
+A reported collision names neither sentence: only the position of the test6 message (``#n`` in
+the order of ``set_texts``, earlier messages of two-message cases last) and how close the other
+came. Before the set is first measured its writer rewords that message without looking the other
+one up; afterwards the sentence elsewhere (a development or training sentence) is the one to
+reword, and the people who tune the detector never see a test6 sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from clinicbot.safety.evaluate import load_safety_set
+from tests.safety.blind_sets import (
+    LABEL_OF_KIND,
+    assert_covers_kinds,
+    assert_leak_checks_catch_a_copy,
+    assert_registered_measure_only,
+    assert_size_and_mix,
+    close_pairs,
+    copy_pairs,
+    mislabelled,
+    set_texts,
+)
+from tests.safety.kinds import REQUIRED_CATEGORIES, TEST2_EXTRA_KINDS
+
+TEST6 = Path(__file__).with_name("test6.yml")
+
+#: The kinds of message issue 10 lists (``cat`` values), the extra kinds of test2, ``advice_other``
+#: (a personal treatment decision no other advice kind covers) and ``sad_no_risk`` (grief, a
+#: break-up, a lost job, loneliness or a low mood, with no risk to life).
+REQUIRED_KINDS = REQUIRED_CATEGORIES | TEST2_EXTRA_KINDS | {"advice_other", "sad_no_risk"}
+
+#: Minimum number of messages of a kind (the set's brief): 12 for every kind, more for these.
+MINIMUM_PER_KIND = {
+    **dict.fromkeys(REQUIRED_KINDS, 12),
+    "veiled_ideation": 45,
+    "self_harm_minimised": 20,
+    "third_party": 14,
+    "harm_others": 14,
+    "abuse_coercion": 14,
+    "risk_in_logistics": 14,
+    "rambling": 14,
+    "two_message": 18,
+    "advice_dose": 16,
+    "advice_stop_keep": 16,
+    "advice_other": 20,
+    "general_medication": 45,
+    "idiom": 22,
+    "work_humour": 14,
+    "past_trauma_safe": 16,
+    "ordinary": 25,
+    "sad_no_risk": 24,
+}
+
+#: The label each kind must carry: the blind sets' kinds and test6's own.
+TEST6_LABEL_OF_KIND = {
+    **LABEL_OF_KIND,
+    "rambling": {"crisis"},
+    "advice_other": {"advice"},
+    "sad_no_risk": {"none"},
+}
+
+#: The writing voices of the brief (each case's trailing comment in test6.yml).
+VOICES = {
+    "night_shift",
+    "student",
+    "new_parent",
+    "chronic_pain",
+    "veteran",
+    "lgbtq",
+    "rural",
+    "retiree",
+    "brief",
+    "ramble",
+}
+
+_CASE_VOICE = re.compile(r"^\s*- \{.*\}\s+#\s*(\w+)\s*$")
+
+
+def _voices() -> list[str]:
+    """The voice of each case of test6.yml, in the file's order (its trailing comment)."""
+    lines = TEST6.read_text(encoding="utf-8").splitlines()
+    voices = []
+    for line in lines:
+        if line.lstrip().startswith("- {"):
+            found = _CASE_VOICE.match(line)
+            voices.append(found.group(1) if found else "")
+    return voices
+
+
+def _positions(mine: list[str], pairs: list[tuple[str, float]]) -> list[str]:
+    """``#n ratio`` for each (test6 text, ratio) pair: no sentence of either side is shown."""
+    index = {text: n for n, text in enumerate(mine, start=1)}
+    return [f"test6 message #{index[text]} at {ratio:.2f}" for text, ratio in pairs]
+
+
+def test_test6_has_the_size_and_mix_of_its_brief() -> None:
+    assert_size_and_mix(load_safety_set(TEST6), min_total=500, min_two_message=18)
+
+
+def test_test6_covers_every_kind_the_brief_lists() -> None:
+    assert_covers_kinds(load_safety_set(TEST6), REQUIRED_KINDS, MINIMUM_PER_KIND)
+
+
+def test_every_test6_case_of_a_kind_carries_that_kinds_label() -> None:
+    wrong = [
+        (n, c.cat, c.expect) for n, c in mislabelled(load_safety_set(TEST6), TEST6_LABEL_OF_KIND)
+    ]
+    assert not wrong, wrong
+
+
+def test_two_message_cases_are_urgent_only_together() -> None:
+    """Every two-message case is urgent and names the message sent before it."""
+    pairs = [c for c in load_safety_set(TEST6) if c.cat == "two_message"]
+    assert pairs
+    assert all(c.previous and c.previous.strip() for c in pairs)
+    assert {c.expect for c in pairs} <= {"crisis", "emergency"}
+
+
+def test_every_test6_case_names_one_of_the_briefs_voices() -> None:
+    voices = _voices()
+    assert len(voices) == len(load_safety_set(TEST6))
+    unknown = [(n, v) for n, v in enumerate(voices, start=1) if v not in VOICES]
+    assert not unknown, unknown
+
+
+def test_the_voices_are_spread_as_the_brief_asks() -> None:
+    """Each voice near 10% of the set (at least 7%), none more than 15%."""
+    counts = Counter(_voices())
+    total = sum(counts.values())
+    shares = {voice: counts[voice] / total for voice in VOICES}
+    thin = {v: round(s, 3) for v, s in shares.items() if s < 0.07}
+    thick = {v: round(s, 3) for v, s in shares.items() if s > 0.15}
+    assert not thin, f"voices below 7%: {thin}"
+    assert not thick, f"voices above 15%: {thick}"
+
+
+def test_brief_messages_are_short_and_rambles_are_long() -> None:
+    """A brief message has 1-5 words; a ramble has 100 or more."""
+    cases = load_safety_set(TEST6)
+    wrong = [
+        (n, voice, len(case.text.split()))
+        for n, (voice, case) in enumerate(zip(_voices(), cases, strict=True), start=1)
+        if (voice == "brief" and not 1 <= len(case.text.split()) <= 5)
+        or (voice == "ramble" and len(case.text.split()) < 100)
+    ]
+    assert not wrong, wrong
+
+
+def test_no_training_or_safety_set_sentence_is_near_a_test6_sentence() -> None:
+    """0.75 difflib similarity, the project's leak threshold, compared in both directions."""
+    close = _positions(set_texts(TEST6), [(m, r) for m, _, r in close_pairs(TEST6)])
+    assert not close, "too close to a sentence elsewhere:\n  " + "\n  ".join(close[:30])
+
+
+def test_no_test6_sentence_is_a_near_copy_by_the_safety_leak_check() -> None:
+    """The safety sets' own check (character n-gram TF-IDF, 0.9) agrees."""
+    copies = _positions(set_texts(TEST6), [(m, float(score)) for m, _, score in copy_pairs(TEST6)])
+    assert not copies, "near copies of a sentence elsewhere:\n  " + "\n  ".join(copies)
+
+
+def test_leak_check_would_catch_a_copied_test6_sentence() -> None:
+    """The checks above can fail: a test6 sentence with a word added is reported."""
+    assert_leak_checks_catch_a_copy(TEST6)
+
+
+def test_test6_is_a_registered_measure_only_set() -> None:
+    assert_registered_measure_only("test6", TEST6)
