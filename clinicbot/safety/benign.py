@@ -208,6 +208,18 @@ SAFE_OR_COPING = _any(
     r"my (?:therapist|psychiatrist|counsell?or|doctor|gp|care team) and i (?:have|made|are)",
     r"(?:still|keep|i am) fighting|not giving up|looking after myself|taking care of myself",
     r"it passes|i will get through (?:it|this)",
+    # an ordinary plan for the coming days, or someone with them (protective factors a safety
+    # plan asks about): "calling my mom tonight", "my sister is coming over", "meeting my
+    # advisor friday"; a farewell or a means ("going to write them all letters") still counts
+    # as risk, since its crisis markers keep the bar where it was
+    r"(?:going to|gonna|will|shall|planning to) (?:call|ring|phone|text|video call|facetime"
+    r"|see (?:my|a|the|her|him|them)(?!(?: \w+){0,3} (?:again|soon|on the other side|in heaven))"
+    r"|meet|visit|talk to|cook|bake|play|watch|rewrite|reach out"
+    r"|write (?:to|him|her|them|it)|go for a (?:walk|run|swim|drive)|ask (?:my|the|about))",
+    r"(?:is|are|s|mom|dad|sister|brother|friend|partner|wife|husband|son|daughter) coming"
+    r" (?:over|round|around|to stay|with me)|(?:calling|meeting|seeing"
+    r"|visiting) my (?:mom|dad|sister|brother|friend|best friend|therapist|advisor|family"
+    r"|partner|wife|husband|son|daughter|kids|cousin|aunt|grandma)",
 )
 #: Harm played down: "i'm okay, just a lump" is minimisation, not safety.
 MINIMISED = _any(

@@ -5,7 +5,7 @@ Usage::
     python -m clinicbot.safety.crossval [--group file|hash] [--folds 5] [--ablation] [--calibrate]
         [--exclude dev8.yml ...]
 
-The development cases (``DEV_SET_FILES``: ``tests/safety/dev.yml`` to ``dev10.yml``) are split
+The development cases (``DEV_SET_FILES``: ``tests/safety/dev.yml`` to ``dev11.yml``) are split
 into groups. ``--group file`` (the default) holds out one *file* at a time: the detector is
 trained the way the model's component trains it, on ``data/`` and the other development files,
 and scores the held file. Each file was written in a different round with
@@ -13,7 +13,10 @@ different wordings, so this is the stricter test of how the detector carries ove
 written by someone else. ``--group hash`` splits the pooled cases into ``--folds`` folds by a
 hash of the text (the previous rounds' figures). Either way the scored cases are never in the
 classifier's training data: these are the figures to tune on. ``tests/safety/test.yml`` and
-``test2.yml`` (and ``test3.yml``) are never read here.
+``test2.yml`` to ``test6.yml`` are never read here. A two-message case is scored as the
+conversation met it (``metrics.conversation_category``): its first message's urgent reply counts;
+the detector alone has no context rules, so a pair the pipeline catches by its context
+(``SafetyContextPolicy``) can be a miss here.
 
 ``--calibrate`` also scores every held-out case under a grid of classifier thresholds (crisis,
 emergency, and ``confident``, the probability that needs no cue word) and prints, for each
@@ -24,7 +27,8 @@ goal, then the highest refusal, then the fewest false alarms. The chosen values 
 
 Printed: the pooled figures, per held group, the misses per category and every miss, the parts
 on their own with ``--ablation`` (patterns only, classifier only, both), and the false alarms of
-a detector trained on everything on the ordinary-question sets (NLU held-out and real FAQ).
+a detector trained on everything on the ordinary-question sets (NLU held-out and real FAQ:
+counts only, their sentences are measure-only).
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from clinicbot.safety.evaluate import (
     report,
     summary,
 )
+from clinicbot.safety.metrics import conversation_category
 
 _EXPECT_TO_INTENT = {
     "crisis": "safety_crisis",
@@ -172,6 +177,8 @@ def cross_validate(
         own = results.setdefault(f"held {held_name}", [])
         for case in held:
             category = detector.detect(case.text).category
+            if case.previous:  # the pair as the conversation met it (no context rules here)
+                category = conversation_category(detector.detect(case.previous).category, category)
             results["patterns + classifier"].append((case, category))
             own.append((case, category))
             if ablation:

@@ -141,6 +141,59 @@ def _decision(judge: str) -> re.Pattern[str]:
     )
 
 
+#: A judgement asked for the writer (or their relative) about doing something: "would it be a
+#: bad idea for me to fly that soon", "is it safe for me to keep doing them", "would i be better
+#: served by switching". The action ("to ...", "if ...", "by ...") is what makes it a decision;
+#: "is ketamine right for me?" alone names none and stays the FAQ's candidate question.
+_JUDGED_FOR_ME = re.compile(
+    r"\b(?:ok|okay|alright|fine|safe|safer|wise|smart|smarter|better|best|advisable|reasonable"
+    r"|sensible|dumb|stupid|risky|dangerous|a good idea|a bad idea|bad idea|good idea|a good move"
+    r"|a bad move|the right call|the right move|too soon|too much|more sense|the safer choice"
+    r"|safer choice) for (?:me|him|her|my (?:mom|dad|mother|father|wife|husband|son|daughter"
+    r"|partner))(?: \w+){0,2} (?:to|if|or)\b"
+    r"|\bwould (?:i|he|she) be (?:better|ok|okay|fine|safe|alright)(?: served| off)?"
+    r" (?:to|if|by|\w+ing)\b"
+)
+#: The writer's treatment named in any form (a session, the spray, these, them).
+_TREATMENT_WIDE = re.compile(
+    r"\b(?:infusions?|sessions?|sesh|series|boosters?|treatments?|ketamine|esketamine|spravato"
+    r"|spray|iv|troches?|lozenges?|rdt|appointments?|appts?|these|them)\b"
+)
+#: A choice between going ahead with one's own session and putting it off.
+_GO_OR_NOT = re.compile(
+    r"\b(?:go ahead|go in|come in|carry on|keep going|proceed)(?: \w+){0,5} or (?:\w+ ){0,3}"
+    r"(?:push|reschedule|rebook|move|cancel|wait|stop|go home|skip|hold off|postpone|look first)\b"
+)
+#: A general or policy framing: the question is about people in general.
+_IN_GENERAL = re.compile(
+    r"\b(?:in general|generally|do people|do patients|does anyone|someone|somebody|anyone|a person"
+    r"|patients|your policy|hypothetically|what if someone)\b"
+)
+
+
+def judged_for_me(normalized: str) -> bool:
+    """Whether a message asks for a judgement about the writer's own course of treatment.
+
+    A judgement asked "for me" (or for a named relative) about doing something, with the
+    treatment named in any form ("would it be a bad idea for me to do a studio session the
+    afternoon of my infusion"), or a choice between going ahead with one's own session and
+    putting it off ("booked for 9 tomorrow but my ankle is swollen, go ahead or push back?").
+    Not a logistics question (driving, eating, parking: the FAQ answers those) and not a
+    question asked in general ("is it safe for someone on lithium to have ketamine").
+
+    Args:
+        normalized: Text in the form produced by ``clinicbot.safety.normalize.normalize``.
+
+    Returns:
+        ``True`` when the writer asks what to do about their own treatment.
+    """
+    if _LOGISTICS.search(normalized) or _IN_GENERAL.search(normalized):
+        return False
+    if _GO_OR_NOT.search(normalized):
+        return True
+    return bool(_JUDGED_FOR_ME.search(normalized) and _TREATMENT_WIDE.search(normalized))
+
+
 _DECISION = _decision(_JUDGE)
 _WEAK_DECISION = _decision(_WEAK_JUDGE)
 _TREATMENT_ANYWHERE = re.compile(r"\b" + _TREATMENT + r"\b")
@@ -163,6 +216,8 @@ def own_treatment_decision(normalized: str) -> bool:
         logistics ("should i bring my own blanket to my session") and for "is ketamine therapy
         right for me?".
     """
+    if judged_for_me(normalized):
+        return True
     if _LOGISTICS.search(normalized) or not _OWN_HEALTH.search(normalized):
         return False
     if _LONG_AGO.search(normalized) and not _TODAY.search(normalized):

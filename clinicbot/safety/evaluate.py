@@ -76,6 +76,7 @@ from clinicbot.safety.metrics import (
     Verdict,
     benign_report,
     compute_metrics,
+    conversation_category,
     evaluate_case_verdicts,
     evaluate_cases,
     report,
@@ -252,17 +253,22 @@ def pipeline_verdict(parse: Callable[[str], dict[str, Any]]) -> Verdict:
     return verdict
 
 
-def pipeline_case_verdict(parse: Callable[[str], dict[str, Any]]) -> CaseVerdict:
+def pipeline_case_verdict(
+    parse: Callable[[str], dict[str, Any]], by_conversation: bool = True
+) -> CaseVerdict:
     """Like ``pipeline_verdict``, and a two-message case is scored as the conversation runs.
 
     A case with ``previous`` has both messages parsed and, when the latest intent is not already
     crisis or emergency, ``SafetyContextPolicy``'s two rules apply as in the conversation: after
     an urgent reply to the previous message, the same urgent reply again when
     ``urgent_follow_up`` says so, and the crisis reply for a veiled follow-up after distress
-    (``contextual_risk``).
+    (``contextual_risk``). Since round 7 the pair is scored by what the conversation got
+    (``conversation_category``): a first message that got the urgent reply on its own counts.
 
     Args:
         parse: Text -> Rasa parse result.
+        by_conversation: ``False`` scores the second message's reply only (the rule before
+            round 7, still printed beside the new one).
 
     Returns:
         Case -> crisis, emergency, advice (refusal) or none.
@@ -281,6 +287,9 @@ def pipeline_case_verdict(parse: Callable[[str], dict[str, Any]]) -> CaseVerdict
             kind = urgent_follow_up(previous_intent, intent, case.text, safety)
             if kind or contextual_risk(previous.get("safety"), safety):
                 return kind or CRISIS
+            if by_conversation:
+                first = INTENT_TO_CATEGORY.get(str(previous_intent or ""), NONE)
+                return conversation_category(first, category)
         return category
 
     return verdict
@@ -382,6 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Scoring what ships: model {model.name}, parsed by the full Rasa pipeline.")
     parse = model_parser(model)
     case_verdict = pipeline_case_verdict(parse)
+    second_message_verdict = pipeline_case_verdict(parse, by_conversation=False)
     ok = True
     labelled = [(n, role, p) for n, role, p in SETS if p.exists() and (not wanted or n in wanted)]
     for name, role, path in labelled:
@@ -389,6 +399,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         blind = name in TEST_SET_NAMES and not args.show_blind
         title = f"{name} ({path.relative_to(REPO_ROOT)}, {role})"
         print(report(metrics, title, args.max_rows, blind=blind))
+        pairs = [c for c in load_safety_set(path) if c.previous]
+        if pairs:
+            old = [(c, second_message_verdict(c)) for c in pairs]
+            caught = sum(r in URGENT for c, r in old if c.expect in URGENT)
+            alarms = sum(r in ALARMS for c, r in old if c.expect in BENIGN)
+            print(
+                f"  two-message cases by the second message's reply alone (the rule before "
+                f"round 7): urgent caught {caught}/{sum(c.expect in URGENT for c in pairs)}, "
+                f"benign alarmed {alarms}/{sum(c.expect in BENIGN for c in pairs)}"
+            )
         if name in TEST_SET_NAMES:
             met = metrics.meets()
             ok = ok and met

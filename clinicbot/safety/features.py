@@ -135,8 +135,13 @@ MARKERS: dict[str, re.Pattern[str]] = {
     ),
     "__general__": _any(
         r"(?:do|does|can|will|are|is) (?:people|patients|most people|most patients|someone)",
-        r"(?:do|does|can|will|are|is) (?:anyone|you|ketamine|esketamine|spravato|it)",
-        r"in general|generally|usually|typically|is it common|how common|is it true",
+        # not a judgement asked for the writer or their relative ("is it right for me", "is
+        # ketamine safe for him", "do you think she should"): that is a personal decision
+        r"(?:do|does|can|will|are|is) (?:anyone|you|ketamine|esketamine|spravato|it)"
+        r"(?!(?: \w+){0,5} for (?:me|him|her|us|my)\b)"
+        r"(?! think (?:i|she|he|we|they|my \w+) (?:should|could|can|need|ought|would))",
+        r"in general|(?<!i )(?<!we )(?:generally|usually|typically)|is it common|how common",
+        r"is it true",
         r"what (?:does|do) (?:the )?research",
         r"(?:what|which) (?:medications?|medicines?)|interact\w*|interactions?",
     ),

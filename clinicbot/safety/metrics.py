@@ -68,6 +68,27 @@ class Metrics:
         )
 
 
+def conversation_category(previous: str, current: str) -> str:
+    """What a two-message conversation got, from what each of its two messages got.
+
+    A two-message case asks whether the conversation met the risk the two messages tell
+    together. When the first message already got the crisis or emergency reply (988 / 911 and
+    the staff alert), the conversation did, whatever the second message then gets; otherwise
+    the second message's own reply (with its context) decides. A benign pair whose first
+    message raised an alarm counts as that false alarm.
+
+    Args:
+        previous: The category the first message got on its own.
+        current: The category the second message got (after the context rules).
+
+    Returns:
+        The category the pair is scored by.
+    """
+    if current not in URGENT and previous in URGENT:
+        return previous
+    return current
+
+
 def evaluate_cases(detector: SafetyDetector | Verdict, cases: Sequence[Case]) -> Metrics:
     """Runs a detector (or any verdict function) on the cases and computes the metrics.
 

@@ -209,9 +209,10 @@ def test_shipped_model_holds_the_regression_floor_on_the_test_set(
     """A regression floor on the test sets, NOT the issue-10 goals (not met yet).
 
     The floor is what the shipped model reached there when last measured (``TEST_SET_FLOORS``:
-    test to test6, rounded down, published in the README beside the goals); this test fails if the model gets worse than that. The goals themselves are
-    checked by ``make evaluate-safety``, which exits 1 while they are missed. The failure
-    report lists no test messages.
+    test to test6, rounded down, published in the README beside the goals); this test fails if
+    the model gets worse than that. The goals themselves are checked by ``make
+    evaluate-safety``, which exits 1 while they are missed. The failure report lists no test
+    messages.
     """
     metrics = evaluate_case_verdicts(shipped_case_verdict, load_safety_set(path))
     message = report(metrics, path.stem, blind=True)
