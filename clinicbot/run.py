@@ -54,7 +54,6 @@ MODEL_INPUTS = (
     REPO_ROOT / "tests" / "safety" / "dev7.yml",  # and this one
     REPO_ROOT / "tests" / "safety" / "dev8.yml",  # and this one
     REPO_ROOT / "tests" / "safety" / "dev10.yml",  # and this one
-    REPO_ROOT / "tests" / "safety" / "dev11.yml",  # and this one
     PACKAGE_DIR / "components",  # the graph components: classifier, gate, policies ...
 )
 

@@ -5,7 +5,7 @@ Usage::
     python -m clinicbot.safety.crossval [--group file|hash] [--folds 5] [--ablation] [--calibrate]
         [--exclude dev8.yml ...]
 
-The development cases (``DEV_SET_FILES``: ``tests/safety/dev.yml`` to ``dev11.yml``) are split
+The development cases (``DEV_SET_FILES``: ``tests/safety/dev.yml`` to ``dev10.yml``) are split
 into groups. ``--group file`` (the default) holds out one *file* at a time: the detector is
 trained the way the model's component trains it, on ``data/`` and the other development files,
 and scores the held file. Each file was written in a different round with

@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clinicbot.safety.balance import balanced
-from clinicbot.safety.benign import MESSAGE_FRAMES, PAST_SAFE, SAFE_STATED, benign_frames
+from clinicbot.safety.benign import MESSAGE_FRAMES, PAST_SAFE, RAISES_CRISIS_BAR, benign_frames
 from clinicbot.safety.decisions import personal_advice_kind, told_as_own
 from clinicbot.safety.features import markers
 from clinicbot.safety.frames import (
@@ -346,8 +346,9 @@ class SafetyDetector:
             return False  # an idiom, a story, work or an ordinary reason (benign.py)
         if label in (CRISIS, EMERGENCY) and framed_benign(found):
             return value >= self.thresholds["framed"]
-        if label == CRISIS and SAFE_STATED in found and not found & CRISIS_MARKERS:
-            # present safety or coping stated in the message, no crisis sign in this part
+        if label == CRISIS and found & RAISES_CRISIS_BAR and not found & CRISIS_MARKERS:
+            # present safety or coping stated, or an ordinary sad event told, in the message;
+            # no crisis sign in this part
             return value >= self.thresholds["framed"]
         if label in (CRISIS, EMERGENCY) and value >= self.thresholds["confident"] and not strict:
             return True

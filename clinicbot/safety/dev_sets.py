@@ -33,7 +33,6 @@ DEV_SET_FILES = (
     TESTS_DIR / "safety" / "dev7.yml",
     TESTS_DIR / "safety" / "dev8.yml",
     TESTS_DIR / "safety" / "dev10.yml",
-    TESTS_DIR / "safety" / "dev11.yml",
 )
 #: The pseudo-intent of the development set's benign messages (label ``none``).
 DEV_BENIGN_INTENT = "safety_dev_benign"

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-from clinicbot.safety.benign import IDIOM, MESSAGE_FRAMES, SAFE_STATED, STORY_OR_WORK
+from clinicbot.safety.benign import IDIOM, MESSAGE_FRAMES, RAISES_CRISIS_BAR, STORY_OR_WORK
 from clinicbot.safety.patterns import Pattern
 
 #: Meaning markers that support a classifier crisis verdict without a cue word.
@@ -118,7 +118,7 @@ def explained_by_message(found: set[str], message: frozenset[str]) -> set[str]:
         found = found | {"__benign_reason__"}
     # a frame read over the whole message (benign.py: an idiom, a story or work, an ordinary
     # reason for being away) covers each of its sentences
-    return found | (message & (MESSAGE_FRAMES | {SAFE_STATED}))
+    return found | (message & (MESSAGE_FRAMES | RAISES_CRISIS_BAR))
 
 
 def sure_sign(found: set[str], explained: bool) -> tuple[str, str] | None:

@@ -81,10 +81,17 @@ def voices_of_lines() -> list[tuple[str, dict]]:
     return pairs
 
 
-def test_dev11_is_registered_trained_on_and_retrains_the_model() -> None:
-    assert "dev11" in {name for name, _, _ in SETS}
-    assert DEV11 in DEV_SET_FILES
-    assert DEV11 in MODEL_INPUTS
+def test_dev11_is_scored_but_not_trained_on() -> None:
+    """dev11 is a development set the classifier does not train on (round 7).
+
+    Held out by file, training on it cost the other development files four urgent messages
+    and raised no refusal or false-alarm figure enough to pay for that, so it is tuned on and
+    scored (``python -m clinicbot.safety.evaluate --sets dev11``) by a model that never saw it.
+    """
+    roles = {name: role for name, role, _ in SETS}
+    assert "not trained" in roles["dev11"]
+    assert DEV11 not in DEV_SET_FILES
+    assert DEV11 not in MODEL_INPUTS
 
 
 def test_dev11_holds_its_kinds_with_their_labels_and_the_mix() -> None:
