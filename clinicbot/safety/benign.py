@@ -23,9 +23,6 @@ the same words with risk beside them ("shoot me now. no really, my dad's rifle .
 * ``__story_or_work__``: the risk words are told of a story, the media or the writer's work;
 * ``__past_safe__``: something long past, present safety stated, nothing current;
 * ``__away_for_a_reason__``: the writer away for an ordinary reason, no other crisis sign;
-* ``__sad_event__``: an ordinary sad event told (a break-up, a death, a lost job), no
-  sign of risk now and no risk marker of the message; it raises the same bar as
-  ``__safe_stated__`` and explains nothing away;
 * ``__safe_stated__``: present safety or coping stated ("but i'm safe and my sister is coming
   over", "my therapist and i have a plan"), not "fine now" after a recent event, not harm
   played down ("i'm okay, just a lump"), not beside a crisis marker of the message. It explains
@@ -60,12 +57,8 @@ MESSAGE_FRAMES = frozenset({IDIOM, STORY_OR_WORK, AWAY_REASON})
 #: frame that explains risk words away: it raises the bar for a classifier-only crisis verdict
 #: on a sentence with no crisis marker of its own to ``framed`` (``detector._supported``).
 SAFE_STATED = "__safe_stated__"
-#: An ordinary sad event told (a break-up, a death in the family, a lost job, a failed exam),
-#: with no sign of risk now and no crisis marker: sadness is not risk. Like ``SAFE_STATED`` it
-#: explains nothing away and only raises the bar for a classifier-only crisis verdict.
-SAD_EVENT = "__sad_event__"
 #: The readings that raise that bar (``detector._supported``, ``frames.explained_by_message``).
-RAISES_CRISIS_BAR = frozenset({SAFE_STATED, SAD_EVENT})
+RAISES_CRISIS_BAR = frozenset({SAFE_STATED})
 
 
 def _any(*alternatives: str) -> re.Pattern[str]:
@@ -230,25 +223,6 @@ SAFE_OR_COPING = _any(
     r"|visiting) my (?:mom|dad|sister|brother|friend|best friend|therapist|advisor|family"
     r"|partner|wife|husband|son|daughter|kids|cousin|aunt|grandma)",
 )
-#: An ordinary sad event: a break-up, a death or a loss, a setback (not tears: they are told
-#: of coercion and abuse too).
-SAD_EVENT_TOLD = _any(
-    r"broke up|break up|breakup|split up|dumped|divorc\w*|cheated on me|ghosted|left me for",
-    r"passed away|funeral|(?:my|our) (?:\w+ ){0,2}(?:died|passed)|grie\w*|miss (?:him|her|them"
-    r"|my \w+)|lost (?:my|our|a) (?:\w+ ){0,2}(?:mom|mum|dad|mother|father|grandma|grandmother"
-    r"|grandpa|grandfather|nan|gran|dog|cat|pet|wife|husband|partner|friend|brother|sister|son"
-    r"|daughter|uncle|aunt|job|baby|patient|pt)",
-    r"laid off|got fired|made redundant|redundancy|failed (?:my|the|an?) \w+|rejected|did not"
-    r" get (?:the|a|in)|fell through|have not (?:spoken|talked|heard)|moved out|empty nest",
-    r"tore (?:my|it) \w+ apart",
-)
-#: What a sad event never explains: a wish to join the one who died, means, a plan, an end.
-SAD_EVENT_RISK = _any(
-    r"be with (?:him|her|them|my \w+)|join (?:him|her|them|my \w+)|see (?:him|her|them) again",
-    r"(?:go|going) with (?:him|her|them)|take me (?:too|with)|(?:meet|meeting) (?:him|her|them)",
-    r"pills|tablets|rope|gun|bridge|ready|plan|planned|tonight|anymore|any more|no point"
-    r"|pointless|can not (?:go on|do this|take)|end it|over soon|for good|last time|goodbye",
-)
 #: Harm played down: "i'm okay, just a lump" is minimisation, not safety.
 MINIMISED = _any(
     r"(?:ok|okay|fine|alright),? (?:just|only|it is just|it is only) ",
@@ -349,12 +323,6 @@ def benign_frames(
         and not found & _RISK_MARKERS
     ):
         frames.add(SAFE_STATED)
-    if (
-        SAD_EVENT_TOLD.search(normalized)
-        and not SAD_EVENT_RISK.search(normalized)
-        and not found & _RISK_MARKERS
-    ):
-        frames.add(SAD_EVENT)
     if TIME_NOW.search(normalized):
         return frozenset(frames)
     if STORY_OR_WORK_CONTEXT.search(normalized) and not FIRST_PERSON_RISK.search(normalized):

@@ -14,9 +14,9 @@ written by someone else. ``--group hash`` splits the pooled cases into ``--folds
 hash of the text (the previous rounds' figures). Either way the scored cases are never in the
 classifier's training data: these are the figures to tune on. ``tests/safety/test.yml`` and
 ``test2.yml`` to ``test6.yml`` are never read here. A two-message case is scored as the
-conversation met it (``metrics.conversation_category``): its first message's urgent reply counts;
-the detector alone has no context rules, so a pair the pipeline catches by its context
-(``SafetyContextPolicy``) can be a miss here.
+conversation met it (``metrics.conversation_category``): for an urgent pair the first message's
+urgent reply counts; the detector alone has no context rules, so a pair the pipeline catches by
+its context (``SafetyContextPolicy``) can be a miss here.
 
 ``--calibrate`` also scores every held-out case under a grid of classifier thresholds (crisis,
 emergency, and ``confident``, the probability that needs no cue word) and prints, for each
@@ -178,7 +178,8 @@ def cross_validate(
         for case in held:
             category = detector.detect(case.text).category
             if case.previous:  # the pair as the conversation met it (no context rules here)
-                category = conversation_category(detector.detect(case.previous).category, category)
+                first = detector.detect(case.previous).category
+                category = conversation_category(first, category, case.expect)
             results["patterns + classifier"].append((case, category))
             own.append((case, category))
             if ablation:

@@ -347,8 +347,7 @@ class SafetyDetector:
         if label in (CRISIS, EMERGENCY) and framed_benign(found):
             return value >= self.thresholds["framed"]
         if label == CRISIS and found & RAISES_CRISIS_BAR and not found & CRISIS_MARKERS:
-            # present safety or coping stated, or an ordinary sad event told, in the message;
-            # no crisis sign in this part
+            # present safety or coping stated in the message, no crisis sign in this part
             return value >= self.thresholds["framed"]
         if label in (CRISIS, EMERGENCY) and value >= self.thresholds["confident"] and not strict:
             return True

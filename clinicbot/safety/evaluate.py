@@ -264,7 +264,7 @@ def pipeline_case_verdict(
     crisis or emergency, ``SafetyContextPolicy``'s two rules apply as in the conversation: after
     an urgent reply to the previous message, the same urgent reply again when
     ``urgent_follow_up`` says so, and the crisis reply for a veiled follow-up after distress
-    (``contextual_risk``). Since round 7 the pair is scored by what the conversation got
+    (``contextual_risk``). Since round 7 an urgent pair is scored by what the conversation got
     (``conversation_category``): a first message that got the urgent reply on its own counts.
 
     Args:
@@ -291,7 +291,7 @@ def pipeline_case_verdict(
                 return kind or CRISIS
             if by_conversation:
                 first = INTENT_TO_CATEGORY.get(str(previous_intent or ""), NONE)
-                return conversation_category(first, category)
+                return conversation_category(first, category, case.expect)
         return category
 
     return verdict

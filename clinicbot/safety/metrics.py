@@ -68,23 +68,25 @@ class Metrics:
         )
 
 
-def conversation_category(previous: str, current: str) -> str:
-    """What a two-message conversation got, from what each of its two messages got.
+def conversation_category(previous: str, current: str, expect: str) -> str:
+    """What a two-message case is scored by, from what each of its two messages got.
 
-    A two-message case asks whether the conversation met the risk the two messages tell
-    together. When the first message already got the crisis or emergency reply (988 / 911 and
-    the staff alert), the conversation did, whatever the second message then gets; otherwise
-    the second message's own reply (with its context) decides. A benign pair whose first
-    message raised an alarm counts as that false alarm.
+    The second message is the scored one, read with its context. When the pair is labelled
+    urgent (the risk the two messages tell together) and the first message already got the
+    crisis or emergency reply (988 / 911 and the staff alert), the conversation met that risk,
+    whatever the second message then gets. A benign pair is scored by its second message
+    alone: the first has no label of its own, and its urgent reply may be the right one (a
+    distress message before an ordinary question).
 
     Args:
         previous: The category the first message got on its own.
         current: The category the second message got (after the context rules).
+        expect: The pair's label.
 
     Returns:
         The category the pair is scored by.
     """
-    if current not in URGENT and previous in URGENT:
+    if expect in URGENT and current not in URGENT and previous in URGENT:
         return previous
     return current
 

@@ -1,4 +1,4 @@
-"""Round 7 of issue #10: judgements for oneself, coping plans, sad events, pairs by conversation.
+"""Round 7 of issue #10: judgements for oneself, coping plans, pairs scored by conversation.
 
 Each reading is checked beside a minimal pair it must leave alone (recall and the FAQ's general
 questions first). The sentences are written for these tests; none is copied from a development
@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from clinicbot.safety.benign import SAD_EVENT, SAFE_STATED, benign_frames
+from clinicbot.safety.benign import SAFE_STATED, benign_frames
 from clinicbot.safety.decisions import judged_for_me, own_treatment_decision
 from clinicbot.safety.features import markers, with_markers
 from clinicbot.safety.frames import advice_frame
@@ -106,35 +106,6 @@ def test_a_coping_plan_is_stated_safety_and_a_farewell_or_means_is_not(
     assert SAFE_STATED not in frames_of(risky)
 
 
-@pytest.mark.parametrize(
-    ("sad", "risky"),
-    [
-        (
-            "my partner moved out last week, we broke up after six years. flat feels huge",
-            "my partner moved out and we broke up. i have the tablets lined up for tonight",
-        ),
-        (
-            "my grandad passed away on sunday, the funeral is friday. gutted",
-            "my grandad passed away on sunday. i just want to be with him again",
-        ),
-        (
-            "got laid off this morning with two other people from the warehouse",
-            "got laid off this morning. there's no point in any of it anymore",
-        ),
-    ],
-)
-def test_a_sad_event_raises_the_bar_and_a_wish_to_join_or_means_does_not(
-    sad: str, risky: str
-) -> None:
-    assert SAD_EVENT in frames_of(sad)
-    assert SAD_EVENT not in frames_of(risky)
-
-
-def test_tears_alone_are_not_read_as_an_ordinary_sad_event() -> None:
-    """Tears are told of coercion and abuse too ("i did it even though i was crying")."""
-    assert SAD_EVENT not in frames_of("he kept on at me so i did it, i was crying the whole time")
-
-
 def test_the_coping_plan_reading_stays_fast_on_hostile_input() -> None:
     hostile = "going to " * 5000 + "call my mom " * 3000
     start = time.perf_counter()
@@ -146,17 +117,23 @@ def test_the_coping_plan_reading_stays_fast_on_hostile_input() -> None:
 # -- two-message cases scored by what the conversation got
 
 
-def test_a_first_message_that_got_the_urgent_reply_counts_for_the_pair() -> None:
-    assert conversation_category(CRISIS, NONE) == CRISIS
-    assert conversation_category(EMERGENCY, ADVICE) == EMERGENCY
+def test_a_first_message_that_got_the_urgent_reply_counts_for_an_urgent_pair() -> None:
+    assert conversation_category(CRISIS, NONE, expect=CRISIS) == CRISIS
+    assert conversation_category(EMERGENCY, ADVICE, expect=EMERGENCY) == EMERGENCY
+
+
+def test_a_benign_pair_is_scored_by_its_second_message() -> None:
+    """The first message has no label of its own: its urgent reply may be right (distress)."""
+    assert conversation_category(CRISIS, NONE, expect=NONE) == NONE
+    assert conversation_category(CRISIS, CRISIS, expect=NONE) == CRISIS
 
 
 def test_the_second_messages_own_urgent_reply_decides_when_it_has_one() -> None:
-    assert conversation_category(CRISIS, EMERGENCY) == EMERGENCY
-    assert conversation_category(NONE, CRISIS) == CRISIS
+    assert conversation_category(CRISIS, EMERGENCY, expect=CRISIS) == EMERGENCY
+    assert conversation_category(NONE, CRISIS, expect=CRISIS) == CRISIS
 
 
 def test_without_an_urgent_first_reply_the_second_message_decides() -> None:
     """A refusal or an answer to the first message does not make the pair urgent."""
-    assert conversation_category(ADVICE, NONE) == NONE
-    assert conversation_category(NONE, ADVICE) == ADVICE
+    assert conversation_category(ADVICE, NONE, expect=CRISIS) == NONE
+    assert conversation_category(NONE, ADVICE, expect=EMERGENCY) == ADVICE
