@@ -137,3 +137,37 @@ def test_without_an_urgent_first_reply_the_second_message_decides() -> None:
     """A refusal or an answer to the first message does not make the pair urgent."""
     assert conversation_category(ADVICE, NONE, expect=CRISIS) == NONE
     assert conversation_category(NONE, ADVICE, expect=EMERGENCY) == ADVICE
+
+
+# -- Spanish mixed into English: risk and emergencies read, idioms of killing left alone
+
+SPANISH_URGENT = [
+    ("ya no aguanto, tengo las pastillas de mi mamá aquí", CRISIS),
+    ("a veces quiero suicidarme, nobody knows", CRISIS),
+    ("desde ayer no puedo orinar and my belly is hinchado, me duele mucho", EMERGENCY),
+    ("mi esposo tomó sus pastillas con tequila y no despierta", EMERGENCY),
+    ("mi papá tiene dolor en el pecho right after his session", EMERGENCY),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SPANISH_URGENT)
+def test_spanish_risk_and_emergencies_are_read(trained_detector, text: str, expected: str) -> None:
+    assert trained_detector.detect(text).category == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi jefe me quiere matar con tantos reportes jajaja",
+        "me mató el tráfico hoy, llego tarde",
+        "cuántas infusiones tiene una serie normalmente?",
+    ],
+)
+def test_spanish_idioms_and_questions_stay_ordinary(trained_detector, text: str) -> None:
+    assert trained_detector.detect(text).category in (NONE, "mention")
+
+
+def test_spanish_is_rewritten_to_the_english_the_detector_reads() -> None:
+    assert normalize("me quiero matar") == "kill myself"
+    assert normalize("me quiere matar") == "me quiere matar"  # someone else, a figure of speech
+    assert "is barely breathing" in normalize("respira muy lento")
