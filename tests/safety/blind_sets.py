@@ -9,6 +9,7 @@ one, and the people who tune the detector never see a blind set's sentences.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
@@ -59,6 +60,25 @@ LABEL_OF_KIND: dict[str, set[str]] = {
     "ordinary": {"none"},
     "mention": {"mention"},
 }
+
+
+_CASE_VOICE = re.compile(r"^\s*- \{.*\}\s+#\s*(\w+)\s*$")
+
+
+def case_voices(path: Path) -> list[str]:
+    """The voice of each case of a set, in the file's order (its trailing comment, or "")."""
+    voices = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.lstrip().startswith("- {"):
+            found = _CASE_VOICE.match(line)
+            voices.append(found.group(1) if found else "")
+    return voices
+
+
+def positions(name: str, mine: list[str], pairs: list[tuple[str, float]]) -> list[str]:
+    """``<name> message #n at ratio`` for each (set text, ratio): no sentence of either side."""
+    index = {text: n for n, text in enumerate(mine, start=1)}
+    return [f"{name} message #{index[text]} at {ratio:.2f}" for text, ratio in pairs]
 
 
 def set_texts(path: Path) -> list[str]:

@@ -11,13 +11,14 @@ import time
 
 import pytest
 
-from clinicbot.safety.benign import SAFE_STATED, benign_frames
+from clinicbot.safety.benign import SAFE_STATED
 from clinicbot.safety.decisions import judged_for_me, own_treatment_decision
 from clinicbot.safety.features import markers, with_markers
 from clinicbot.safety.frames import advice_frame
 from clinicbot.safety.labels import ADVICE, CRISIS, EMERGENCY, NONE
 from clinicbot.safety.metrics import conversation_category
 from clinicbot.safety.normalize import normalize
+from tests.safety.test_benign_frames import frames_of
 
 # -- a judgement asked for oneself about doing something with one's own treatment
 
@@ -74,12 +75,6 @@ def test_should_misspelt_is_read_as_should() -> None:
 
 
 # -- an ordinary plan for the coming days or someone with them: stated coping
-
-
-def frames_of(text: str) -> frozenset[str]:
-    """The benign frames of a raw message, read as the detector reads them."""
-    normalized = normalize(text)
-    return benign_frames(normalized, set(markers(normalized)))
 
 
 @pytest.mark.parametrize(

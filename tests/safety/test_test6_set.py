@@ -20,7 +20,6 @@ reword, and the people who tune the detector never see a test6 sentence.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -31,9 +30,11 @@ from tests.safety.blind_sets import (
     assert_leak_checks_catch_a_copy,
     assert_registered_measure_only,
     assert_size_and_mix,
+    case_voices,
     close_pairs,
     copy_pairs,
     mislabelled,
+    positions,
     set_texts,
 )
 from tests.safety.kinds import REQUIRED_CATEGORIES, TEST2_EXTRA_KINDS
@@ -89,24 +90,15 @@ VOICES = {
     "ramble",
 }
 
-_CASE_VOICE = re.compile(r"^\s*- \{.*\}\s+#\s*(\w+)\s*$")
-
 
 def _voices() -> list[str]:
     """The voice of each case of test6.yml, in the file's order (its trailing comment)."""
-    lines = TEST6.read_text(encoding="utf-8").splitlines()
-    voices = []
-    for line in lines:
-        if line.lstrip().startswith("- {"):
-            found = _CASE_VOICE.match(line)
-            voices.append(found.group(1) if found else "")
-    return voices
+    return case_voices(TEST6)
 
 
 def _positions(mine: list[str], pairs: list[tuple[str, float]]) -> list[str]:
     """``#n ratio`` for each (test6 text, ratio) pair: no sentence of either side is shown."""
-    index = {text: n for n, text in enumerate(mine, start=1)}
-    return [f"test6 message #{index[text]} at {ratio:.2f}" for text, ratio in pairs]
+    return positions("test6", mine, pairs)
 
 
 def test_test6_has_the_size_and_mix_of_its_brief() -> None:
