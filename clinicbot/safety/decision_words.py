@@ -201,7 +201,7 @@ MEDICINES = frozenset(
     hydrochlorothiazide hctz spironolactone nardil parnate emsam marplan selegiline
     phenelzine cbd nicotine chantix wellbutrin valerian ashwagandha kava
     """.split()
-) | {"st john s wort", "st johns wort", "birth control", "the pill"}
+) | {"st john s wort", "st johns wort", "st john wort", "birth control", "the pill"}
 #: Stem endings of generic names: a medicine the lists never saw still reads as one.
 MEDICINE_STEM = re.compile(
     r"\b\w{2,}(?:azepam|azolam|zolam|olam|pam|olol|sartan|pril|dipine|statin|formin|gliptin"

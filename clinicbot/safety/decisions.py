@@ -164,6 +164,16 @@ _GO_OR_NOT = re.compile(
     r"\b(?:go ahead|go in|come in|carry on|keep going|proceed)(?: \w+){0,5} or (?:\w+ ){0,3}"
     r"(?:push|reschedule|rebook|move|cancel|wait|stop|go home|skip|hold off|postpone|look first)\b"
 )
+#: Asked whether to put off one's own session ("should i rebook", "or should i move it"): the
+#: session must be named somewhere in the message (``_TREATMENT_WIDE``).
+_PUT_OFF_MINE = re.compile(
+    r"\bshould i (?:\w+ ){0,2}(?:move|rebook|reschedule|push|postpone|cancel|delay"
+    r"|hold off on)(?: (?:it|this|that|them|my|the|tomorrow|today)\b| \?|$)"
+    r"|\b(?:should i|do i) still come(?: in)?(?: \w+){0,2} or (?:\w+ ){0,2}(?:push|move|rebook"
+    r"|reschedule|cancel|wait|postpone|skip)\b"
+)
+#: A circumstance or an alternative told with it ("if i ...", "... or should i move it").
+_BECAUSE_OR_OPTION = re.compile(r"\b(?:if|since|because|cause|cos|or should i|or do i)\b")
 #: A general or policy framing: the question is about people in general.
 _IN_GENERAL = re.compile(
     r"\b(?:in general|generally|do people|do patients|does anyone|someone|somebody|anyone|a person"
@@ -177,7 +187,9 @@ def judged_for_me(normalized: str) -> bool:
     A judgement asked "for me" (or for a named relative) about doing something, with the
     treatment named in any form ("would it be a bad idea for me to do a studio session the
     afternoon of my infusion"), or a choice between going ahead with one's own session and
-    putting it off ("booked for 9 tomorrow but my ankle is swollen, go ahead or push back?").
+    putting it off ("booked for 9 tomorrow but my ankle is swollen, go ahead or push back?"),
+    or whether to put off one's own session ("stomach's been off all week, should i still come
+    tomorrow or push it", "... or should i rebook my infusion").
     Not a logistics question (driving, eating, parking: the FAQ answers those) and not a
     question asked in general ("is it safe for someone on lithium to have ketamine").
 
@@ -190,6 +202,10 @@ def judged_for_me(normalized: str) -> bool:
     if _LOGISTICS.search(normalized) or _IN_GENERAL.search(normalized):
         return False
     if _GO_OR_NOT.search(normalized):
+        return True
+    if _PUT_OFF_MINE.search(normalized) and (
+        _OWN_HEALTH.search(normalized) or _BECAUSE_OR_OPTION.search(normalized)
+    ):
         return True
     return bool(_JUDGED_FOR_ME.search(normalized) and _TREATMENT_WIDE.search(normalized))
 
@@ -292,7 +308,10 @@ _ASKS = re.compile(
     r" (?:if|whether)|tell me (?:if|whether)|you think)\b"
     r"|\b(?:ok|okay|fine|alright|good idea|safe|a problem|problem|right|good) \?"
     r"|\bor (?:not|no|wait|keep|stop|skip|hold|go|cancel|reschedule|push|take|leave|get through"
-    r"|finish|carry on)\b"
+    r"|finish|carry on|nah|nope|na|knock|drop|ditch|bin)\b"
+    # an evaluation asked in slang ("a good move or nah", "yay or nay", "good call?")
+    r"|\b(?:yay or nay|good call|bad call|(?:a |the )?(?:good|bad|smart|smarter|right|wise|safe)"
+    r" move|the move)\b"
 )
 #: A statement of intent or of a change already made to one's own medicine or treatment.
 #: Words that announce an intention ("thinking of", "planning to", "going to", "i will").
@@ -453,9 +472,9 @@ _CHOICE = re.compile(
     r"\b(?:should|shall|ought|must|can|could|may) (?:i|we|he|she|they|his|her)\b|\b(?:do|does"
     r"|will|would) (?:i|we|he|she|they) (?:need|have|hold|stop|skip|take|keep|still|pause"
     r"|restart|wait|carry|go)\b|\b(?:keep|stop|skip|hold|take|cut|halve|double|lower) (?:or"
-    r"|vs)\b|\bor (?:not|stop|keep|skip|hold|take|wait|leave)\b|\b(?:before|after|during"
-    r"|while|day of|morning of|night before|the day|same day|between)\b|\b(?:i|he|she|we)"
-    r" should\b|\bok to\b"
+    r"|vs)\b|\bor (?:not|stop|keep|skip|hold|take|wait|leave|knock|drop|ditch|bin)\b|\b(?:before"
+    r"|after|during|through|while|day of|morning of|night before|the day|same day|between)\b"
+    r"|\b(?:i|he|she|we) should\b|\bok to\b"
 )
 
 

@@ -46,6 +46,7 @@ CRISIS_MARKERS = frozenset(
         "__own_injury__",
         "__no_reason__",
         "__other_talks_of_dying__",
+        "__stockpile__",
         "__ending__",
         "__after_me__",
     }
@@ -76,6 +77,7 @@ STRONG_RISK_MARKERS = frozenset(
         "__bladder__",
         "__urge_no_flow__",
         "__means__",
+        "__stockpile__",
     }
 )
 

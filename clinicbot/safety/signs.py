@@ -16,6 +16,10 @@ instead, so a wording nobody wrote before still carries the sign:
   going", "feels like a trap with one door out"), which supports a classifier crisis verdict.
 * ``__other_talks_of_dying__``: someone else talking about jumping, ending it or dying (third-
   party risk), which supports a classifier crisis verdict.
+* ``__stockpile__``: a medicine saved up, stashed or hidden away, the medicine named by brand,
+  generic stem or narrow class ("been saving up my trazodone", "stashing my seroquel", "my
+  sleeping pills hidden in a sock"): a preparatory act of the C-SSRS (gathering means), which
+  the patterns catch only with the generic words ("pills", "meds").
 
 Each regex is bounded (no nested quantifiers over open text); the two-part ones are anchored
 lookaheads, linear in the text's length.
@@ -24,6 +28,8 @@ lookaheads, linear in the text's length.
 from __future__ import annotations
 
 import re
+
+from clinicbot.safety import decision_words as W
 
 _BODY = (
     r"(?:wrists?|arms?|forearms?|thighs?|legs?|hips?|skin|stomach|belly|hands?|knuckles"
@@ -73,6 +79,25 @@ _OTHER_TALKS_OF_DYING = re.compile(
 )
 
 
+_HOARD = re.compile(
+    r"\b(?:stockpil\w*|hoard\w*|stash\w*|squirrel\w* away|saving up|save up|saved up|been saving"
+    r"|been hiding|tucked away)\b"
+    r"((?: \w+){1,5})"
+)
+
+
+def _stockpiled(normalized: str) -> bool:
+    """Whether a medicine named by brand, generic stem or narrow class follows a hoarding verb."""
+    for found in _HOARD.finditer(normalized):
+        window = found.group(1)
+        words = window.split()
+        if any(word in W.MEDICINES for word in words):
+            return True
+        if W.MEDICINE_STEM.search(window) or W.MEDICINE_CLASS.search(window):
+            return True
+    return False
+
+
 def sign_markers(normalized: str) -> list[str]:
     """The sign markers of a normalised text (``features.markers`` adds them).
 
@@ -95,4 +120,6 @@ def sign_markers(normalized: str) -> list[str]:
         found.append("__no_reason__")
     if _OTHER_TALKS_OF_DYING.search(normalized):
         found.append("__other_talks_of_dying__")
+    if _stockpiled(normalized):
+        found.append("__stockpile__")
     return found
