@@ -32,7 +32,7 @@ from clinicbot.components.base import JsonPersistedComponent
 from clinicbot.components.safety_context import SIGNALS_KEY, message_signals
 from clinicbot.components.text_classifier import MODEL_FILE
 from clinicbot.safety.detector import SafetyDetector, SafetyResult
-from clinicbot.safety.dev_sets import dev_training_examples
+from clinicbot.safety.dev_sets import dev_training_examples, safety_training_examples
 from clinicbot.safety.labels import NONE
 
 logger = logging.getLogger(__name__)
@@ -101,6 +101,7 @@ class SafetyDetectorComponent(JsonPersistedComponent):
         ]
         if self.config.get("train_on_dev_set", True):
             examples.extend(dev_training_examples())
+            examples.extend(safety_training_examples())
         if self.config.get("use_classifier", True):
             self._detector.train(examples)
 

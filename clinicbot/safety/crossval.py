@@ -42,7 +42,11 @@ from pathlib import Path
 from typing import Any
 
 from clinicbot.safety.detector import DEFAULT_THRESHOLDS, SafetyDetector
-from clinicbot.safety.dev_sets import DEV_SET_FILES, dev_training_examples
+from clinicbot.safety.dev_sets import (
+    DEV_SET_FILES,
+    dev_training_examples,
+    safety_training_examples,
+)
 from clinicbot.safety.evaluate import (
     GOALS,
     Case,
@@ -163,7 +167,7 @@ def cross_validate(
         named ``thresholds crisis=.. emergency=.. confident=..``), and one entry per held group
         (``held <group>``).
     """
-    base = load_training_examples()
+    base = load_training_examples() + safety_training_examples()
     names = groups_of(cases, group, folds)
     results: dict[str, list[tuple[Case, str]]] = {"patterns + classifier": []}
     if ablation:
@@ -263,7 +267,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  {part:<48} {summary(compute_metrics(pairs))}")
         chosen = choose_thresholds(results)
         print(f"  chosen: {chosen[0]}" if chosen else "  no setting meets the goals")
-    detector = SafetyDetector().train(load_training_examples() + dev_training_examples())
+    detector = SafetyDetector().train(
+        load_training_examples() + dev_training_examples() + safety_training_examples()
+    )
     for name, path in benign_sets():
         metrics = evaluate_cases(detector, load_benign_questions(path))
         title = f"{name} ({path.name}), detector trained on all dev data"

@@ -44,7 +44,8 @@ Decision order (first that applies):
    classifier's advice probability at least its threshold (``advice_personal`` when the
    writer asks about a decision of their own; ``advice_meaning`` when
    ``decisions.personal_advice_kind`` reads a personal medical decision by meaning: whose,
-   about what, and that one is asked) with a cue word -> ``advice``;
+   about what, and that one is asked) with a cue word, or at least ``advice_confident``
+   without one -> ``advice``;
 5. a mention pattern or a negated crisis pattern -> ``mention``;
 6. otherwise ``none``.
 
@@ -116,14 +117,17 @@ __all__ = [
 #: 0.35. Round 4b (dev5.yml added): crisis 0.45 is the best recall with false alarms <= 3 %
 #: (0.981 / 0.027; crisis 0.4 gives 0.984 / 0.032, over the goal). Round 5 (dev6.yml added,
 #: ``framed`` in the grid): crisis 0.4 and framed 0.95 give 0.983 / 0.024 (0.45 and 0.9: 0.980
-#: / 0.025).
+#: / 0.025). Round 8 (``safety/training/everyday_statements.yml`` added: 400 benign first-person
+#: statements, which lower every first-person statement's crisis probability): crisis 0.3,
+#: emergency 0.35 and confident 0.6 give 0.949 / 0.058 / 0.905 (no statements, 0.4 / 0.4 / 0.7:
+#: 0.947 / 0.062 / 0.911; all 800 written at 0.4 / 0.4 / 0.7: 0.926 / 0.043 / 0.902).
 DEFAULT_THRESHOLDS: dict[str, float] = {
-    CRISIS: 0.4,
-    EMERGENCY: 0.4,
+    CRISIS: 0.3,
+    EMERGENCY: 0.35,
     ADVICE: 0.6,
     "override": 0.85,
     # At or above this probability a classifier verdict needs no cue word.
-    "confident": 0.7,
+    "confident": 0.6,
     # The advice threshold when the writer asks about a decision of their own ("should i").
     "advice_personal": 0.35,
     # The advice threshold when the message asks a personal medical decision read by meaning
@@ -132,6 +136,11 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     # A crisis or emergency verdict in a benign frame, or with present safety stated and
     # nothing current, needs at least this probability.
     "framed": 0.95,
+    # At or above this advice probability no cue word or meaning marker is needed. Round 8,
+    # held out by file (dev.yml to dev10.yml) and on dev11.yml: 0.85 raised refusal 0.902 ->
+    # 0.911 and 0.700 -> 0.736 with no new false alarm there or on the ordinary-question sets
+    # (0.8 refused one more NLU held-out question; off: 1.01).
+    "advice_confident": 0.85,
 }
 #: Score key of a sentence beside an advice question (a cue or marker, then its own threshold).
 _FREE = "free:"
@@ -354,7 +363,7 @@ class SafetyDetector:
         if self.patterns.has_cue(label, part):
             return True
         if label == ADVICE:
-            return PERSONAL_ADVICE in found
+            return PERSONAL_ADVICE in found or value >= self.thresholds["advice_confident"]
         if label == EMERGENCY:
             return bool(_EMERGENCY_MARKERS & found)
         if label == CRISIS and {"__hopeless__", "__means__"} <= found:

@@ -5,6 +5,15 @@ for ``SafetyDetectorComponent`` (``clinicbot.components.safety_detector``), the
 cross-validation (``clinicbot.safety.crossval``) and the evaluation's detector
 (``clinicbot.safety.evaluate``). Adding a development file here makes the classifier train on
 it; ``clinicbot.run.MODEL_INPUTS`` must list it too, so the model is retrained when it changes.
+
+``safety_training_examples`` reads the safety classifier's own training files
+(``TRAINING_DIR``, ``clinicbot/safety/training/*.yml``, same case format): sentences written as
+training data only, never scored, and not Rasa NLU data (the intent classifier does not see
+them). Round 8's ``everyday_statements.yml`` holds first-person statements with no risk (an
+ordinary day, sadness told without hopelessness, venting, a session told calmly): the crisis
+examples are nearly all first-person statements and the benign ones mostly questions, so
+without them the classifier read "a statement about my life" as crisis. ``MODEL_INPUTS``
+covers the folder (it lies under ``clinicbot/safety``).
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from clinicbot.paths import TESTS_DIR
+from clinicbot.paths import PACKAGE_DIR, TESTS_DIR
 from clinicbot.safety.labels import ADVICE, CRISIS, EMERGENCY
 
 logger = logging.getLogger(__name__)
@@ -34,6 +43,8 @@ DEV_SET_FILES = (
     TESTS_DIR / "safety" / "dev8.yml",
     TESTS_DIR / "safety" / "dev10.yml",
 )
+#: The safety classifier's own training files (never scored; see the module docstring).
+TRAINING_DIR = PACKAGE_DIR / "safety" / "training"
 #: The pseudo-intent of the development set's benign messages (label ``none``).
 DEV_BENIGN_INTENT = "safety_dev_benign"
 _EXPECT_TO_INTENT = {
@@ -57,6 +68,20 @@ def dev_training_examples(path: Path | None = None) -> list[tuple[str, str]]:
         The pairs; empty when no file is readable.
     """
     paths = [path] if path is not None else [p for p in DEV_SET_FILES if p.exists()]
+    return _read_cases(paths)
+
+
+def safety_training_examples() -> list[tuple[str, str]]:
+    """Reads the safety classifier's own training files (``TRAINING_DIR``) as training pairs.
+
+    Returns:
+        ``(text, intent)`` pairs as ``dev_training_examples`` makes them; empty without files.
+    """
+    return _read_cases(sorted(TRAINING_DIR.glob("*.yml")))
+
+
+def _read_cases(paths: list[Path]) -> list[tuple[str, str]]:
+    """The ``(text, intent)`` pairs of safety case files (an unreadable file is skipped)."""
     pairs = []
     for file in paths:
         try:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from clinicbot.evaluate import LEAK_SIMILARITY, near_duplicates
 from clinicbot.safety.cases import Case
+from clinicbot.safety.dev_sets import safety_training_examples
 from clinicbot.safety.evaluate import (
     SETS,
     TEST_SET_NAMES,
@@ -89,7 +90,7 @@ def set_texts(path: Path) -> list[str]:
 
 def sentences_besides(path: Path) -> list[str]:
     """Every training sentence and every sentence of the safety sets other than ``path``."""
-    texts = [text for text, _ in load_training_examples()]
+    texts = [text for text, _ in load_training_examples() + safety_training_examples()]
     for other in sorted(path.parent.glob("*.yml")):
         if other == path:
             continue

@@ -6,7 +6,7 @@ import pytest
 
 from clinicbot.safety.cases import load_training_examples
 from clinicbot.safety.detector import SafetyDetector
-from clinicbot.safety.dev_sets import dev_training_examples
+from clinicbot.safety.dev_sets import dev_training_examples, safety_training_examples
 from tests.fixtures.trained import cached_detector
 
 
@@ -16,7 +16,9 @@ def trained_detector() -> SafetyDetector:
 
     Trained once and cached by a digest of its examples and code (``tests.fixtures.trained``).
     """
-    return cached_detector(load_training_examples() + dev_training_examples())
+    return cached_detector(
+        load_training_examples() + dev_training_examples() + safety_training_examples()
+    )
 
 
 @pytest.fixture(scope="session")

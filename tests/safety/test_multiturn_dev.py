@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from clinicbot.safety.cases import Case
-from clinicbot.safety.dev_sets import DEV_SET_FILES
+from clinicbot.safety.dev_sets import DEV_SET_FILES, safety_training_examples
 from clinicbot.safety.evaluate import (
     MULTITURN_DEV,
     SETS,
@@ -43,7 +43,7 @@ def test_multiturn_dev_holds_risky_and_benign_pairs() -> None:
 
 
 def test_multiturn_dev_is_not_in_the_training_data() -> None:
-    train = [text for text, _ in load_training_examples()]
+    train = [text for text, _ in load_training_examples() + safety_training_examples()]
     for path in DEV_SET_FILES:
         train += [case.text for case in load_safety_set(path)]
         train += [case.previous for case in load_safety_set(path) if case.previous]

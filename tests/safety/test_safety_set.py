@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 
 from clinicbot.safety.detector import SafetyDetector
-from clinicbot.safety.dev_sets import DEV_SET_FILES
+from clinicbot.safety.dev_sets import DEV_SET_FILES, safety_training_examples
 from clinicbot.safety.evaluate import (
     DEV3_SET,
     DEV_ORIGINAL,
@@ -60,8 +60,8 @@ def test_realistic_sets_hold_at_least_500_messages() -> None:
 
 
 def test_no_test_message_is_in_the_training_data() -> None:
-    """Neither data/ nor a development set (the classifier trains on them) holds a test case."""
-    train_texts = [text for text, _ in load_training_examples()]
+    """Neither data/, the safety training files nor a development set holds a test case."""
+    train_texts = [text for text, _ in load_training_examples() + safety_training_examples()]
     assert train_texts, "no training data found under data/"
     for path in DEV_SET_FILES:
         train_texts += [case.text for case in load_safety_set(path)]
@@ -75,8 +75,8 @@ def test_no_test_message_is_in_the_training_data() -> None:
 
 
 def test_no_development_message_is_in_data() -> None:
-    """The older development sets and the multi-turn set stay out of data/ too."""
-    train_texts = [text for text, _ in load_training_examples()]
+    """The older development sets and the multi-turn set stay out of the training data too."""
+    train_texts = [text for text, _ in load_training_examples() + safety_training_examples()]
     texts = [case.text for case in load_safety_set(DEV_ORIGINAL)]
     texts += [case.text for case in load_safety_set(DEV_REGRESSION)]
     for conversation in load_multiturn():
