@@ -22,11 +22,14 @@ from rasa.utils.endpoints import EndpointConfig
 
 from clinicbot.clinic import clinic_placeholders
 from clinicbot.safety.replies import CRISIS_RESPONSE, crisis_response
+from clinicbot.support import SUPPORT_VARIANT, low_mood
 from clinicbot.texts import messages, resolve_responses, text
 
 logger = logging.getLogger(__name__)
 
 SAFE_MODE_SLOT = "safety_flag"
+#: The out-of-scope response: a feeling told instead gets the warm reply (``clinicbot.support``).
+OUT_OF_SCOPE_RESPONSE = "utter_out_of_scope"
 #: Responses that already carry the full resources and get no reminder.
 NO_REMINDER = frozenset({"utter_crisis", "utter_emergency"})
 
@@ -39,6 +42,18 @@ def safety_reminder() -> str:
     except Exception:  # noqa: BLE001 - fall back to a text that needs no configuration
         logger.exception("messages.yml could not be read; using the built-in reminder")
         return "If you're struggling or unsafe right now: call or text 988, or call 911."
+
+
+def _as_support(response: dict[str, Any]) -> dict[str, Any]:
+    """The out-of-scope response with the warm low-mood text (same buttons and kind)."""
+    try:
+        warm = text("support_low_mood")
+    except Exception:  # noqa: BLE001 - keep the plain reply rather than fail the turn
+        logger.exception("support_low_mood could not be rendered; out-of-scope text kept")
+        return response
+    custom = response.get("custom")
+    extra = {"custom": {**custom, "variant": SUPPORT_VARIANT}} if isinstance(custom, dict) else {}
+    return {**response, "text": warm, **extra}
 
 
 def clinic_values() -> dict[str, str]:
@@ -107,6 +122,10 @@ class ClinicNLG(TemplatedNaturalLanguageGenerator):
         response = self.generate_from_slots(name, slots, output_channel, **values)
         if response is None:
             return None
+        if utter_action == OUT_OF_SCOPE_RESPONSE and low_mood(
+            getattr(tracker.latest_message, "text", None)
+        ):
+            response = _as_support(response)
         if slots.get(SAFE_MODE_SLOT) and utter_action not in NO_REMINDER:
             response["text"] = f"{response.get('text') or ''}\n\n{safety_reminder()}".strip()
             custom = response.get("custom")
