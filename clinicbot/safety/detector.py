@@ -32,8 +32,10 @@ Decision order (first that applies):
    emergency, someone else talking of jumping or ending it is third-party crisis;
 3. the classifier (TF-IDF n-grams plus the meaning markers of ``clinicbot.safety.features``)
    gives crisis or emergency at least its threshold, in the whole message or in one of its
-   sentences of four words or more, no benign/mention/negated pattern vetoes that part, and
-   the part is supported: a probability of at least ``confident``, a cue word of the category
+   sentences of four words or more, no benign/mention/negated pattern vetoes that part (a
+   message vetoed by benign patterns alone is also scored without their words, at
+   ``remainder``), and the part is supported: a probability of at least ``confident``, a
+   cue word of the category
    (``classifier_cues`` in ``patterns.yml``) or, for crisis, a marker of absence or farewell
    (an advice pattern hit or an advice frame needs the higher ``override`` threshold to be
    overruled);
@@ -141,6 +143,12 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     # 0.911 and 0.700 -> 0.736 with no new false alarm there or on the ordinary-question sets
     # (0.8 refused one more NLU held-out question; off: 1.01).
     "advice_confident": 0.85,
+    # What is left of a message once a benign pattern's words are out counts for crisis or
+    # emergency at or above this probability (``_benign_remainder``; 1.01 switches it off).
+    # Round 8, held out by file, message by message: 1.01 -> 0.9 caught 7 more urgent
+    # messages (0.944 -> 0.949) for 0.058 -> 0.059 false alarms; dev11 and the
+    # ordinary-question sets unchanged.
+    "remainder": 0.9,
 }
 #: Score key of a sentence beside an advice question (a cue or marker, then its own threshold).
 _FREE = "free:"
@@ -312,6 +320,9 @@ class SafetyDetector:
                     free.add(segment)
         if len(normalized) > FULL_TEXT_LIMIT and not parts and not vetoed_whole:
             parts.append(normalized[:FULL_TEXT_LIMIT])
+        remainder = self._benign_remainder(normalized, vetoed_whole)
+        if remainder and remainder not in parts:
+            parts.append(remainder)
         if not parts:
             return {}
         best: dict[str, float] = {}
@@ -323,6 +334,10 @@ class SafetyDetector:
                 own = _FREE + label if part in free and label in (CRISIS, EMERGENCY) else label
                 if label == NONE or value <= min(best.get(label, 0.0), best.get(own, 0.0)):
                     continue
+                if part == remainder and (
+                    label not in (CRISIS, EMERGENCY) or value < self.thresholds["remainder"]
+                ):
+                    continue
                 if found is None:
                     found = explained_by_message(
                         set(markers(part, frame_only=False)), message_markers
@@ -331,6 +346,26 @@ class SafetyDetector:
                     best[label] = max(best.get(label, 0.0), value)
                     best[own] = max(best.get(own, 0.0), value)
         return best
+
+    def _benign_remainder(self, normalized: str, vetoed_whole: bool) -> str | None:
+        """What is left of a message a benign pattern vetoed, once that pattern's words are out.
+
+        A benign pattern explains its own words ("it's killing me", "drive me home"), not the
+        rest of the message: "cannae pee since last night, belly's hard as a rock and it's
+        killing me" is still an emergency without the idiom. Only a veto by benign patterns
+        alone (not a negation or a mention), on a message of ordinary length, with enough words
+        left and no other veto on them; the remainder counts only for crisis or emergency, at
+        ``remainder`` or above, and with the usual support (``_supported``).
+        """
+        if not vetoed_whole or len(normalized) > FULL_TEXT_LIMIT:
+            return None
+        found = self.patterns.match(normalized)
+        if not found.benign or found.negated or found.of(MENTION):
+            return None
+        rest = self.patterns.without_benign(normalized)
+        if rest == normalized or content_words(rest) < MIN_SEGMENT_WORDS:
+            return None
+        return None if self._segment_vetoed(rest) else rest
 
     def _supported(
         self,

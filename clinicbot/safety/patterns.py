@@ -179,6 +179,12 @@ class PatternSet:
         cue = self.cues.get(label)
         return cue is None or bool(cue.search(text))
 
+    def without_benign(self, text: str) -> str:
+        """``text`` with every span a benign pattern matches blanked out (single spaces)."""
+        for _, regex in self.benign:
+            text = regex.sub(" ", text)
+        return " ".join(text.split())
+
     def benign_ids(self, text: str) -> list[str]:
         """Returns the ids of the benign patterns that match ``text``."""
         return [pid for pid, regex in self.benign if regex.search(text)]

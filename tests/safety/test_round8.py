@@ -138,3 +138,49 @@ def test_the_new_readings_stay_fast_on_hostile_input() -> None:
     judged_for_me(normalized)
     personal_advice_kind(normalized)
     assert time.perf_counter() - start < 2.0
+
+
+# -- a benign pattern explains its own words, not the rest of the message (``remainder``)
+
+
+class _Keyed:
+    """A stand-in classifier: emergency for a urine retention told, crisis for 'ending it'."""
+
+    def predict_proba_normalized(self, texts: list[str]) -> list[dict[str, float]]:
+        out = []
+        for text in texts:
+            if "killing me" in text:  # the idiom's words are in this part: the veto holds
+                out.append({"emergency": 0.02, CRISIS: 0.02, ADVICE: 0.01, NONE: 0.95})
+            elif "pee" in text:
+                out.append({"emergency": 0.97, CRISIS: 0.01, ADVICE: 0.01, NONE: 0.01})
+            elif "ending it" in text:
+                out.append({"emergency": 0.01, CRISIS: 0.96, ADVICE: 0.01, NONE: 0.02})
+            else:
+                out.append({"emergency": 0.01, CRISIS: 0.01, ADVICE: 0.01, NONE: 0.97})
+        return out
+
+
+URINE_IDIOM = "cannae pee at all since last night, belly's hard as a rock and it's killing me"
+
+
+def test_what_a_benign_idiom_leaves_is_still_read() -> None:
+    on = SafetyDetector(classifier=_Keyed(), thresholds={"remainder": 0.9})  # type: ignore[arg-type]
+    off = SafetyDetector(classifier=_Keyed(), thresholds={"remainder": 1.01})  # type: ignore[arg-type]
+    assert on.detect(URINE_IDIOM).category == "emergency"
+    assert off.detect(URINE_IDIOM).category != "emergency"
+    assert DEFAULT_THRESHOLDS["remainder"] <= 1.0
+
+
+def test_an_idiom_alone_leaves_too_little_to_read() -> None:
+    detector = SafetyDetector(classifier=_Keyed(), thresholds={"remainder": 0.0})  # type: ignore[arg-type]
+    assert detector.detect("this traffic is killing me").category == NONE
+
+
+def test_the_remainder_drops_the_benign_words_and_never_follows_a_negation() -> None:
+    detector = SafetyDetector(classifier=_Keyed())  # type: ignore[arg-type]
+    told = normalize("do i need someone to drive me home after? i am thinking of ending it after")
+    rest = detector._benign_remainder(told, vetoed_whole=True)
+    assert rest is not None and "drive me" not in rest and "ending it" in rest
+    assert detector.detect(told).category == CRISIS
+    negated = normalize("do i need someone to drive me home after? i am not suicidal or anything")
+    assert detector._benign_remainder(negated, vetoed_whole=True) is None
