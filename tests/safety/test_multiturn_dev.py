@@ -96,8 +96,10 @@ def test_shipped_model_on_multiturn_dev() -> None:
     )
     message = report(metrics, MULTITURN_DEV.stem)
     assert metrics.urgent_recall == 1.0, message
-    # 2 of 46 since round 6 (was 1 of 46): after an emergency reply the next message gets it
-    # again (the urgent stance holds, 5c29717), and the safety classifier reads two sad first
-    # messages of benign pairs as emergencies (0.72, 0.78), so their ordinary follow-ups are
-    # alarmed too. A traded-off figure on a development set, not a goal (README).
-    assert metrics.benign_false_alarm_rate <= 2 / 46, message
+    # 3 of 46 since round 8 (2 since round 6, 1 before): after an emergency reply the next
+    # message gets it again (the urgent stance holds, 5c29717), and the safety classifier reads
+    # sad first messages of benign pairs as emergencies (0.66 to 0.78); round 8's lower
+    # thresholds (emergency 0.35, confident 0.6) added "i'm struggling a lot". Requiring 0.75
+    # for an emergency without a cue removed all three but cost an urgent message held out and
+    # on dev11, so it was not kept. A traded-off figure on a development set, not a goal (README).
+    assert metrics.benign_false_alarm_rate <= 3 / 46, message
