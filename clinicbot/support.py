@@ -23,9 +23,8 @@ import re
 _MOOD = (
     r"(?:sad|down(?! to| for| with)|low(?! on)|blue|lonely|depressed|anxious|stressed"
     r"|stressed out|overwhelmed|exhausted|miserable|heartbroken|gutted|awful|terrible|rubbish"
-    r"|crap|crappy|upset|teary"
-    r"|weepy|empty|numb|hurt|scared|worried|burnt out|burned out|drained|struggling|broken"
-    r"|rough|shit|shitty|horrible|hopeless about \w+)"
+    r"|crap|crappy|upset|teary|weepy|empty|numb|hurt|scared|worried|burnt out|burned out"
+    r"|drained|struggling|broken|rough|shit|shitty|horrible|hopeless about \w+)"
 )
 #: The writer says how they feel ("i'm", "i feel", "been", "feeling").
 _FEEL = re.compile(

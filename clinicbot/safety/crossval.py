@@ -42,11 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from clinicbot.safety.detector import DEFAULT_THRESHOLDS, SafetyDetector
-from clinicbot.safety.dev_sets import (
-    DEV_SET_FILES,
-    dev_training_examples,
-    safety_training_examples,
-)
+from clinicbot.safety.dev_sets import DEV_SET_FILES, safety_training_examples
 from clinicbot.safety.evaluate import (
     GOALS,
     Case,
@@ -59,6 +55,7 @@ from clinicbot.safety.evaluate import (
     load_training_examples,
     report,
     summary,
+    train_detector,
 )
 from clinicbot.safety.metrics import conversation_category
 
@@ -267,9 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  {part:<48} {summary(compute_metrics(pairs))}")
         chosen = choose_thresholds(results)
         print(f"  chosen: {chosen[0]}" if chosen else "  no setting meets the goals")
-    detector = SafetyDetector().train(
-        load_training_examples() + dev_training_examples() + safety_training_examples()
-    )
+    detector = train_detector()
     for name, path in benign_sets():
         metrics = evaluate_cases(detector, load_benign_questions(path))
         title = f"{name} ({path.name}), detector trained on all dev data"

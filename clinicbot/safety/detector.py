@@ -296,6 +296,7 @@ class SafetyDetector:
         vetoed_whole: bool,
         strict: bool = False,
         message_markers: frozenset[str] = frozenset(),
+        remainder: str | None = None,
     ) -> dict[str, float]:
         """Returns the highest classifier probability per label over the message's parts.
 
@@ -303,7 +304,8 @@ class SafetyDetector:
         ``strict`` (an advice pattern or frame hit) no probability counts without a cue word
         or marker, however high. An ordinary reason for being away or giving things away
         anywhere in the message explains a part whose only crisis signs are absence and
-        farewell ("i won't be around next week. visiting my parents").
+        farewell ("i won't be around next week. visiting my parents"). ``remainder``
+        (``_benign_remainder``) is scored as one more part.
         """
         if self.classifier is None or not normalized:
             return {}
@@ -320,7 +322,6 @@ class SafetyDetector:
                     free.add(segment)
         if len(normalized) > FULL_TEXT_LIMIT and not parts and not vetoed_whole:
             parts.append(normalized[:FULL_TEXT_LIMIT])
-        remainder = self._benign_remainder(normalized, vetoed_whole)
         if remainder and remainder not in parts:
             parts.append(remainder)
         if not parts:
@@ -347,7 +348,7 @@ class SafetyDetector:
                     best[own] = max(best.get(own, 0.0), value)
         return best
 
-    def _benign_remainder(self, normalized: str, vetoed_whole: bool) -> str | None:
+    def _benign_remainder(self, normalized: str, hits: PatternHits) -> str | None:
         """What is left of a message a benign pattern vetoed, once that pattern's words are out.
 
         A benign pattern explains its own words ("it's killing me", "drive me home"), not the
@@ -355,12 +356,12 @@ class SafetyDetector:
         killing me" is still an emergency without the idiom. Only a veto by benign patterns
         alone (not a negation or a mention), on a message of ordinary length, with enough words
         left and no other veto on them; the remainder counts only for crisis or emergency, at
-        ``remainder`` or above, and with the usual support (``_supported``).
+        ``remainder`` or above, and with the usual support (``_supported``). ``hits`` are the
+        message's own pattern hits, before any frame is added to them.
         """
-        if not vetoed_whole or len(normalized) > FULL_TEXT_LIMIT:
+        if not hits.benign or hits.negated or hits.of(MENTION):
             return None
-        found = self.patterns.match(normalized)
-        if not found.benign or found.negated or found.of(MENTION):
+        if len(normalized) > FULL_TEXT_LIMIT:
             return None
         rest = self.patterns.without_benign(normalized)
         if rest == normalized or content_words(rest) < MIN_SEGMENT_WORDS:
@@ -419,6 +420,12 @@ class SafetyDetector:
         if not normalized:
             return SafetyResult(NONE, NONE, 0.0, (), ())
         found = self.patterns.match(normalized)
+        # read before frames join found.benign: a frame explains the whole message, no remainder
+        remainder = (
+            self._benign_remainder(normalized, found)
+            if use_classifier and self.classifier is not None
+            else None
+        )
         emergency = found.of(EMERGENCY)
         crisis = sorted(found.of(CRISIS), key=_crisis_rank)
         advice = found.of(ADVICE)
@@ -480,7 +487,9 @@ class SafetyDetector:
         if use_classifier and self.classifier is not None:
             vetoed = bool(found.benign or found.negated or mention)
             strict = bool(advice or framed_advice)
-            scores = self._classifier_scores(normalized, vetoed, strict, frozenset(found_markers))
+            scores = self._classifier_scores(
+                normalized, vetoed, strict, frozenset(found_markers), remainder
+            )
         urgent = self._urgent_from_classifier(
             scores, has_advice_pattern=bool(advice or framed_advice)
         )

@@ -179,8 +179,8 @@ def test_an_idiom_alone_leaves_too_little_to_read() -> None:
 def test_the_remainder_drops_the_benign_words_and_never_follows_a_negation() -> None:
     detector = SafetyDetector(classifier=_Keyed())  # type: ignore[arg-type]
     told = normalize("do i need someone to drive me home after? i am thinking of ending it after")
-    rest = detector._benign_remainder(told, vetoed_whole=True)
+    rest = detector._benign_remainder(told, detector.patterns.match(told))
     assert rest is not None and "drive me" not in rest and "ending it" in rest
     assert detector.detect(told).category == CRISIS
     negated = normalize("do i need someone to drive me home after? i am not suicidal or anything")
-    assert detector._benign_remainder(negated, vetoed_whole=True) is None
+    assert detector._benign_remainder(negated, detector.patterns.match(negated)) is None
