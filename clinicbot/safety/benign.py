@@ -268,6 +268,14 @@ REASON = _any(
     r"out of town|moving|relocat\w*|travel\w*|(?:sister|brother|mum|mom|dad|daughter|son|friend"
     r"|cousin|aunt|uncle|grandma|grandpa) s (?:wedding|graduation|birthday|place|house)",
     r"sick|the flu|a cold|surgery|exams?|graduation|birthday|camp|cruise|jury duty|a course",
+    # a return stated (round 9): the absence has an end date, or the day one is back is named
+    r"(?:from|between) (?:the )?\d{1,2}(?:st|nd|rd|th)? (?:to|and|till|until|through) (?:the )?"
+    r"\d{1,2}(?:st|nd|rd|th)?",
+    r"back (?:on|by|for|after|in|next|from) (?:the )?(?:\d|monday|tuesday|wednesday|thursday"
+    r"|friday|saturday|sunday|next|a week|a few days|two weeks|the weekend"
+    r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+    r"(?:till|until|til) (?:the )?(?:\d{1,2}(?:st|nd|rd|th)|monday|tuesday|wednesday|thursday"
+    r"|friday|saturday|sunday|next week|the weekend|after the holidays|after new year)",
 )
 #: Crisis markers of the features (``frames.CRISIS_MARKERS`` and hopelessness, means) that no
 #: ordinary reason for being away explains.
