@@ -3,7 +3,10 @@
 Starts its own stack (Rasa, actions, web) on free local ports with temporary databases,
 warms it up, then sends a fixed set of patient questions one at a time (a single user) and
 prints p50/p95 for ``/model/parse`` and for the REST webhook round trip (NLU + dialogue +
-action server + knowledge base), and the resident memory (RSS) of each server.
+action server + knowledge base), and the resident memory (RSS) of each server. The fixed
+questions repeat, and the safety classifier caches each text's sentence embedding, so it also
+parses ``--unique`` messages the server has never seen (NLU training examples of ``data/``, each
+once): the cost of a new message.
 """
 
 from __future__ import annotations
@@ -52,6 +55,15 @@ def _post(url: str, body: Dict[str, str]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def _unseen(count: int) -> List[str]:
+    """``count`` distinct NLU training texts of ``data/``, spread over the sorted list."""
+    from clinicbot.safety.evaluate import load_training_examples
+
+    texts = sorted({text for text, _ in load_training_examples()} - set(QUESTIONS))
+    step = max(len(texts) // max(count, 1), 1)
+    return texts[::step][:count]
+
+
 def rss_mib(pid: int) -> float:
     """Resident memory of a process and its children, in MiB (Linux ``/proc``)."""
     total = 0
@@ -82,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=10, help="passes over the question set")
+    parser.add_argument("--unique", type=int, default=100, help="never-seen messages to parse")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     ports = {"RASA_PORT": _free_port(), "ACTION_PORT": _free_port(), "WEB_PORT": _free_port()}
@@ -124,6 +137,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"  REST round trip (webhook)   p50 {percentile(rest_ms, 0.5):6.1f} ms   "
             f"p95 {percentile(rest_ms, 0.95):6.1f} ms   n={len(rest_ms)}   (goal p95 < 150 ms)"
         )
+        unique_ms = [_post(parse_url, {"text": text}) for text in _unseen(args.unique)]
+        if unique_ms:
+            print(
+                f"  NLU parse, unseen messages  p50 {percentile(unique_ms, 0.5):6.1f} ms   "
+                f"p95 {percentile(unique_ms, 0.95):6.1f} ms   n={len(unique_ms)}"
+            )
         for name, proc in stack.procs.items():
             print(f"  resident memory {name:8s} {rss_mib(proc.pid):7.0f} MiB")
     finally:
