@@ -8,7 +8,8 @@ Risk words are often used for something else (issue 10, false alarms):
   nurse who sits with dying people, a crisis-line volunteer);
 * something long past with present safety stated ("i tried to end my life when i was 19 ...
   i'm in a much steadier place now");
-* being away for an ordinary reason ("i won't be around on the 12th, my sister's wedding").
+* being away for an ordinary reason ("i won't be around on the 12th, my sister's wedding"),
+  or not making it to a visit ("can't make it thursday", "won't make it to my appointment").
 
 Each frame is read in two steps. First the frame itself: an idiom phrase, a story or work
 context, a time long past together with a statement of present safety. Then what the frame does
@@ -22,7 +23,8 @@ the same words with risk beside them ("shoot me now. no really, my dad's rifle .
 * ``__idiom__``: the risk words are all inside everyday idioms;
 * ``__story_or_work__``: the risk words are told of a story, the media or the writer's work;
 * ``__past_safe__``: something long past, present safety stated, nothing current;
-* ``__away_for_a_reason__``: the writer away for an ordinary reason, no other crisis sign;
+* ``__away_for_a_reason__``: the writer away for an ordinary reason, or not making it on a
+  day, at an hour or to an appointment (``ATTENDANCE``), no other crisis sign;
 * ``__safe_stated__``: present safety or coping stated ("but i'm safe and my sister is coming
   over", "my therapist and i have a plan"), not "fine now" after a recent event, not harm
   played down ("i'm okay, just a lump"), not beside a crisis marker of the message. It explains
@@ -31,6 +33,8 @@ the same words with risk beside them ("shoot me now. no really, my dad's rifle .
 
 No frame reads a logistics message without risk words as ordinary: veiled risk inside an errand
 ("leave my car in your lot, it won't matter after tonight") is exactly what that would hide.
+The one exception is "make it" with the visit right after it: the words of a farewell ("i
+won't make it") used for the visit itself, never with "tonight", "through" or "to <a day>".
 
 The detector drops the pattern hits an idiom or a story explains (``frames.drop_framed_hits``),
 gives no classifier crisis verdict inside an idiom, story, work or away frame
@@ -118,6 +122,8 @@ RISK_WORDS = _any(
     r"|existing|done with (?:life|everything|it all)|relieved if|if something (?:happened|did)"
     r"|would not mind if|wish something|hit by|steer\w*|crash\w*|barrier|drive (?:into|off)"
     r"|in front of|still think about",
+    # finality beside a plain "can't make it" (round 10: "... monday or anything else")
+    r"or (?:anything|anywhere|anyone) else|ever again|any longer|much longer",
     # emergency signs: pain "killing me" in the chest is not an idiom
     r"pain|crushing|chest|breath\w*|pee|urinat\w*|swollen|bleed\w*|blood|seiz\w*|faint\w*"
     r"|pass(?:ed)? out|unconscious|blue|vomit\w*|throat|heart|numb|wee|belly|stomach",
@@ -277,6 +283,25 @@ REASON = _any(
     r"(?:till|until|til) (?:the )?(?:\d{1,2}(?:st|nd|rd|th)|monday|tuesday|wednesday|thursday"
     r"|friday|saturday|sunday|next week|the weekend|after the holidays|after new year)",
 )
+#: Not making it to a visit (round 10): "make it" with the day, the hour or the appointment
+#: right after it is attendance, the sentence a clinic hears most ("sorry, can't make it
+#: thursday", "i won't make it to my appointment, car broke down"). Only where the visit sits:
+#: on or at a day or an hour, this or next week, or to an appointment; never "to <a day>",
+#: "tonight", "through", "much longer" or "to christmas" (surviving until then).
+_DAY = (
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|weds|thu"
+    r"|thur|thurs|fri|sat|sun)"
+)
+ATTENDANCE = _any(
+    r"(?:make|making|made) it (?:in |over |down |back )?(?:(?:on|at|for|by) )?(?:(?:this|next)"
+    r" )?(?:today|tomorrow|tmrw|tmr|" + _DAY + r"|(?:this|next|the) (?:week|weekend|morning"
+    r"|afternoon)|(?:morning|afternoon)|\d{1,2}(?: ?(?:am|pm|o clock|\d\d))?|noon|on time|in time)",
+    r"(?:make|making|made) it (?:in |over |down |back )?(?:to|for|into) (?:(?:my|the|our|your"
+    r"|this|that|today s|tomorrow s|next|the next|" + _DAY + r" s|\w+ s) )?(?:\w+ )?(?:appointment"
+    r"|appt|session|infusion|treatment|visit|consult\w*|booking|slot|clinic|office|check in"
+    r"|follow up|call|class|meeting|assessment|screening)",
+    r"(?:make|making|made) it (?:in|over|down|back)(?= \.|$| today| tomorrow| on | at |,)",
+)
 #: Crisis markers of the features (``frames.CRISIS_MARKERS`` and hopelessness, means) that no
 #: ordinary reason for being away explains.
 _RISK_MARKERS = frozenset(
@@ -321,8 +346,10 @@ def benign_frames(
     frames: set[str] = set()
     if _idiom_only(normalized):
         frames.add(IDIOM)
-    if not found & _RISK_MARKERS and not RISK_WORDS.search(AWAY.sub(" ", normalized)):
-        if AWAY.search(normalized) and REASON.search(normalized):
+    if not found & _RISK_MARKERS and not RISK_WORDS.search(
+        ATTENDANCE.sub(" ", AWAY.sub(" ", normalized))
+    ):
+        if AWAY.search(normalized) and REASON.search(normalized) or ATTENDANCE.search(normalized):
             frames.add(AWAY_REASON)
     if (
         SAFE_OR_COPING.search(normalized)

@@ -30,7 +30,13 @@ from __future__ import annotations
 
 import re
 
-from clinicbot.safety.benign import IDIOM, MESSAGE_FRAMES, RAISES_CRISIS_BAR, STORY_OR_WORK
+from clinicbot.safety.benign import (
+    AWAY_REASON,
+    IDIOM,
+    MESSAGE_FRAMES,
+    RAISES_CRISIS_BAR,
+    STORY_OR_WORK,
+)
 from clinicbot.safety.patterns import Pattern
 
 #: Meaning markers that support a classifier crisis verdict without a cue word.
@@ -204,7 +210,7 @@ def drop_framed_hits(
     if "__accident__" in found and not _SELF_HARM_MARKERS & found:
         drop.add("self_harm")
         frames.append("framed_accident")
-    if "__benign_reason__" in found:
+    if "__benign_reason__" in found or AWAY_REASON in found:
         drop.add(_AWAY_FOR_A_REASON)
         frames.append("framed_benign_reason")
     if not drop:
