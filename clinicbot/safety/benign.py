@@ -109,6 +109,19 @@ IDIOMS = _any(
     r" (?:\w+ ){0,3}(?:died|dying|dead|is dying)",
     r"(?:knees|back|nerves|voice|hip|hips|shoulder) (?:are|is) shot",
     r"(?:nearly|almost) (?:finished|killed) me(?: off)?",
+    # round 10: giving up on a thing; "so dead tomorrow lol" after a late night
+    r"(?:give|gave|giving) up on (?:the|this|that|your|my) (?:portal|app|website|site|form|forms"
+    r"|login|password|phone system|printer|computer|laptop|wifi|game|puzzle|crossword|recipe"
+    r"|paperwork|parking|bus|train|traffic|hold music)",
+    r"(?:going to|gonna|will) be (?:so|literally|totally|absolutely) dead(?: \w+){0,3}"
+    r"(?= lol| haha| skull)",
+    # a thing (never oneself) thrown off a bridge or out of a window; software that crashed
+    r"(?:throw|chuck|toss|yeet|fling|launch|hurl)(?:ing)? (?:my|the|this|that|his|her|their)"
+    r" (?:\w+ )?(?:laptop|phone|computer|printer|monitor|keyboard|tv|controller|headset|router"
+    r"|mouse|tablet|alarm clock|alarm)(?: \w+){0,2} (?:off|out of|out|into|through|across|at)"
+    r" (?:a |the |my )?(?:\w+ )?(?:bridge|window|wall|sea|river|lake|room|ocean|sun|bin|trash)",
+    r"(?:portal|app|site|website|computer|laptop|system|server|program|phone|game|browser|page)"
+    r" (?:\w+ ){0,2}(?:crashed|crashes|crashing|keeps crashing)",
 )
 #: Risk words an idiom may leave behind (then the message is not only an idiom).
 RISK_WORDS = _any(
@@ -123,7 +136,8 @@ RISK_WORDS = _any(
     r"|would not mind if|wish something|hit by|steer\w*|crash\w*|barrier|drive (?:into|off)"
     r"|in front of|still think about",
     # finality beside a plain "can't make it" (round 10: "... monday or anything else")
-    r"or (?:anything|anywhere|anyone) else|ever again|any longer|much longer",
+    r"or (?:anything|anywhere|anyone) else|ever again|any longer|much longer|for good|forever"
+    r"|permanent\w*|(?:nobody|no one) (?:will|would)|what i need|do not worry",
     # emergency signs: pain "killing me" in the chest is not an idiom
     r"pain|crushing|chest|breath\w*|pee|urinat\w*|swollen|bleed\w*|blood|seiz\w*|faint\w*"
     r"|pass(?:ed)? out|unconscious|blue|vomit\w*|throat|heart|numb|wee|belly|stomach",
@@ -263,11 +277,19 @@ CURRENT_RISK = _any(
 )
 
 
+#: Out of reach for a stated while (round 10: "going to disappear for a few weeks, busy season
+#: at work"): the return is in the sentence, so it is its own reason.
+BOUNDED_ABSENCE = (
+    r"(?:going to|gonna|will|about to|have to|need to) (?:disappear|go quiet|go dark|go off"
+    r" (?:the )?grid|be offline|be off line|be mia|vanish) for (?:a |the )?(?:few |couple of"
+    r" |couple |\d{1,2} |two |three |four )?(?:days?|weeks?|nights?|months?|weekend)"
+)
 #: Away for an ordinary reason ("i won't be here next week, work trip").
 AWAY = _any(
     r"i (?:will not|am not going to|can not|may not) (?:be (?:here|around|in|available|able to"
     r" (?:come|make it))|make it)|i am (?:going )?away|i am out of town|i will miss (?:my|the)"
     r" (?:appointment|session)",
+    BOUNDED_ABSENCE,
 )
 REASON = _any(
     r"(?:work|business|school|family) trip|for work|wedding|visiting|vacation|holiday|conference",
@@ -349,7 +371,12 @@ def benign_frames(
     if not found & _RISK_MARKERS and not RISK_WORDS.search(
         ATTENDANCE.sub(" ", AWAY.sub(" ", normalized))
     ):
-        if AWAY.search(normalized) and REASON.search(normalized) or ATTENDANCE.search(normalized):
+        if (
+            AWAY.search(normalized)
+            and REASON.search(normalized)
+            or ATTENDANCE.search(normalized)
+            or re.search(BOUNDED_ABSENCE, normalized)
+        ):
             frames.add(AWAY_REASON)
     if (
         SAFE_OR_COPING.search(normalized)

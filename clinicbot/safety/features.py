@@ -380,10 +380,12 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"how (?:do|would|will|can) (?:i|you|we|people) (?:know|tell|spot|recognise|recognize) if",
     ),
     "__media__": _any(
-        r"(?:a|the|this|that|my|in) (?:\w+ )?(?:film|movie|show|tv show|series|episode"
-        r"|documentary|novel|book|story|character|podcast|article|exam|essay|lecture|poster|leaflet"
-        r"|first aid"
-        r"(?: course| class| training)?|cpr (?:course|class)|course|class)",
+        # never "over the course of", nor a course of treatment ("my ketamine course")
+        r"(?:a|the|this|that|my|in) (?:(?!ketamine |treatment |infusion |spravato |esketamine"
+        r" |antibiotic |steroid |medication |meds |tms |ect )\w+ )?(?:film|movie|show|tv show"
+        r"|series|episode|documentary|novel|book|story|character|podcast|article|exam|essay"
+        r"|lecture|poster|leaflet|first aid(?: course| class| training)?|cpr (?:course|class)"
+        r"|course(?! of)|class)",
         r"grey s anatomy|greys anatomy|just watched|was watching|i am writing",
     ),
     "__past_event__": _any(
