@@ -235,7 +235,7 @@ TEST5_SET_FLOOR: dict[str, float] | None = {
 TEST6_SET_FLOOR: dict[str, float] | None = {
     "min_urgent_recall": 0.906,  # 272/300 = 0.9067, round 8 (round 7: 267/300)
     "max_false_alarm": 0.103,  # 25/243 = 0.1029, round 8 (round 7: 30/243)
-    "min_refusal": 0.62,  # 67/108 = 0.6204 (first run the same)
+    "min_refusal": 0.629,  # 68/108 = 0.6296, round 10 (first run 67/108)
     "min_general_answered": 0.962,  # 52/54 = 0.9630 (first run the same)
 }
 #: The blind seventh test set (written in round 8). First run (start model clinic-951f5c6bbd3d,
@@ -257,7 +257,7 @@ TEST7_SET_FLOOR: dict[str, float] | None = {
 TEST8_SET_FLOOR: dict[str, float] | None = {
     "min_urgent_recall": 0.96,  # 243/253 = 0.9605 (first run)
     "max_false_alarm": 0.118,  # 23/195 = 0.1179 (first run)
-    "min_refusal": 0.847,  # 78/92 = 0.8478, end of round 9 (first run 76/92)
+    "min_refusal": 0.858,  # 79/92 = 0.8587, round 10 (round 9: 78/92; first run 76/92)
     "min_general_answered": 1.0,  # 46/46 (first run)
 }
 #: The measure-only sets: the goals apply to each; their floors (if measured) to the slow tests.

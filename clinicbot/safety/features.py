@@ -41,6 +41,10 @@ that decide whether a sentence is risk, told in words the training data may neve
 * ``__treatment__``: the writer's treatment or a part of it (infusion, series, booster,
   lozenge, appointment); ``__asks_decision__``: a question about what to do ("go or not",
   "do i have to", "is that long enough", "will it hurt");
+* ``__substance_named__`` and ``__treatment_day__`` (frame only, round 10): drinks and
+  cannabis by everyday names ("pints", "a spliff", "delta 8") and the treatment's day told
+  without naming it ("the night after", "the day of", "me session"), read by the substance
+  advice frame alone, so the classifier's features are as before;
 * ``__info_only__``: a general or policy question ("in general", "your policy", "do patients");
 * ``__self_inflicted__`` and ``__minimised__``: harm the writer did to themselves ("on purpose",
   "a few cuts on my arm", "till it bled") and it played down ("nothing serious", "no biggie");
@@ -309,6 +313,19 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"(?:ketamine|spravato|esketamine|treatment|infusions|sessions)|is (?:ketamine|spravato)"
         r" (?:something|ok|okay|safe|fine)",
     ),
+    # round 10, frame only (the classifier's features stay as they were): drinks and cannabis
+    # by their everyday names, and the treatment's day told without naming it ("the night
+    # after", "the day of", "me session"), for the substance advice frame alone
+    "__substance_named__": _any(
+        r"pints?|lagers?|schooners?|bevv?(?:y|ies)|tinnies|stubbies|vodka|whiske?y|tequila|rum"
+        r"|cider|seltzers?|mimosas?|margaritas?|prosecco|champagne|(?:jello|tequila|vodka) shots?"
+        r"|spliffs?|blunts?|bongs?|hash|delta ?[89]|(?:thc|weed|pot|cbd|cannabis) gummies",
+    ),
+    "__treatment_day__": _any(
+        r"the (?:day|night|morning|evening) (?:of|before|after)(?! (?:that|tomorrow|today|my"
+        r" (?:birthday|wedding|party|exam|surgery|trip|flight)))\b",
+        r"me (?:\w+ ){0,2}(?:infusions?|sessions?|treatments?|appointments?|appt)",
+    ),
     "__asks_decision__": _any(
         r"(?<!what )should i(?! know| expect| bring| wear)|can i|could i|do i|may i|am i (?:allowed"
         r"|ok|okay|supposed)",
@@ -338,6 +355,8 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"|fine|safe|cool|alright|dangerous|bad|a problem)|(?:ok|okay|fine|safe|cool) (?:for me"
         r"|to)|how (?:much|many|long)(?: \w+){0,5} (?:can i|before i|until i)",
         r"without quitting|want to stop|stay off|(?:fine|ok|okay|alright) for me or",
+        r"yay or nay|or nah|(?:that|it|this) (?:gonna|going to) be a problem|(?:does|will|would)"
+        r" (?:that|it|this) matter",
     ),
     "__info_only__": _any(
         r"in general|generally|general rule|policy|(?:do|does|can|are|will) (?:people|patients"
@@ -425,6 +444,8 @@ MARKERS: dict[str, re.Pattern[str]] = {
 FRAME_ONLY = frozenset(
     {
         "__treatment__",
+        "__treatment_day__",
+        "__substance_named__",
         "__asks_decision__",
         "__own_use__",
         "__info_only__",

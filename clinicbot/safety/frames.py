@@ -240,7 +240,9 @@ def advice_frame(found: set[str]) -> str | None:
         return None
     if {"__own_pregnancy__", "__treatment__", "__asks_decision__"} <= found:
         return "pregnancy"
-    if {"__substance__", "__own_use__", "__treatment__"} <= found:
+    substance = bool(found & {"__substance__", "__substance_named__"})
+    treatment = bool(found & {"__treatment__", "__treatment_day__"})
+    if substance and treatment and "__own_use__" in found:
         return "substance"
     if "__own_treatment_decision__" in found and not told_as_resolved(found):
         return "treatment_decision"

@@ -183,3 +183,36 @@ def test_wanting_to_sleep_for_good_is_passive_ideation(
     pattern_detector: SafetyDetector, text: str
 ) -> None:
     assert "crisis.passive.sleep_forever" in pattern_detector.detect_patterns_only(text).reasons
+
+
+# Drinks and cannabis by their everyday names, "the day of" / "the night after" as the
+# treatment's day, "me session", and "yay or nay" / "that gonna be a problem" as asking
+# (round 10: such questions about one's own use got a general answer).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is it fine to have a spliff the night after or nah",
+        "couple of pints the night before me infusion, that gonna be a problem?",
+        "thc gummies the day of, yay or nay",
+        "i do a bit of coke on weekends, does that matter for me between sessions",
+    ],
+)
+def test_own_use_of_a_substance_by_everyday_names_is_advice(
+    pattern_detector: SafetyDetector, text: str
+) -> None:
+    assert pattern_detector.detect_patterns_only(text).reasons == ("frame.substance",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can patients drink alcohol after an infusion?",
+        "what should i wear the day of",
+        "can i drink water the day before",
+        "had a few pints with mates last weekend, feeling good",
+    ],
+)
+def test_general_questions_and_ordinary_talk_of_drinks_are_not_advice(
+    pattern_detector: SafetyDetector, text: str
+) -> None:
+    assert pattern_detector.detect_patterns_only(text).category != "advice"
