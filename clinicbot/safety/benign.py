@@ -279,7 +279,7 @@ CURRENT_RISK = _any(
 
 #: Out of reach for a stated while (round 10: "going to disappear for a few weeks, busy season
 #: at work"): the return is in the sentence, so it is its own reason.
-BOUNDED_ABSENCE = (
+BOUNDED_ABSENCE = _any(
     r"(?:going to|gonna|will|about to|have to|need to) (?:disappear|go quiet|go dark|go off"
     r" (?:the )?grid|be offline|be off line|be mia|vanish) for (?:a |the )?(?:few |couple of"
     r" |couple |\d{1,2} |two |three |four )?(?:days?|weeks?|nights?|months?|weekend)"
@@ -289,7 +289,7 @@ AWAY = _any(
     r"i (?:will not|am not going to|can not|may not) (?:be (?:here|around|in|available|able to"
     r" (?:come|make it))|make it)|i am (?:going )?away|i am out of town|i will miss (?:my|the)"
     r" (?:appointment|session)",
-    BOUNDED_ABSENCE,
+    BOUNDED_ABSENCE.pattern,
 )
 REASON = _any(
     r"(?:work|business|school|family) trip|for work|wedding|visiting|vacation|holiday|conference",
@@ -375,7 +375,7 @@ def benign_frames(
             AWAY.search(normalized)
             and REASON.search(normalized)
             or ATTENDANCE.search(normalized)
-            or re.search(BOUNDED_ABSENCE, normalized)
+            or BOUNDED_ABSENCE.search(normalized)
         ):
             frames.add(AWAY_REASON)
     if (
