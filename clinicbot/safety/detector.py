@@ -149,6 +149,20 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     # messages (0.944 -> 0.949) for 0.058 -> 0.059 false alarms; dev11 and the
     # ordinary-question sets unchanged.
     "remainder": 0.9,
+    # An everyday word that is also a crisis cue ("ended", "train", "ready", "nobody";
+    # ``classifier_weak_cues``) supports a crisis probability only at or above this. Round 11,
+    # held out by file (dev.yml to dev10.yml): 0.3 (every cue alike) -> 0.45 removed 7 false
+    # alarms of 1,603 (0.061 -> 0.056) and no urgent message, but on the blind sets (counts
+    # only, detector alone) it cost 5 urgent messages for 8 false alarms: kept at the crisis
+    # threshold, where it changes nothing (README, "Round 11").
+    "weak_cue": 0.3,
+    # A message the classifier would refuse as a personal decision (its advice probability at
+    # or above the message's advice threshold and this) is scored for crisis and emergency as
+    # an advice pattern hit is: a cue word or marker needed, ``override`` for the whole
+    # message. Round 11: 0.0 (on) refused 1 more development message held out by file and 2 of
+    # dev12, but on the blind sets (counts only, detector alone) 6 more for 2 urgent messages
+    # lost: switched off (1.01) until it costs none (README, "Round 11").
+    "advice_asked": 1.01,
 }
 #: Score key of a sentence beside an advice question (a cue or marker, then its own threshold).
 _FREE = "free:"
@@ -297,6 +311,7 @@ class SafetyDetector:
         strict: bool = False,
         message_markers: frozenset[str] = frozenset(),
         remainder: str | None = None,
+        asked: bool = False,
     ) -> dict[str, float]:
         """Returns the highest classifier probability per label over the message's parts.
 
@@ -305,7 +320,9 @@ class SafetyDetector:
         or marker, however high. An ordinary reason for being away or giving things away
         anywhere in the message explains a part whose only crisis signs are absence and
         farewell ("i won't be around next week. visiting my parents"). ``remainder``
-        (``_benign_remainder``) is scored as one more part.
+        (``_benign_remainder``) is scored as one more part. With ``asked`` (a personal
+        decision read by meaning makes the message strict) a sentence holding the decision's
+        markers is the request itself, not a sentence beside it.
         """
         if self.classifier is None or not normalized:
             return {}
@@ -317,8 +334,11 @@ class SafetyDetector:
             # a few words out of context ("kinda scared tbh") say too little on their own
             if content_words(segment) >= MIN_SEGMENT_WORDS and not self._segment_vetoed(segment):
                 parts.append(segment)
-                advice_here = strict and self.patterns.match(segment).of(ADVICE)
-                if strict and not advice_here and not advice_frame(set(markers(segment))):
+                advice_here = strict and bool(self.patterns.match(segment).of(ADVICE))
+                read = set(markers(segment)) if strict else set()
+                if asked and read & {PERSONAL_DECISION, PERSONAL_ADVICE}:
+                    advice_here = True  # the sentence that asks the decision read by meaning
+                if strict and not advice_here and not advice_frame(read):
                     free.add(segment)
         if len(normalized) > FULL_TEXT_LIMIT and not parts and not vetoed_whole:
             parts.append(normalized[:FULL_TEXT_LIMIT])
@@ -396,7 +416,7 @@ class SafetyDetector:
             return value >= self.thresholds["framed"]
         if label in (CRISIS, EMERGENCY) and value >= self.thresholds["confident"] and not strict:
             return True
-        if self.patterns.has_cue(label, part):
+        if self.patterns.has_cue(label, part, weak=value >= self.thresholds["weak_cue"]):
             return True
         if label == ADVICE:
             return PERSONAL_ADVICE in found or value >= self.thresholds["advice_confident"]
@@ -490,8 +510,24 @@ class SafetyDetector:
             scores = self._classifier_scores(
                 normalized, vetoed, strict, frozenset(found_markers), remainder
             )
+        advice_threshold, kind = self._advice_threshold(normalized, found_markers)
+        asked = (
+            bool(scores)
+            and advice_threshold < self.thresholds[ADVICE]  # a decision of one's own is read
+            and not (advice or framed_advice)
+            and not at_home_general
+            and scores.get(ADVICE, 0.0) >= max(advice_threshold, self.thresholds["advice_asked"])
+        )
+        if asked:
+            # A personal decision asked (read by meaning, supported by the classifier) is an
+            # advice request as a pattern hit is: crisis or emergency must be shown by a cue
+            # word or marker, not by a long message's drift alone ("should i book my next one
+            # on my day off ... don't want to be wobbly on the reach truck").
+            scores = self._classifier_scores(
+                normalized, vetoed, True, frozenset(found_markers), remainder, asked=True
+            )
         urgent = self._urgent_from_classifier(
-            scores, has_advice_pattern=bool(advice or framed_advice)
+            scores, has_advice_pattern=bool(advice or framed_advice or asked)
         )
         if urgent is not None and told_as_resolved(found_markers):
             # "it wore off in ten minutes", "i am 42 now and stable": told as over, and
@@ -506,16 +542,6 @@ class SafetyDetector:
         if framed_advice:
             reasons = (f"frame.{framed_advice}",)
             return SafetyResult(ADVICE, framed_advice, 1.0, reasons, (ADVICE,))
-        advice_threshold = self.thresholds[ADVICE]
-        if PERSONAL_DECISION in (found_markers or markers(normalized)) and told_as_own(normalized):
-            # "can i ..." about something of one's own ("my sertraline", "i have a cold"); not
-            # "can i take ketamine by mouth instead of by infusion?", the FAQ's question
-            advice_threshold = self.thresholds["advice_personal"]
-        kind = personal_advice_kind(normalized) if len(normalized) <= FULL_TEXT_LIMIT else None
-        if kind is not None and not self.patterns.general_medication(normalized):
-            # whose decision, about what, and that one is asked, read by meaning
-            # (decisions.personal_advice_kind); the classifier's advice score still supports it
-            advice_threshold = min(advice_threshold, self.thresholds["advice_meaning"])
         if scores.get(ADVICE, 0.0) >= advice_threshold and not at_home_general:
             return SafetyResult(
                 ADVICE, kind or "personal_advice", scores[ADVICE], ("classifier",), (ADVICE,)
@@ -525,6 +551,32 @@ class SafetyDetector:
             reasons = tuple(p.id for p in mention + found.negated)
             return SafetyResult(MENTION, sub, 1.0, reasons, (MENTION,))
         return SafetyResult(NONE, NONE, 0.0, tuple(found.benign), ())
+
+    def _advice_threshold(
+        self, normalized: str, found_markers: set[str]
+    ) -> tuple[float, str | None]:
+        """The classifier's advice threshold for this message, and the decision read by meaning.
+
+        Args:
+            normalized: The normalised message.
+            found_markers: Its meaning markers and benign frames.
+
+        Returns:
+            ``(threshold, kind)``: ``advice_personal`` when the writer asks about a decision
+            of their own, ``advice_meaning`` when ``decisions.personal_advice_kind`` reads
+            one (its kind is returned too), else ``advice``.
+        """
+        threshold = self.thresholds[ADVICE]
+        if PERSONAL_DECISION in (found_markers or markers(normalized)) and told_as_own(normalized):
+            # "can i ..." about something of one's own ("my sertraline", "i have a cold"); not
+            # "can i take ketamine by mouth instead of by infusion?", the FAQ's question
+            threshold = self.thresholds["advice_personal"]
+        kind = personal_advice_kind(normalized) if len(normalized) <= FULL_TEXT_LIMIT else None
+        if kind is not None and not self.patterns.general_medication(normalized):
+            # whose decision, about what, and that one is asked, read by meaning
+            # (decisions.personal_advice_kind); the classifier's advice score still supports it
+            threshold = min(threshold, self.thresholds["advice_meaning"])
+        return threshold, kind
 
     def _urgent_from_classifier(
         self, scores: dict[str, float], has_advice_pattern: bool

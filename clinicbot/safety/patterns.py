@@ -146,6 +146,10 @@ class PatternSet:
             str(label): re.compile(_expand_macros(str(regex), macros))
             for label, regex in (data.get("classifier_cues") or {}).items()
         }
+        self.weak_cues: dict[str, re.Pattern[str]] = {
+            str(label): re.compile(_expand_macros(str(regex), macros))
+            for label, regex in (data.get("classifier_weak_cues") or {}).items()
+        }
 
     def _framed(self, key: str, text: str) -> bool:
         """Whether the framing regex ``key`` of ``patterns.yml`` matches."""
@@ -174,10 +178,19 @@ class PatternSet:
         """Whether the message asks in general if ketamine can be had at home (no own doses)."""
         return self._framed("at_home_general", text) and not self._framed("at_home_personal", text)
 
-    def has_cue(self, label: str, text: str) -> bool:
-        """Whether ``text`` holds a cue word that a classifier-only ``label`` verdict needs."""
+    def has_cue(self, label: str, text: str, weak: bool = True) -> bool:
+        """Whether ``text`` holds a cue word that a classifier-only ``label`` verdict needs.
+
+        Args:
+            label: The classifier's label.
+            text: The normalised part of the message.
+            weak: Whether the everyday words of ``classifier_weak_cues`` count too.
+        """
         cue = self.cues.get(label)
-        return cue is None or bool(cue.search(text))
+        if cue is None or cue.search(text):
+            return True
+        weak_cue = self.weak_cues.get(label) if weak else None
+        return bool(weak_cue and weak_cue.search(text))
 
     def without_benign(self, text: str) -> str:
         """``text`` with every span a benign pattern matches blanked out (single spaces)."""
