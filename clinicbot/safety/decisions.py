@@ -478,32 +478,6 @@ _CHOICE = re.compile(
 )
 
 
-#: A brief question that opens with the change it asks about ("keep taking klonopin?", "skip my
-#: seroquel before infusion?", "half my gabapentin tonight?"): the writer's own decision told as
-#: a fragment (round 11). "lamotrigine and ketamine: any interaction?" opens with no such verb.
-_CHANGE_FIRST = frozenset(
-    "keep skip stop pause drop ditch halve half up double extra swallow split lower increase"
-    " decrease cut quit hold restart resume".split()
-)
-#: Going ahead with one's own session asked in a fragment ("no sleep, still come in?").
-_GO_AHEAD = re.compile(
-    r"\b(?:still (?:come|go|do|have|get)|come in anyway|go in anyway|proceed|go ahead)\b"
-)
-def _brief_kind(window: str, words: list[str], medicine: bool) -> str | None:
-    """The decision a brief question (nine words or fewer, ending in "?") asks, if any.
-
-    The writer's own decision told as a fragment: a change to a named medicine said first
-    ("keep taking klonopin?") or going ahead with a session given a state ("pregnant. still
-    come friday?"). Something done around a session ("gym after infusion same day?") is not
-    read: in a fragment it is as often the FAQ's question ("uber after ketamine ok?").
-    """
-    if medicine and words[0] in _CHANGE_FIRST:
-        return "dose" if W.DOSE.search(window) else "stop_medicine"
-    if _GO_AHEAD.search(window):
-        return "personal_decision"
-    return None
-
-
 def _window_kind(window: str) -> str | None:
     """The kind of personal decision one window of a message asks about, if any."""
     asks = bool(_ASKS.search(window) or _ALTERNATIVE.search(window))
@@ -570,17 +544,4 @@ def personal_advice_kind(normalized: str) -> str | None:
         kind = _window_kind(window)
         if kind is not None:
             return kind
-    return _brief_message_kind(normalized)
-
-
-def _brief_message_kind(normalized: str) -> str | None:
-    """The decision a whole message of nine words or fewer asks as a fragment ending in "?"."""
-    words = normalized.split()
-    if not words or len(words) > 9 or not normalized.rstrip().endswith("?"):
-        return None
-    if words[0] in _INFO_OPENER or _ERRAND.search(normalized) or W.GENERAL.search(normalized):
-        return None
-    if _owner(normalized) == "relative" or _LONG_AGO.search(normalized):
-        return None
-    medicine = names_medicine(normalized) or bool(_OWN_AT_HOME.search(normalized))
-    return _brief_kind(normalized, words, medicine)
+    return None

@@ -1,4 +1,4 @@
-"""Round 11 readings: everyday cue words, a decision asked in a long message, terse decisions.
+"""Round 11 levers (shipped off): everyday cue words, a decision asked in a long message.
 
 - ``classifier_weak_cues``: everyday words that are also crisis cues ("ended", "train",
   "ready", "nobody") support a classifier crisis verdict only at the detector's ``weak_cue``
@@ -9,9 +9,6 @@
   long message that asks "should i book my next one on my day off" is refused, not given the
   crisis reply for its length; a risky sentence beside the question still alarms. Shipped off
   (1.01) for the same reason.
-- A whole message of a few words that opens with the change it asks ("skip my wellbutrin
-  tomorrow?") or asks to go ahead with a session given a state ("migraine since lunch, still
-  come in?") is the writer's own decision.
 
 The sentences here are written for these tests; none is taken from an evaluation set.
 """
@@ -22,7 +19,6 @@ from collections.abc import Sequence
 
 import pytest
 
-from clinicbot.safety.decisions import personal_advice_kind
 from clinicbot.safety.detector import DEFAULT_THRESHOLDS, SafetyDetector
 from clinicbot.safety.normalize import normalize
 
@@ -105,41 +101,3 @@ def test_a_risky_sentence_beside_the_decision_still_alarms() -> None:
 def test_a_message_with_no_decision_keeps_the_confident_verdict() -> None:
     text = "i keep staring at the ceiling and the days blur together"
     assert _detect(text, crisis=0.7, advice=0.9) == "crisis"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "skip my wellbutrin tomorrow?",
-        "halve my propranolol before the session?",
-        "double my sertraline this week?",
-        "migraine since lunch, still come in?",
-        "pregnant now. go ahead with monday?",
-    ],
-)
-def test_a_terse_decision_is_read_by_meaning(text: str) -> None:
-    assert personal_advice_kind(normalize(text)) is not None
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "lamotrigine and ketamine, any interaction?",
-        "uber after ketamine ok?",
-        "drug test after infusion?",
-        "skip the queue at reception?",
-        "what does a troche taste like?",
-        "does sertraline interact with ketamine?",
-    ],
-)
-def test_a_terse_general_question_is_not_a_decision(text: str) -> None:
-    assert personal_advice_kind(normalize(text)) is None
-
-
-def test_a_brief_window_of_a_longer_message_is_not_read_as_a_fragment() -> None:
-    text = (
-        "years ago i was in a very dark place, these days i am steady and well supported. "
-        "still come in?"
-    )
-    assert personal_advice_kind(normalize(text)) is None
-
