@@ -7,10 +7,17 @@ the held file) and of dev11.yml and dev12.yml (the detector trained on all of th
 file is trained on). No test*.yml file is read. None of the variants ships (README, "Round
 12"); the first variant of each experiment is the shipped detector.
 
-Usage (about 7 minutes for ``bars``, 12 for ``mlp``, on two CPUs)::
+Usage (about 7 minutes for ``bars``, 12 for ``mlp``, 15 and 20 for ``extra`` and
+``extra-grid``, alone on two CPUs)::
 
     PYTHONPATH=. .venv/bin/python scripts/safety_round12.py bars
     PYTHONPATH=. .venv/bin/python scripts/safety_round12.py mlp
+    PYTHONPATH=. .venv/bin/python scripts/safety_round12.py extra
+    PYTHONPATH=. .venv/bin/python scripts/safety_round12.py extra-grid
+
+``extra`` adds a training file's cases (``--train``, default
+``scripts/safety_round12_pairs.yml``): all, the crisis / none pairs only, the benign half only;
+``extra-grid`` tries threshold overrides with and without the whole file.
 """
 
 from __future__ import annotations
@@ -274,20 +281,74 @@ def _run_extra(path: Path) -> None:
     print(f"{time.time() - started:.0f} s")
 
 
+#: Threshold overrides tried with and without an extra training file (``extra-grid``).
+GRID_THRESHOLDS: list[dict[str, float]] = [
+    {},
+    {"confident": 0.55},
+    {CRISIS: 0.25},
+    {CRISIS: 0.25, EMERGENCY: 0.3},
+    {CRISIS: 0.25, "confident": 0.55},
+    {"remainder": 0.85},
+]
+
+
+def _run_grid(path: Path) -> None:
+    """Score threshold overrides with no extra file and with the whole file added."""
+    started = time.time()
+    base = load_training_examples() + safety_training_examples()
+    extra = _pairs(load_safety_set(path))
+    development = development_cases()
+    results: dict[tuple[str, int, int], list[tuple[Case, str]]] = {}
+
+    def score_all(classifier: Any, cases: list[Case], key: str, with_extra: int) -> None:
+        view = _CachedClassifier(classifier)
+        for number, overrides in enumerate(GRID_THRESHOLDS):
+            detector = SafetyDetector(classifier=view, thresholds=overrides)
+            results.setdefault((key, with_extra, number), []).extend(_score(detector, cases))
+
+    for with_extra, added in enumerate(([], extra)):
+        for held in sorted({name for name, _ in development}):
+            trained = SafetyDetector().train(
+                base + added + _pairs([case for name, case in development if name != held])
+            )
+            held_cases = [case for name, case in development if name == held]
+            score_all(trained.classifier, held_cases, "held out by file", with_extra)
+        trained = SafetyDetector().train(base + added + _pairs([case for _, case in development]))
+        for set_name in EXTRA_SETS:
+            cases = load_safety_set(SAFETY_DIR / set_name)
+            score_all(trained.classifier, cases, set_name, with_extra)
+        print(
+            f"extra={with_extra} done, {time.time() - started:.0f} s", file=sys.stderr, flush=True
+        )
+    for with_extra in (0, 1):
+        for number, overrides in enumerate(GRID_THRESHOLDS):
+            print(
+                "extra file" if with_extra else "no extra file", overrides or "shipped thresholds"
+            )
+            for key in ("held out by file", *EXTRA_SETS):
+                figures = summary(compute_metrics(results[(key, with_extra, number)]))
+                print(f"  {key}: {figures}")
+    print(f"{time.time() - started:.0f} s")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run one experiment.
 
     Args:
-        argv: Command-line arguments (``bars``, ``mlp``, or ``extra --train FILE``).
+        argv: Command-line arguments (``bars``, ``mlp``, ``extra --train FILE`` or
+            ``extra-grid --train FILE``).
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("experiment", choices=("bars", "mlp", "extra"))
-    parser.add_argument("--train", type=Path, help="extra training file (``extra``)")
+    parser.add_argument("experiment", choices=("bars", "mlp", "extra", "extra-grid"))
+    parser.add_argument(
+        "--train",
+        type=Path,
+        default=Path(__file__).with_name("safety_round12_pairs.yml"),
+        help="extra training file (extra, extra-grid)",
+    )
     args = parser.parse_args(argv)
-    if args.experiment == "extra":
-        if args.train is None:
-            parser.error("extra needs --train FILE")
-        _run_extra(args.train)
+    if args.experiment in ("extra", "extra-grid"):
+        (_run_extra if args.experiment == "extra" else _run_grid)(args.train)
     elif args.experiment == "bars":
         _run(BAR_VARIANTS, _bar_detector, safety_classifier.SafetyClassifier, _CachedClassifier)
     else:
