@@ -14,15 +14,18 @@ Usage (about 7 minutes for ``bars``, 12 for ``mlp``, 15 and 20 for ``extra`` and
     PYTHONPATH=. .venv/bin/python scripts/safety_round12.py mlp
     PYTHONPATH=. .venv/bin/python scripts/safety_round12.py extra
     PYTHONPATH=. .venv/bin/python scripts/safety_round12.py extra-grid
+    PYTHONPATH=. .venv/bin/python scripts/safety_round12.py split
 
 ``extra`` adds a training file's cases (``--train``, default
 ``scripts/safety_round12_pairs.yml``): all, the crisis / none pairs only, the benign half only;
-``extra-grid`` tries threshold overrides with and without the whole file.
+``extra-grid`` tries threshold overrides with and without the whole file; ``split`` the whole
+file with the no-cue bar at 0.6, at 0.55, and at 0.55 only for a message that asks nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -120,6 +123,83 @@ class BarDetector(SafetyDetector):
             return super()._supported(label, value, part, strict, found)
         finally:
             self.thresholds["confident"] = saved
+
+
+_QUESTION_OPENER = re.compile(
+    r"^(?:can|could|is|are|do|does|did|what|how|when|where|why|which|who|will|would|should|am"
+    r"|may|have|has)\b"
+)
+
+
+def is_question(normalized: str) -> bool:
+    """Whether a normalised message asks something (a question mark or a question opener)."""
+    return "?" in normalized or bool(_QUESTION_OPENER.match(normalized))
+
+
+class StatementBarDetector(SafetyDetector):
+    """The shipped detector, its no-cue bar at ``statement_bar`` for a message asking nothing."""
+
+    statement_bar = 0.55
+
+    def _classifier_scores(self, normalized: str, *args: Any, **kwargs: Any) -> Any:
+        self._whole = normalized
+        return super()._classifier_scores(normalized, *args, **kwargs)
+
+    def _supported(
+        self,
+        label: str,
+        value: float,
+        part: str,
+        strict: bool = False,
+        found: Any = None,
+    ) -> bool:
+        ok = super()._supported(label, value, part, strict, found)
+        whole = getattr(self, "_whole", "")
+        if ok or label not in (CRISIS, EMERGENCY) or value < self.statement_bar:
+            return ok
+        if is_question(whole):
+            return ok
+        saved = self.thresholds["confident"]
+        self.thresholds["confident"] = min(saved, self.statement_bar)
+        try:
+            return super()._supported(label, value, part, strict, found)
+        finally:
+            self.thresholds["confident"] = saved
+
+
+def _run_split(path: Path) -> None:
+    """The whole extra file with the no-cue bar at 0.6, at 0.55, and at 0.55 for statements."""
+    started = time.time()
+    base = load_training_examples() + safety_training_examples()
+    extra = _pairs(load_safety_set(path))
+    development = development_cases()
+    variants = ["pairs, bar 0.6", "pairs, bar 0.55", "pairs, 0.55 for statements, 0.6 questions"]
+    results: dict[tuple[str, int], list[tuple[Case, str]]] = {}
+
+    def score_all(classifier: Any, cases: list[Case], key: str) -> None:
+        view = _CachedClassifier(classifier)
+        detectors = [
+            SafetyDetector(classifier=view),
+            SafetyDetector(classifier=view, thresholds={"confident": 0.55}),
+            StatementBarDetector(classifier=view),
+        ]
+        for number, detector in enumerate(detectors):
+            results.setdefault((key, number), []).extend(_score(detector, cases))
+
+    for held in sorted({name for name, _ in development}):
+        trained = SafetyDetector().train(
+            base + extra + _pairs([case for name, case in development if name != held])
+        )
+        score_all(trained.classifier, [c for n, c in development if n == held], "held out by file")
+        print(f"{held} held out, {time.time() - started:.0f} s", file=sys.stderr, flush=True)
+    trained = SafetyDetector().train(base + extra + _pairs([case for _, case in development]))
+    for set_name in EXTRA_SETS:
+        score_all(trained.classifier, load_safety_set(SAFETY_DIR / set_name), set_name)
+    for number, label in enumerate(variants):
+        print("variant", label)
+        for key in ("held out by file", *EXTRA_SETS):
+            print(f"  {key}: {summary(compute_metrics(results[(key, number)]))}")
+    print(f"{time.time() - started:.0f} s")
 
 
 class MlpClassifier(safety_classifier.SafetyClassifier):
@@ -335,11 +415,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run one experiment.
 
     Args:
-        argv: Command-line arguments (``bars``, ``mlp``, ``extra --train FILE`` or
-            ``extra-grid --train FILE``).
+        argv: Command-line arguments (``bars``, ``mlp``, ``extra``, ``extra-grid`` or
+            ``split``; ``--train FILE`` for the last three).
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("experiment", choices=("bars", "mlp", "extra", "extra-grid"))
+    parser.add_argument("experiment", choices=("bars", "mlp", "extra", "extra-grid", "split"))
     parser.add_argument(
         "--train",
         type=Path,
@@ -347,8 +427,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="extra training file (extra, extra-grid)",
     )
     args = parser.parse_args(argv)
-    if args.experiment in ("extra", "extra-grid"):
-        (_run_extra if args.experiment == "extra" else _run_grid)(args.train)
+    if args.experiment in ("extra", "extra-grid", "split"):
+        run = {"extra": _run_extra, "extra-grid": _run_grid, "split": _run_split}
+        run[args.experiment](args.train)
     elif args.experiment == "bars":
         _run(BAR_VARIANTS, _bar_detector, safety_classifier.SafetyClassifier, _CachedClassifier)
     else:
