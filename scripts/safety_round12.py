@@ -84,24 +84,30 @@ MLP_VARIANTS = [
 ]
 
 
-class BarDetector(SafetyDetector):
-    """The shipped detector with a higher no-cue bar for some classifier scores."""
-
-    variant: tuple[str, int, float] | None = None
+class _RebarredDetector(SafetyDetector):
+    """The shipped detector, able to ask ``_supported`` again at another no-cue bar."""
 
     def _classifier_scores(self, normalized: str, *args: Any, **kwargs: Any) -> Any:
         self._whole = normalized
         return super()._classifier_scores(normalized, *args, **kwargs)
 
-    def _supported(
-        self,
-        label: str,
-        value: float,
-        part: str,
-        strict: bool = False,
-        found: Any = None,
-    ) -> bool:
-        ok = super()._supported(label, value, part, strict, found)
+    def _supported_at(self, bar: float, label: str, value: float, *args: Any) -> bool:
+        """``_supported`` with the ``confident`` threshold at ``bar``."""
+        saved = self.thresholds["confident"]
+        self.thresholds["confident"] = bar
+        try:
+            return super()._supported(label, value, *args)
+        finally:
+            self.thresholds["confident"] = saved
+
+
+class BarDetector(_RebarredDetector):
+    """The shipped detector with a higher no-cue bar for some classifier scores."""
+
+    variant: tuple[str, int, float] | None = None
+
+    def _supported(self, label: str, value: float, part: str, *args: Any) -> bool:
+        ok = super()._supported(label, value, part, *args)
         if not ok or self.variant is None or label not in (CRISIS, EMERGENCY):
             return ok
         kind, words, bar = self.variant
@@ -117,12 +123,7 @@ class BarDetector(SafetyDetector):
             long = len(segments(part)) > 0 if kind == "multi" else content_words(part) >= words
             if not long:
                 return ok
-        saved = self.thresholds["confident"]
-        self.thresholds["confident"] = bar
-        try:
-            return super()._supported(label, value, part, strict, found)
-        finally:
-            self.thresholds["confident"] = saved
+        return self._supported_at(bar, label, value, part, *args)
 
 
 _QUESTION_OPENER = re.compile(
@@ -136,35 +137,19 @@ def is_question(normalized: str) -> bool:
     return "?" in normalized or bool(_QUESTION_OPENER.match(normalized))
 
 
-class StatementBarDetector(SafetyDetector):
+class StatementBarDetector(_RebarredDetector):
     """The shipped detector, its no-cue bar at ``statement_bar`` for a message asking nothing."""
 
     statement_bar = 0.55
 
-    def _classifier_scores(self, normalized: str, *args: Any, **kwargs: Any) -> Any:
-        self._whole = normalized
-        return super()._classifier_scores(normalized, *args, **kwargs)
-
-    def _supported(
-        self,
-        label: str,
-        value: float,
-        part: str,
-        strict: bool = False,
-        found: Any = None,
-    ) -> bool:
-        ok = super()._supported(label, value, part, strict, found)
-        whole = getattr(self, "_whole", "")
+    def _supported(self, label: str, value: float, part: str, *args: Any) -> bool:
+        ok = super()._supported(label, value, part, *args)
         if ok or label not in (CRISIS, EMERGENCY) or value < self.statement_bar:
             return ok
-        if is_question(whole):
+        if is_question(getattr(self, "_whole", "")):
             return ok
-        saved = self.thresholds["confident"]
-        self.thresholds["confident"] = min(saved, self.statement_bar)
-        try:
-            return super()._supported(label, value, part, strict, found)
-        finally:
-            self.thresholds["confident"] = saved
+        bar = min(self.thresholds["confident"], self.statement_bar)
+        return self._supported_at(bar, label, value, part, *args)
 
 
 def _run_split(path: Path) -> None:
