@@ -190,8 +190,8 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"|pills|enough)",
     ),
     "__bladder__": _any(
-        r"(?:can not|cannot|could not|unable to|have not been able to|not able to) (?:pee|urinate"
-        r"|empty my bladder|go to the (?:bathroom|toilet|loo))",
+        r"(?:can not|cannot|could not|unable to|have not been able to|not able to) (?:pee|piss"
+        r"|urinate|empty my bladder|go to the (?:bathroom|toilet|loo))",
         r"(?:bladder|belly|stomach)(?: \w+){0,4} (?:full|swollen|hard|agony|burst)|tiny drips",
     ),
     "__no_return__": _any(
@@ -433,8 +433,12 @@ MARKERS: dict[str, re.Pattern[str]] = {
         # ("since my infusion yesterday"), the emergency does not ("could not" is told as over;
         # breathing is left to the grave signs: "can't catch my breath after a run" is ordinary)
         r"(?:can not|cannot|unable to|not able to|have not been able to|has not been able to)"
-        r" (?:pee|urinate|pass (?:urine|water)|wee|empty (?:my|his|her) bladder"
+        r" (?:pee|piss|urinate|pass (?:urine|water)|wee|empty (?:my|his|her) bladder"
         r"|wake (?:him|her|them) up|wake (?:him|her|them))",
+        # no urine since a time or for hours, told in the present perfect ("have not peed since
+        # my infusion yesterday morning"): the trigger is past, the retention is now (round 13)
+        r"(?:have not|has not|not) (?:peed|pissed|urinated|weed|passed (?:urine|water))"
+        r" (?:since|for|in) ",
     ),
 }
 
