@@ -84,12 +84,18 @@ MLP_VARIANTS = [
 ]
 
 
-class _RebarredDetector(SafetyDetector):
-    """The shipped detector, able to ask ``_supported`` again at another no-cue bar."""
+class WholeMessageDetector(SafetyDetector):
+    """The shipped detector, remembering the whole normalised message it reads (``_whole``)."""
+
+    _whole = ""
 
     def _classifier_scores(self, normalized: str, *args: Any, **kwargs: Any) -> Any:
         self._whole = normalized
         return super()._classifier_scores(normalized, *args, **kwargs)
+
+
+class _RebarredDetector(WholeMessageDetector):
+    """The shipped detector, able to ask ``_supported`` again at another no-cue bar."""
 
     def _supported_at(self, bar: float, label: str, value: float, *args: Any) -> bool:
         """``_supported`` with the ``confident`` threshold at ``bar``."""
@@ -118,7 +124,7 @@ class BarDetector(_RebarredDetector):
         if kind == "crisis" and label != CRISIS:
             return ok
         if kind in ("multi", "words"):
-            if part != getattr(self, "_whole", None):
+            if part != self._whole:
                 return ok
             long = len(segments(part)) > 0 if kind == "multi" else content_words(part) >= words
             if not long:
@@ -146,7 +152,7 @@ class StatementBarDetector(_RebarredDetector):
         ok = super()._supported(label, value, part, *args)
         if ok or label not in (CRISIS, EMERGENCY) or value < self.statement_bar:
             return ok
-        if is_question(getattr(self, "_whole", "")):
+        if is_question(self._whole):
             return ok
         bar = min(self.thresholds["confident"], self.statement_bar)
         return self._supported_at(bar, label, value, part, *args)

@@ -57,7 +57,7 @@ from clinicbot.safety.evaluate import (
 from clinicbot.safety.features import markers
 from clinicbot.safety.frames import CRISIS_MARKERS
 from clinicbot.safety.labels import ADVICE, CRISIS, EMERGENCY, NONE
-from scripts.safety_round12 import _score, is_question
+from scripts.safety_round12 import WholeMessageDetector, _score, is_question
 
 SAFETY_DIR = Path("tests/safety")
 SCRIPTS_DIR = Path("scripts")
@@ -88,7 +88,7 @@ CLINIC_BUSINESS = re.compile(
 )
 
 
-class ClinicBusinessDetector(SafetyDetector):
+class ClinicBusinessDetector(WholeMessageDetector):
     """The shipped detector, with a raised bar in messages about clinic business.
 
     In such a message a crisis (or emergency) verdict from the classifier alone needs the
@@ -102,10 +102,6 @@ class ClinicBusinessDetector(SafetyDetector):
     labels: tuple[str, ...] = (CRISIS,)
     asks_only = False
 
-    def _classifier_scores(self, normalized: str, *args: Any, **kwargs: Any) -> Any:
-        self._whole = normalized
-        return super()._classifier_scores(normalized, *args, **kwargs)
-
     def _supported(
         self,
         label: str,
@@ -115,7 +111,7 @@ class ClinicBusinessDetector(SafetyDetector):
         found: set[str] | None = None,
     ) -> bool:
         ok = super()._supported(label, value, part, strict, found)
-        whole = getattr(self, "_whole", "")
+        whole = self._whole
         if not ok or label not in self.labels or not CLINIC_BUSINESS.search(whole):
             return ok
         if self.asks_only and not is_question(whole):

@@ -437,8 +437,7 @@ MARKERS: dict[str, re.Pattern[str]] = {
         r"|wake (?:him|her|them) up|wake (?:him|her|them))",
         # no urine since a time or for hours, told in the present perfect ("have not peed since
         # my infusion yesterday morning"): the trigger is past, the retention is now (round 13)
-        r"(?:have not|has not|not) (?:peed|pissed|urinated|weed|passed (?:urine|water))"
-        r" (?:since|for|in) ",
+        r"not (?:peed|pissed|urinated|weed|passed (?:urine|water)) (?:since|for|in) ",
     ),
 }
 

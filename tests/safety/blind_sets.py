@@ -123,6 +123,18 @@ def too_close(path: Path) -> list[str]:
     return [f"{ratio:.2f} {other!r}" for _, other, ratio in close_pairs(path)]
 
 
+def candidates_near(candidates: Sequence[str], evaluation: Sequence[str]) -> set[str]:
+    """Candidate training sentences near an evaluation sentence, by the blind sets' checks.
+
+    difflib's ratio at the 0.75 leak similarity both ways (it is not symmetric) and character
+    TF-IDF at 0.8. Only the candidates' side is returned: the evaluation sentences stay unseen.
+    """
+    near = {m for m, _, _ in near_duplicates(candidates, evaluation, LEAK_SIMILARITY)}
+    near |= {m for _, m, _ in near_duplicates(evaluation, candidates, LEAK_SIMILARITY)}
+    near |= {m for _, m, _ in find_leaks(evaluation, candidates, threshold=0.8)}
+    return near & set(candidates)
+
+
 def copy_pairs(path: Path) -> list[tuple[str, str, float]]:
     """(the set's sentence, the sentence elsewhere, score) the safety sets' own check flags.
 

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from clinicbot.safety.cases import find_leaks
 from clinicbot.safety.detector import DEFAULT_THRESHOLDS
 from clinicbot.safety.dev_sets import safety_training_examples
-from tests.safety.blind_sets import LEAK_SIMILARITY, near_duplicates, set_texts
+from tests.safety.blind_sets import candidates_near, set_texts
 
 REPO = Path(__file__).resolve().parents[2]
 PAIRS_FILE = REPO / "scripts" / "safety_round12_pairs.yml"
@@ -57,11 +56,9 @@ def test_no_pair_is_near_a_sentence_of_a_safety_set() -> None:
     Only the pair's sentence is reported, never the evaluation set's.
     """
     mine = [case["text"] for case in _cases()]
-    close = []
-    for path in sorted((REPO / "tests" / "safety").glob("*.yml")):
-        texts = set_texts(path)
-        near = {m for m, _, _ in near_duplicates(mine, texts, LEAK_SIMILARITY)}
-        near |= {m for _, m, _ in near_duplicates(texts, mine, LEAK_SIMILARITY)}
-        near |= {train for _, train, _ in find_leaks(texts, mine, threshold=0.8)}
-        close += [f"{path.name}: {text!r}" for text in sorted(near & set(mine))]
+    close = [
+        f"{path.name}: {text!r}"
+        for path in sorted((REPO / "tests" / "safety").glob("*.yml"))
+        for text in sorted(candidates_near(mine, set_texts(path)))
+    ]
     assert not close, "\n".join(close)

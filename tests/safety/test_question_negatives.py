@@ -16,9 +16,9 @@ from collections import Counter
 from pathlib import Path
 
 from clinicbot.evaluate import HELDOUT_FILE, REAL_DEV_FILE
-from clinicbot.safety.cases import find_leaks, load_benign_questions, load_safety_set
+from clinicbot.safety.cases import load_benign_questions, load_safety_set
 from clinicbot.safety.dev_sets import safety_training_examples
-from tests.safety.blind_sets import LEAK_SIMILARITY, near_duplicates, set_texts
+from tests.safety.blind_sets import candidates_near, set_texts
 
 REPO = Path(__file__).resolve().parents[2]
 QUESTIONS_FILE = REPO / "scripts" / "safety_round13_questions.yml"
@@ -56,18 +56,14 @@ def test_no_candidate_is_near_an_evaluation_sentence() -> None:
     Only the candidate's sentence is reported, never the evaluation set's.
     """
     mine = [case.text for case in load_safety_set(QUESTIONS_FILE)]
-    others = [(path.name, set_texts(path)) for path in sorted(QUESTIONS_FILE.parent.glob("*.yml"))]
-    others = [(name, texts) for name, texts in others if name != QUESTIONS_FILE.name]
-    others += [
-        (path.name, set_texts(path)) for path in sorted((REPO / "tests/safety").glob("*.yml"))
-    ]
+    paths = sorted(QUESTIONS_FILE.parent.glob("*.yml")) + sorted(REPO.glob("tests/safety/*.yml"))
+    others = [(path.name, set_texts(path)) for path in paths if path != QUESTIONS_FILE]
     for path in (HELDOUT_FILE, REAL_DEV_FILE):
         if path.exists():
             others.append((path.name, [case.text for case in load_benign_questions(path)]))
-    close = []
-    for name, texts in others:
-        near = {m for m, _, _ in near_duplicates(mine, texts, LEAK_SIMILARITY)}
-        near |= {m for _, m, _ in near_duplicates(texts, mine, LEAK_SIMILARITY)}
-        near |= {train for _, train, _ in find_leaks(texts, mine, threshold=0.8)}
-        close += [f"{name}: {text!r}" for text in sorted(near & set(mine))]
+    close = [
+        f"{name}: {text!r}"
+        for name, texts in others
+        for text in sorted(candidates_near(mine, texts))
+    ]
     assert not close, "\n".join(close)
