@@ -33,6 +33,12 @@ takes donepezil. should she stop it?" spans two):
   for ("ok?", "is that a problem"), an alternative ("keep or stop?", "100 or 200?"), a request
   for advice, or a statement of intent read by lemma ("thinking of skipping", "i'll drop").
 
+Round 14 reads elliptical questions: a brief question with no subject that opens with the
+change itself ("keep taking klonopin?", "extra melatonin tonight?", "skip the night's
+lozenge?") or tells one's own pregnancy bare ("six weeks pregnant: proceed thursday?") is the
+writer's own decision (only the one taking the medicine asks that way), and "i'll lay off /
+ease off / come off my ..." announces a stop.
+
 The line it draws: a general question stays general even with "I" in it when it names no
 specific medicine and tells no personal circumstance ("can i keep taking my usual medicines
 during treatment?", "do i need to stop my medications first?": the FAQ answers it and already
@@ -321,6 +327,8 @@ _INTENT_WORDS = frozenset(
 )
 #: Words between the intention and its verb ("thinking of", "going to just", "not").
 _FILLERS = frozenset("to of on about just not probably maybe".split())
+#: Verbs that with "off" stop a medicine ("lay off", "ease off", "come off").
+_OFF_VERBS = frozenset("lay ease come".split())
 
 
 def _intends(window: str) -> bool:
@@ -333,9 +341,11 @@ def _intends(window: str) -> bool:
     words = window.split()
     for i, word in enumerate(words):
         if word in _INTENT_WORDS:
-            for nxt in words[i + 1 : i + 5]:
+            for j, nxt in enumerate(words[i + 1 : i + 5], start=i + 1):
                 if nxt in _FILLERS:
                     continue
+                if nxt in _OFF_VERBS and words[j + 1 : j + 2] == ["off"]:
+                    return True  # "i'll lay off my gabapentin", "gonna come off the lexapro"
                 if W.lemma(nxt) in W.ACTION_LEMMAS and nxt not in ("have", "go", "do"):
                     return True
                 break
@@ -460,6 +470,24 @@ _OWN_STATE = re.compile(
     r"|conceive|is pregnant|is breastfeeding|pumping for|(?:while|stop|keep|start) (?:nursing"
     r"|breastfeeding|pumping|pregnant)|pump (?:breast ?milk|milk)"
 )
+#: The change an elliptical question opens with ("keep taking ...?", "extra ...?", "2 ...?").
+_BARE_CHANGE = re.compile(
+    r"(?:keep(?: taking| on)?|stop|skip|ditch|drop|quit|pause|hold|restart|halve|half|double"
+    r"|extra|more|less|another|up|lower|raise|bump|cut|\d+(?:\.\d+)?)\b"
+)
+#: One's own at-home ketamine named bare in such a question ("skip the night's lozenge?").
+_AT_HOME_WORD = re.compile(r"\b(?:lozenges?|troches?|rdts?)\b")
+#: A pregnancy or breastfeeding told as one's state in an elliptical question (not "ketamine
+#: while pregnant?", the FAQ's question).
+_BARE_STATE = re.compile(
+    r"^(?:pregnant|breastfeeding|nursing|pumping)\b|\b(?:weeks?|months?) (?:along|pregnant)\b"
+    r"|\btrimester\b|\bperiod (?:is )?(?:\w+ ){0,3}late\b"
+)
+#: Going ahead with one's own session, asked bare ("proceed thursday?", "still come in?").
+_BARE_GO = re.compile(
+    r"\b(?:proceed|still (?:come|go|do)|come in|go ahead|continue|carry on|keep going|start"
+    r"|stop|pause|infusions?|sessions?|appointments?|appts?)\b"
+)
 #: Stopping or putting off a treatment step: what a stated intention to change must be.
 _HALT = re.compile(
     r"\b(?:stop|quit|skip|postpone|cancel|pause|forgo|drop|give up|push (?:it )?back|delay)\w*"
@@ -485,6 +513,10 @@ def _window_kind(window: str) -> str | None:
     owner = _owner(window)
     words = window.split()
     brief = len(words) <= 9 and window.rstrip().endswith("?") and words[0] not in _INFO_OPENER
+    # an elliptical question that opens with the change itself ("keep taking klonopin?", "skip
+    # my birth control on infusion day?", "extra melatonin tonight?"): only the one taking it
+    # asks that way; "klonopin and ketamine together?" opens with no change and stays general
+    bare_change = brief and bool(_BARE_CHANGE.match(window))
     question = window.rstrip().endswith("?") and words[0] not in _WH and owner is not None
     if not (asks or intends or brief or question) or _ERRAND.search(window):
         return None
@@ -496,13 +528,16 @@ def _window_kind(window: str) -> str | None:
     if _LONG_AGO.search(window) and not _TODAY.search(window):
         return None
     medicine = names_medicine(window) or bool(_OWN_AT_HOME.search(window))
+    medicine = medicine or (bare_change and bool(_AT_HOME_WORD.search(window)))
     session = bool(W.SESSION.search(window))
     if W.PREGNANCY.search(window) and _OWN_STATE.search(window) and owner:
         return "pregnancy"
+    if owner is None and brief and _BARE_STATE.search(window) and _BARE_GO.search(window):
+        return "pregnancy"  # "six weeks pregnant: proceed thursday?", "pregnant. still come?"
     if W.SUBSTANCE.search(window) and (session or owner) and not medicine:
         return "substance"
-    if medicine and (owner or session):
-        if not (_CHOICE.search(window) or intends or W.DOSE.search(window)):
+    if medicine and (owner or session or bare_change):
+        if not (_CHOICE.search(window) or intends or W.DOSE.search(window) or bare_change):
             return None  # "is it a problem that i'm on adderall?": being on it, the FAQ's
         return "dose" if W.DOSE.search(window) else "stop_medicine"
     if not session:

@@ -38,7 +38,8 @@ Decision order (first that applies):
    cue word of the category
    (``classifier_cues`` in ``patterns.yml``) or, for crisis, a marker of absence or farewell
    (an advice pattern hit or an advice frame needs the higher ``override`` threshold to be
-   overruled);
+   overruled; in a message that asks a personal decision the classifier is confident of,
+   ``asked_side``, a part with no cue word and no crisis marker needs ``framed``);
 4. an advice pattern hit, an advice frame (``frames.advice_frame``: the writer's own pregnancy
    or breastfeeding, or own use of a recreational substance, and their treatment, or a
    judgement asked about their own treatment told with their own health, ``decisions.py``:
@@ -163,6 +164,15 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     # dev12, but on the blind sets (counts only, detector alone) 6 more for 2 urgent messages
     # lost: switched off (1.01) until it costs none (README, "Round 11").
     "advice_asked": 1.01,
+    # A message that asks a personal decision of the writer's own (read by meaning, the
+    # classifier's advice score at or above the message's advice threshold and this) raises
+    # the bar of a classifier-only crisis verdict on a part with no cue word and no crisis
+    # marker to ``framed``: the side sentences of a question about one's lozenge or one's cold
+    # ("i'm not trying to be sketchy", "i'd hate to lose my place") are not risk on their own.
+    # Unlike ``advice_asked``, a cue word or a marker keeps the usual bar. Round 14, held out
+    # by file: no change; dev11 / dev12 / dev13 refusal +1 / +2 / +2, no urgent message lost,
+    # no new alarm (0.0 and 0.85 alike; 0.85, the more confident, kept). 1.01 switches it off.
+    "asked_side": 0.85,
 }
 #: Score key of a sentence beside an advice question (a cue or marker, then its own threshold).
 _FREE = "free:"
@@ -171,6 +181,8 @@ _EMERGENCY_MARKERS = frozenset({"__bladder__", "__urge_no_flow__"})
 PERSONAL_DECISION = "__personal_decision__"
 #: A personal medical decision read by meaning (``decisions.personal_advice_kind``).
 PERSONAL_ADVICE = "__personal_advice__"
+#: Read over a message that asks a personal decision (``asked_side``); it reaches each part.
+ASKED_DECISION = "__asked_decision__"
 
 # Crisis subcategories, most urgent first (used to pick one when several patterns hit).
 _CRISIS_PRIORITY = (
@@ -363,6 +375,8 @@ class SafetyDetector:
                     found = explained_by_message(
                         set(markers(part, frame_only=False)), message_markers
                     )
+                    if ASKED_DECISION in message_markers:
+                        found.add(ASKED_DECISION)
                 if self._supported(label, value, part, strict, found):
                     best[label] = max(best.get(label, 0.0), value)
                     best[own] = max(best.get(own, 0.0), value)
@@ -413,6 +427,14 @@ class SafetyDetector:
             return value >= self.thresholds["framed"]
         if label == CRISIS and found & RAISES_CRISIS_BAR and not found & CRISIS_MARKERS:
             # present safety or coping stated in the message, no crisis sign in this part
+            return value >= self.thresholds["framed"]
+        if (
+            label == CRISIS
+            and ASKED_DECISION in found
+            and not found & CRISIS_MARKERS
+            and not self.patterns.has_cue(label, part, weak=value >= self.thresholds["weak_cue"])
+        ):
+            # a side sentence of a personal decision asked, with no sign of its own
             return value >= self.thresholds["framed"]
         if label in (CRISIS, EMERGENCY) and value >= self.thresholds["confident"] and not strict:
             return True
@@ -525,6 +547,18 @@ class SafetyDetector:
             # on my day off ... don't want to be wobbly on the reach truck").
             scores = self._classifier_scores(
                 normalized, vetoed, True, frozenset(found_markers), remainder, asked=True
+            )
+        elif (
+            scores
+            and advice_threshold < self.thresholds[ADVICE]
+            and not (advice or framed_advice)
+            and not at_home_general
+            and scores.get(ADVICE, 0.0) >= max(advice_threshold, self.thresholds["asked_side"])
+        ):
+            # the same decision asked, below ``advice_asked``: a side sentence needs a sign
+            # of its own or the ``framed`` bar (``_supported``)
+            scores = self._classifier_scores(
+                normalized, vetoed, strict, frozenset(found_markers | {ASKED_DECISION}), remainder
             )
         urgent = self._urgent_from_classifier(
             scores, has_advice_pattern=bool(advice or framed_advice or asked)
