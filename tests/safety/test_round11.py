@@ -90,7 +90,9 @@ def test_a_long_message_asking_a_decision_is_refused_not_alarmed() -> None:
 
 
 def test_without_the_asked_reading_the_same_message_alarms() -> None:
-    assert _detect(LONG_DECISION, thresholds={}, crisis=0.7, advice=0.9) == "crisis"
+    # round 14's milder reading (``asked_side``) switched off too, to isolate this one
+    off = {"asked_side": 1.01}
+    assert _detect(LONG_DECISION, thresholds=off, crisis=0.7, advice=0.9) == "crisis"
 
 
 def test_a_risky_sentence_beside_the_decision_still_alarms() -> None:
