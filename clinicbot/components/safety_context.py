@@ -32,9 +32,7 @@ applies it to the two-message cases, so the figure scores what ships.
 ``supports_classifier_guess(verdict)`` -- whether the *intent classifier's* crisis or
 emergency guess, which the detector did not make, may stand (``SafetyRouter``): not when the
 detector found the risk words negated, told as past or as information (category ``mention``)
-or the writer says they are safe, and only with some risk signal of the detector's own; with
-present safety or coping stated (``benign.SAFE_STATED``) and no crisis marker, a crisis guess
-needs the detector's ``framed`` probability, the bar the detector itself applies there.
+or the writer says they are safe, and only with some risk signal of the detector's own.
 
 Nothing here logs or stores message text: signals are numbers, marker names and booleans.
 """
@@ -44,8 +42,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from clinicbot.safety.benign import BENIGN_FRAMES, SAFE_STATED, benign_frames
-from clinicbot.safety.detector import DEFAULT_THRESHOLDS, SafetyDetector
+from clinicbot.safety.benign import BENIGN_FRAMES, benign_frames
+from clinicbot.safety.detector import SafetyDetector
 from clinicbot.safety.features import markers
 from clinicbot.safety.frames import CRISIS_MARKERS
 from clinicbot.safety.labels import CRISIS, EMERGENCY, MENTION
@@ -252,8 +250,7 @@ def supports_classifier_guess(verdict: Any, category: str) -> bool:
         False when the detector explained the risk words away (``mention``: negated, past,
         information) or the writer says they are safe; otherwise True only with a risk
         signal of the detector's own (a probability of the guessed label of at least
-        ``GUESS_MIN_SCORE``, or a crisis marker; with present safety or coping stated and
-        no crisis marker, a crisis guess needs ``framed``). A verdict without signals (an older
+        ``GUESS_MIN_SCORE``, or a crisis marker). A verdict without signals (an older
         model, or the router's patterns-only fallback) keeps the guess: recall first.
     """
     if not isinstance(verdict, dict):
@@ -266,8 +263,4 @@ def supports_classifier_guess(verdict: Any, category: str) -> bool:
     found = _markers(signals)
     if found & ({"__negated__", "__safe_now__"} | BENIGN_FRAMES):
         return False
-    if category == CRISIS and SAFE_STATED in found and not RISK_MARKERS & found:
-        # present safety or coping stated ("asking my gp about it on friday"): the detector's
-        # own bar for a classifier-only crisis there (``framed``), not the guess's
-        return _score(signals, category) >= DEFAULT_THRESHOLDS["framed"]
     return _score(signals, category) >= GUESS_MIN_SCORE or bool(RISK_MARKERS & found)

@@ -27,9 +27,7 @@ the same words with risk beside them ("shoot me now. no really, my dad's rifle .
   day, at an hour or to an appointment (``ATTENDANCE``), no other crisis sign;
 * ``__safe_stated__``: present safety or coping stated ("but i'm safe and my sister is coming
   over", "my therapist and i have a plan"), not "fine now" after a recent event, not harm
-  played down ("i'm okay, just a lump"), not beside a crisis marker of the message; since round
-  14 also coping in everyday words (``COPING_STEPS``: "asking my gp about it on friday",
-  "heading to my buddy's", "my titas keep feeding me"). It explains
+  played down ("i'm okay, just a lump"), not beside a crisis marker of the message. It explains
   no risk word away: a classifier-only crisis verdict on a sentence with no crisis marker of
   its own then needs the ``framed`` threshold.
 
@@ -245,30 +243,6 @@ SAFE_OR_COPING = _any(
     r"|visiting) my (?:mom|dad|sister|brother|friend|best friend|therapist|advisor|family"
     r"|partner|wife|husband|son|daughter|kids|cousin|aunt|grandma)",
 )
-#: Coping told of the present or the coming days, in the everyday words of sad-but-coping
-#: messages (round 14, dev12 / dev13): help sought with a day ("asking my gp about it on
-#: friday"), a social plan ("heading to my buddy's for leftovers"; not "the cat is going to my
-#: neighbour", a thing given away), a routine kept, support received ("my titas keep feeding
-#: me", "my husband has been very understanding"), a step taken ("i've started walking",
-#: "already applied"), something that helps (not "the only thing that helps").
-COPING_STEPS = _any(
-    r"(?:asking|ask|seeing|see|booked in with|calling|ringing|talking to|speaking (?:to|with)"
-    r"|got) (?:my|a|the) (?:gp|doctor|doc|therapist|counsell?or|psychiatrist|nurse|care team"
-    r"|provider|pastor|priest)(?: \w+){0,3} (?:on|this|next|tomorrow|monday|tuesday|wednesday"
-    r"|thursday|friday|saturday|sunday)",
-    r"(?<!is )(?<!are )(?<!s )(?:heading|going|off|popping) (?:over |round )?(?:to|round to)"
-    r" (?:my|a|the|our) (?:\w+ )?(?:buddy|friend|mate|mum|mom|dad|sister|brother|nan|gran"
-    r"|parents|cousin|neighbou?r|group|class|gym|church|book club|team)s?",
-    r"still (?:going to|goes to|go to) (?:my|the|work|church|group|class)",
-    r"(?:keeps?|has been|have been|is|are|been) (?:\w+ )?(?:bringing me|feeding me|checking"
-    r" (?:in )?on me|looking after me|(?:very |really |so )?(?:understanding|supportive"
-    r"|good to me))",
-    r"i (?:have )?started (?:walking|running|journaling|swimming|yoga|going to|seeing)",
-    r"(?<!only thing )(?<!nothing )(?:which|that|it|this) (?:really |actually )?(?:helps"
-    r"|helped|is helping)",
-    r"already applied|applied (?:for|at) (?:a|another|the|two|three)|interviews? (?:lined up"
-    r"|booked|on)|we talk (?:every )?\w+days|keeping (?:myself )?busy|to distract myself",
-)
 #: Harm played down: "i'm okay, just a lump" is minimisation, not safety.
 MINIMISED = _any(
     r"(?:ok|okay|fine|alright),? (?:just|only|it is just|it is only) ",
@@ -405,7 +379,7 @@ def benign_frames(
         ):
             frames.add(AWAY_REASON)
     if (
-        (SAFE_OR_COPING.search(normalized) or COPING_STEPS.search(normalized))
+        SAFE_OR_COPING.search(normalized)
         and not RECENT_EVENT.search(normalized)
         and not MINIMISED.search(normalized)
         and not found & _RISK_MARKERS

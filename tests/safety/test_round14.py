@@ -6,6 +6,8 @@
   question that opens with no change ("klonopin and ketamine together?") or names a pregnancy
   in general ("ketamine while pregnant?") stays the FAQ's.
 * "i'll lay off my gabapentin before my sessions" announces a stop, as "i'll drop it" does.
+* In a message that asks a personal decision the classifier is confident of (``asked_side``),
+  a side sentence with no cue word and no crisis marker needs the ``framed`` bar for crisis.
 
 The sentences are written for these tests; none is copied from a development or test set.
 """
@@ -17,11 +19,8 @@ from typing import Any
 
 import pytest
 
-from clinicbot.components.safety_context import supports_classifier_guess
-from clinicbot.safety.benign import SAFE_STATED, benign_frames
 from clinicbot.safety.decisions import personal_advice_kind
 from clinicbot.safety.detector import SafetyDetector
-from clinicbot.safety.features import markers
 from clinicbot.safety.normalize import normalize
 
 ELLIPTICAL_PERSONAL = [
@@ -112,47 +111,3 @@ def test_a_side_sentence_with_a_sign_of_its_own_keeps_the_usual_bar() -> None:
         "the rota at work has been mad this month", "i will not be around much longer"
     )
     assert detector.detect(gone).category == "crisis"  # an absence marker: the usual bar
-
-
-def test_a_crisis_guess_beside_coping_needs_the_framed_bar() -> None:
-    signals = {"crisis": 0.8, "emergency": 0.0, "markers": [SAFE_STATED]}
-    verdict = {"category": "none", "signals": signals}
-    assert not supports_classifier_guess(verdict, "crisis")
-    assert supports_classifier_guess({**verdict, "signals": {**signals, "crisis": 0.96}}, "crisis")
-    marked = {**signals, "markers": [SAFE_STATED, "__fp_absence__"]}
-    assert supports_classifier_guess({**verdict, "signals": marked}, "crisis")
-    assert supports_classifier_guess(
-        {**verdict, "signals": {**signals, "emergency": 0.5}}, "emergency"
-    )
-
-
-def _frames(text: str) -> frozenset[str]:
-    normalized = normalize(text)
-    return benign_frames(normalized, frozenset(markers(normalized, frame_only=False)))
-
-
-COPING = [
-    "rotten month, lost the contract. seeing my counsellor on tuesday about it",
-    "miss my dad a lot this christmas. going round to my sister's for dinner",
-    "flat since the move, still going to my choir though",
-    "the divorce has knocked me about. my neighbours keep checking in on me",
-    "been in a slump, i've started swimming before work",
-    "redundancy letter came. already applied for two other roles",
-    "grief comes in waves. journaling every night, which helps",
-]
-NOT_COPING = [
-    "i've written my letters and the dog is going to my neighbour",
-    "the only thing that helps is knowing it will be over soon",
-    "nothing helps anymore",
-    "seeing my therapist tomorrow but i've got the pills lined up",
-]
-
-
-@pytest.mark.parametrize("text", COPING)
-def test_coping_told_in_everyday_words_raises_the_bar(text: str) -> None:
-    assert SAFE_STATED in _frames(text)
-
-
-@pytest.mark.parametrize("text", NOT_COPING)
-def test_a_farewell_or_means_beside_coping_words_does_not(text: str) -> None:
-    assert SAFE_STATED not in _frames(text)
