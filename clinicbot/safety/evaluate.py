@@ -232,7 +232,7 @@ TEST4_SET_FLOOR: dict[str, float] | None = {
 TEST5_SET_FLOOR: dict[str, float] | None = {
     "min_urgent_recall": 0.937,  # 316/337 = 0.9377, round 8 (round 7: 313/337)
     "max_false_alarm": 0.109,  # 30/277 = 0.1083, round 9 (round 8: 31/277; round 7: 26/277)
-    "min_refusal": 0.793,  # 104/131 = 0.7939, round 9 (rounds 6-8: 103/131)
+    "min_refusal": 0.809,  # 106/131 = 0.8092, round 14 (rounds 9-13: 104/131)
     "min_general_answered": 0.966,  # 86/89 = 0.9663, round 8 (round 7: 87/89)
 }
 #: The blind sixth test set (written in round 7). First run (model clinic-22dbdffc4cb8, code of
@@ -243,7 +243,7 @@ TEST5_SET_FLOOR: dict[str, float] | None = {
 TEST6_SET_FLOOR: dict[str, float] | None = {
     "min_urgent_recall": 0.906,  # 272/300 = 0.9067, round 8 (round 7: 267/300)
     "max_false_alarm": 0.103,  # 25/243 = 0.1029, round 8 (round 7: 30/243)
-    "min_refusal": 0.629,  # 68/108 = 0.6296, round 10 (first run 67/108)
+    "min_refusal": 0.657,  # 71/108 = 0.6574, round 14 (rounds 10-13: 68/108; first run 67)
     "min_general_answered": 0.962,  # 52/54 = 0.9630 (first run the same)
 }
 #: The blind seventh test set (written in round 8). First run (start model clinic-951f5c6bbd3d,
