@@ -68,6 +68,7 @@ from clinicbot.safety.benign import MESSAGE_FRAMES, PAST_SAFE, RAISES_CRISIS_BAR
 from clinicbot.safety.decisions import personal_advice_kind, told_as_own
 from clinicbot.safety.features import markers
 from clinicbot.safety.frames import (
+    ASKED_DECISION,
     CRISIS_MARKERS,
     STRONG_RISK_MARKERS,
     advice_frame,
@@ -181,8 +182,6 @@ _EMERGENCY_MARKERS = frozenset({"__bladder__", "__urge_no_flow__"})
 PERSONAL_DECISION = "__personal_decision__"
 #: A personal medical decision read by meaning (``decisions.personal_advice_kind``).
 PERSONAL_ADVICE = "__personal_advice__"
-#: Read over a message that asks a personal decision (``asked_side``); it reaches each part.
-ASKED_DECISION = "__asked_decision__"
 
 # Crisis subcategories, most urgent first (used to pick one when several patterns hit).
 _CRISIS_PRIORITY = (
@@ -375,8 +374,6 @@ class SafetyDetector:
                     found = explained_by_message(
                         set(markers(part, frame_only=False)), message_markers
                     )
-                    if ASKED_DECISION in message_markers:
-                        found.add(ASKED_DECISION)
                 if self._supported(label, value, part, strict, found):
                     best[label] = max(best.get(label, 0.0), value)
                     best[own] = max(best.get(own, 0.0), value)
@@ -533,12 +530,15 @@ class SafetyDetector:
                 normalized, vetoed, strict, frozenset(found_markers), remainder
             )
         advice_threshold, kind = self._advice_threshold(normalized, found_markers)
-        asked = (
+        own_decision = (
             bool(scores)
             and advice_threshold < self.thresholds[ADVICE]  # a decision of one's own is read
             and not (advice or framed_advice)
             and not at_home_general
-            and scores.get(ADVICE, 0.0) >= max(advice_threshold, self.thresholds["advice_asked"])
+        )
+        advice_score = scores.get(ADVICE, 0.0)
+        asked = own_decision and advice_score >= max(
+            advice_threshold, self.thresholds["advice_asked"]
         )
         if asked:
             # A personal decision asked (read by meaning, supported by the classifier) is an
@@ -548,13 +548,7 @@ class SafetyDetector:
             scores = self._classifier_scores(
                 normalized, vetoed, True, frozenset(found_markers), remainder, asked=True
             )
-        elif (
-            scores
-            and advice_threshold < self.thresholds[ADVICE]
-            and not (advice or framed_advice)
-            and not at_home_general
-            and scores.get(ADVICE, 0.0) >= max(advice_threshold, self.thresholds["asked_side"])
-        ):
+        elif own_decision and advice_score >= max(advice_threshold, self.thresholds["asked_side"]):
             # the same decision asked, below ``advice_asked``: a side sentence needs a sign
             # of its own or the ``framed`` bar (``_supported``)
             scores = self._classifier_scores(

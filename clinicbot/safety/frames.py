@@ -103,6 +103,12 @@ def framed_benign(found: set[str]) -> bool:
     return "__safe_now__" in found and "__now__" not in found
 
 
+#: Read over a message that asks a personal decision of the writer's own, confidently
+#: (``detector`` threshold ``asked_side``): a side sentence needs a sign of its own.
+ASKED_DECISION = "__asked_decision__"
+#: Readings of the whole message that reach each of its parts (``explained_by_message``).
+_CARRIED = MESSAGE_FRAMES | RAISES_CRISIS_BAR | {ASKED_DECISION}
+
 #: Crisis signs an ordinary reason for being away or giving things away explains.
 _AWAY_SIGNS = frozenset({"__fp_absence__", "__finality__"})
 
@@ -125,8 +131,8 @@ def explained_by_message(found: set[str], message: frozenset[str]) -> set[str]:
     if "__benign_reason__" in message and (found & CRISIS_MARKERS) <= _AWAY_SIGNS:
         found = found | {"__benign_reason__"}
     # a frame read over the whole message (benign.py: an idiom, a story or work, an ordinary
-    # reason for being away) covers each of its sentences
-    return found | (message & (MESSAGE_FRAMES | RAISES_CRISIS_BAR))
+    # reason for being away; a personal decision asked) covers each of its sentences
+    return found | (message & _CARRIED)
 
 
 def sure_sign(found: set[str], explained: bool) -> tuple[str, str] | None:
