@@ -283,6 +283,36 @@ _RESOLVED = re.compile(
     r"|ok|okay|normal) (?:now|after|since)|none since|not since|nothing since|(?:all |fully )?"
     r"healed|behind me|recovered|well controlled)\b"
 )
+#: A state word that may close a question ("is this normal after ketamine ?") as well as tell
+#: something over ("i was fine after an hour").
+_STATE_AFTER = re.compile(r"\b(?:all good|fine|better|ok|okay|normal) (?:now|after|since)\b")
+#: The rest of a question after such a word: a few words, no comma, then "?".
+_ASKED_REST = re.compile(r"^(?: [^\s.!?;,]+){0,6} \?")
+
+
+def _told_over(normalized: str) -> bool:
+    """Whether the message tells its trouble as over ("wore off", "fine after an hour").
+
+    A state word that closes a short question does not count: "is this normal after
+    ketamine?" and "is that fine after a while?" ask whether a symptom is expected, they do
+    not say it has passed (round 15: "my chest hurts and i can not breathe, is this normal
+    after ketamine?" was dropped as over). "it wore off, is that normal?" still tells it over.
+
+    Args:
+        normalized: The normalised message.
+
+    Returns:
+        ``True`` when a statement in it tells of something over.
+    """
+    for found in _RESOLVED.finditer(normalized):
+        asked = _STATE_AFTER.fullmatch(found.group()) and _ASKED_REST.match(
+            normalized[found.end() :]
+        )
+        if not asked:
+            return True
+    return False
+
+
 #: Emergency signs that an ordinary cause (a pet, a workout, food) never explains away.
 _GRAVE_SIGNS = (
     "blue",
@@ -320,7 +350,7 @@ def emergency_explained(found: set[str], normalized: str) -> bool:
         return True
     if found & {"__past__", "__past_event__"} and "__now__" not in found:
         return True
-    resolved = "__now__" not in found and bool(_RESOLVED.search(normalized))
+    resolved = "__now__" not in found and _told_over(normalized)
     if resolved or "__ordinary_cause__" in found:
         return not any(sign in normalized for sign in _GRAVE_SIGNS)
     return False

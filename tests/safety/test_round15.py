@@ -1,0 +1,93 @@
+"""Round 15 of issue #10: emergencies asked as "is this normal?", and seizing told as going on.
+
+* A patient who asks whether a symptom is expected ("my chest hurts and i can't breathe, is
+  this normal after ketamine?") is not telling it as over. Before round 15 the words "normal
+  after", "ok after" and "fine after" read as a resolution ("i was fine after an hour") even
+  inside such a question, and the emergency was dropped as explained.
+* "i've been seizing on and off since i got home" tells a seizure going on (present perfect).
+
+The sentences are written for these tests; none is copied from a development or test set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from clinicbot.safety.detector import SafetyDetector
+from clinicbot.safety.frames import _told_over
+from clinicbot.safety.normalize import normalize
+
+ASKED_IF_NORMAL = [
+    "my chest hurts and i cant breathe properly, is this normal after ketamine?",
+    "my chest is tight and i can't catch my breath since the session. normal after effect?",
+    "i took double my dose by accident and feel faint, is that fine after a while?",
+    "bp cuff says 215/125 and my head is splitting, is that ok after the infusion?",
+    "my face is drooping on one side and my words come out wrong, normal after treatment?",
+]
+
+TOLD_AS_OVER = [
+    "my chest felt tight during the session but i was fine after, is that common?",
+    "had some trouble breathing in my first infusion but it settled down quickly. should i say?",
+    "my heart was racing in the chair but it went away after 10 min. is that normal?",
+    "i felt faint after the first one but it wore off within the hour",
+]
+
+SEIZING_NOW = [
+    "is it fine that i've been seizing on and off since i got home?",
+    "my son has been convulsing for a couple of minutes after the lozenge",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "over"),
+    [
+        ("is this normal after ketamine ?", False),
+        ("fine after a while ?", False),
+        ("normal after effect ?", False),
+        ("i was fine after an hour .", True),
+        ("it wore off , is that normal ?", True),
+        ("i felt totally normal after the first one and then booked the next , ok ?", True),
+    ],
+)
+def test_a_resolution_word_closing_a_short_question_is_not_told_as_over(
+    text: str, over: bool
+) -> None:
+    assert _told_over(text) is over
+
+
+@pytest.mark.parametrize("text", ASKED_IF_NORMAL)
+def test_an_emergency_asked_as_normal_keeps_the_emergency_reply(
+    pattern_detector: SafetyDetector, text: str
+) -> None:
+    assert pattern_detector.detect(text).category == "emergency"
+
+
+@pytest.mark.parametrize("text", ASKED_IF_NORMAL)
+def test_the_trained_detector_keeps_it_too(trained_detector: SafetyDetector, text: str) -> None:
+    assert trained_detector.detect(text).category == "emergency"
+
+
+@pytest.mark.parametrize("text", TOLD_AS_OVER)
+def test_a_reaction_told_as_over_stays_explained(
+    trained_detector: SafetyDetector, text: str
+) -> None:
+    assert trained_detector.detect(text).category not in ("emergency", "crisis")
+
+
+@pytest.mark.parametrize("text", SEIZING_NOW)
+def test_seizing_in_the_present_perfect_is_an_emergency(
+    pattern_detector: SafetyDetector, text: str
+) -> None:
+    result = pattern_detector.detect(text)
+    assert result.category == "emergency"
+    assert "emergency.reaction.seizing_now" in result.reasons
+
+
+def test_seizing_long_ago_is_not_read_as_going_on(pattern_detector: SafetyDetector) -> None:
+    assert "emergency.reaction.seizing_now" not in pattern_detector.detect(
+        "i had a seizure as a kid, will that matter for ketamine?"
+    ).reasons
+
+
+def test_normalize_keeps_the_question_mark_the_reading_needs() -> None:
+    assert normalize("normal after effect?").endswith("?")
