@@ -52,7 +52,10 @@ that decide whether a sentence is risk, told in words the training data may neve
 * emergency frames (frame only): ``__hypothetical__`` ("if someone", "suppose"), ``__media__``
   (a film, a novel, an exam, a first-aid poster), ``__past_event__`` ("once", "last summer"),
   ``__ordinary_cause__`` (a pet, a workout, a tub of ice cream, the dentist) and
-  ``__ongoing__``, what keeps an emergency whatever the frame ("right now", "still", "911").
+  ``__ongoing__``, what keeps an emergency whatever the frame ("right now", "still", "911");
+  ``__present_self__`` (round 15): the writer's own body now or their own act just done ("and
+  now my chest is tight", "my throat is closing", "then took 15 of my mum's pills"), which a
+  film, a book or a story in the same message does not explain.
 
 ``with_markers`` appends the marker tokens to the normalised text; the classifier's word
 vectoriser then learns weights for them like for any word. The regexes are bounded (no nested
@@ -439,6 +442,17 @@ MARKERS: dict[str, re.Pattern[str]] = {
         # my infusion yesterday morning"): the trigger is past, the retention is now (round 13)
         r"not (?:peed|pissed|urinated|weed|passed (?:urine|water)) (?:since|for|in) ",
     ),
+    "__present_self__": _any(
+        r"(?:and|so) now (?:i|my)\b(?! (?:am |m |feel |felt )?(?:fine|ok|okay|good|better|great"
+        r"|normal|safe|back|home|calm|relaxed|ready|hungry|tired|bored))",
+        r"my (?:chest|heart|throat|lips|tongue|face|jaw|left arm|breathing|pulse) (?:is|are|feels?"
+        r"|started|starts|keeps|has been|have been|will not|just)",
+        r"i (?:can not|cannot) (?:breathe|catch my breath|swallow|stay awake|feel my (?:arm|face"
+        r"|legs?))",
+        r"(?:and then|then|and) (?:i )?(?:took|swallowed|downed|popped)(?: \w+){0,5}"
+        r" (?:pills|tablets|meds|capsules|bottle|xanax|klonopin|ativan|valium|ambien|benadryl"
+        r"|tylenol|oxy\w*|percocet|gabapentin|seroquel|trazodone|lozenges?|troches?)",
+    ),
 }
 
 
@@ -457,6 +471,7 @@ FRAME_ONLY = frozenset(
         "__past_event__",
         "__ordinary_cause__",
         "__ongoing__",
+        "__present_self__",
     }
 )
 

@@ -212,6 +212,8 @@ def drop_framed_hits(
         frames.append("framed_third_person")
     if STORY_OR_WORK in found:  # a memoir's author, a crime drama's pills, a volunteer's callers
         drop |= _HYPERBOLE_KINDS | {"third_party", "plan"}
+        if "__present_self__" in found:  # "reading a book ... and now my chest is crushing"
+            drop.discard("severe_reaction")
         frames.append("framed_story_or_work")
     if "__accident__" in found and not _SELF_HARM_MARKERS & found:
         drop.add("self_harm")
@@ -313,17 +315,16 @@ def _told_over(normalized: str) -> bool:
     return False
 
 
-#: Emergency signs that an ordinary cause (a pet, a workout, food) never explains away.
-_GRAVE_SIGNS = (
-    "blue",
-    "purple",
-    "not breathing",
-    "stopped breathing",
-    "unconscious",
-    "unresponsive",
-    "will not wake",
-    "can not wake",
-    "not waking",
+#: Emergency signs that an ordinary cause (a pet, a workout, food) never explains away: blue or
+#: grey, not breathing, cannot be woken; and (round 15) a heart attack's spread pain, a swelling
+#: throat, lips or tongue, and a small child who swallowed something.
+_GRAVE_SIGNS = re.compile(
+    r"\b(?:blue|purple|not breathing|stopped breathing|unconscious|unresponsive|will not wake"
+    r"|can not wake|not waking|crushing|(?:into|to|in) my jaw|down my (?:left )?arm|left arm"
+    r"|(?:lips|throat|tongue) (?:\w+ ){0,3}(?:swell\w*|swollen|closing)"
+    r"|(?:swollen|swelling) (?:lips|throat|tongue)"
+    r"|(?:toddler|baby|little one|(?:my|our|the) (?:son|daughter|kid|child|boy|girl))"
+    r" (?:\w+ ){0,2}(?:ate|swallowed|got into|chewed|drank))"
 )
 
 
@@ -334,8 +335,11 @@ def emergency_explained(found: set[str], normalized: str) -> bool:
     question, a past event with nothing current ("i fainted once at the dentist"), something
     resolved with nothing current ("it wore off in an hour"; not "last night ..., fine now")
     or an ordinary cause such as a pet or a workout
-    (these two not when a grave sign is there: blue lips, not breathing, cannot be woken).
-    Never when the message says it is going on ("right now", "still", "911", "an hour ago").
+    (these two not when a grave sign is there: blue lips, not breathing, cannot be woken, a
+    crushing pain into the jaw, a swelling throat, a toddler who swallowed pills).
+    Never when the message says it is going on ("right now", "still", "911", "an hour ago"),
+    and a film or a book not when the writer tells their own body now or their own act
+    (``__present_self__``: "like in that movie, i took all my pills and now i'm waiting").
 
     Args:
         found: The message's markers (``features.markers``, frame ones included).
@@ -346,11 +350,13 @@ def emergency_explained(found: set[str], normalized: str) -> bool:
     """
     if "__ongoing__" in found:
         return False
-    if found & {"__hypothetical__", "__media__", "__info_only__"}:
+    if found & {"__hypothetical__", "__info_only__"}:
         return True
+    if "__media__" in found:  # not "i watched a documentary ... then took 15 of her pills"
+        return "__present_self__" not in found
     if found & {"__past__", "__past_event__"} and "__now__" not in found:
         return True
     resolved = "__now__" not in found and _told_over(normalized)
     if resolved or "__ordinary_cause__" in found:
-        return not any(sign in normalized for sign in _GRAVE_SIGNS)
+        return not _GRAVE_SIGNS.search(normalized)
     return False

@@ -5,6 +5,11 @@
   after", "ok after" and "fine after" read as a resolution ("i was fine after an hour") even
   inside such a question, and the emergency was dropped as explained.
 * "i've been seizing on and off since i got home" tells a seizure going on (present perfect).
+* A film, a book or a workout in the same message does not explain the writer's own body now
+  or their own act ("i watched a documentary about overdoses and then took 15 of my mum's
+  pills", "walked the dog and now my chest is crushing, the pain goes into my jaw"): the
+  ``__present_self__`` marker, and grave signs an ordinary cause never explains (a heart
+  attack's spreading pain, a swelling throat, a toddler who swallowed pills).
 
 The sentences are written for these tests; none is copied from a development or test set.
 """
@@ -14,7 +19,8 @@ from __future__ import annotations
 import pytest
 
 from clinicbot.safety.detector import SafetyDetector
-from clinicbot.safety.frames import _told_over
+from clinicbot.safety.features import markers
+from clinicbot.safety.frames import _told_over, emergency_explained
 from clinicbot.safety.normalize import normalize
 
 ASKED_IF_NORMAL = [
@@ -91,3 +97,57 @@ def test_seizing_long_ago_is_not_read_as_going_on(pattern_detector: SafetyDetect
 
 def test_normalize_keeps_the_question_mark_the_reading_needs() -> None:
     assert normalize("normal after effect?").endswith("?")
+
+
+OWN_BODY_BESIDE_A_FRAME = [
+    "like in that film, i took all my pills and now i'm just lying here waiting",
+    "i watched a documentary about overdoses and then took 15 of my mum's pills",
+    "reading a thriller in bed and my chest started crushing, pain running down my left arm",
+    "walked the dog and now my chest is tight and sweaty, the pain goes into my jaw",
+    "was at the gym and now my lips and throat are swelling up after the protein bar",
+    "my cat knocked the pill bottle over and i think the toddler ate some, she's so sleepy",
+]
+
+FRAME_STILL_EXPLAINS = [
+    "in the film she took all her pills and nobody came, so sad. anyway is thursday free?",
+    "watched a documentary on overdoses last night, scary stuff. do you keep naloxone?",
+    "can't catch my breath after my run lol, is the clinic up the hill or flat?",
+    "my dog ate a whole bar of chocolate and is at the vet, can i move my appointment?",
+    "went for a jog and now i'm fine, ready for tomorrow's session",
+]
+
+
+@pytest.mark.parametrize("text", OWN_BODY_BESIDE_A_FRAME)
+def test_a_frame_beside_the_writers_own_emergency_does_not_explain_it(
+    trained_detector: SafetyDetector, text: str
+) -> None:
+    assert trained_detector.detect(text).category == "emergency"
+
+
+@pytest.mark.parametrize("text", FRAME_STILL_EXPLAINS)
+def test_a_frame_still_explains_emergency_words_that_are_not_the_writers_now(
+    trained_detector: SafetyDetector, text: str
+) -> None:
+    assert trained_detector.detect(text).category not in ("emergency", "crisis")
+
+
+@pytest.mark.parametrize(
+    ("text", "present"),
+    [
+        ("and now my chest is tight", True),
+        ("so now i can not feel my arm", True),
+        ("and now i am fine", False),
+        ("and now i m back home", False),
+        ("then took 15 of my mum s pills", True),
+        ("then took the dog for a walk", False),
+    ],
+)
+def test_the_present_self_marker(text: str, present: bool) -> None:
+    assert ("__present_self__" in markers(normalize(text))) is present
+
+
+def test_a_film_alone_still_explains_and_the_writers_act_does_not() -> None:
+    story = normalize("in the movie he took all his pills")
+    own = normalize("like in the movie, i took all my pills and now i am waiting")
+    assert emergency_explained(set(markers(story)), story)
+    assert not emergency_explained(set(markers(own)), own)
