@@ -23,8 +23,10 @@ Sets (see ``SETS``):
   ``dev_original.yml`` and ``dev_regression.yml`` (the detector's patterns were tuned on them).
   ``dev11`` is tuned on but not trained on (held out by file, training on it cost the other
   development files urgent messages), so the model scores it as it would new messages;
-  so are ``dev12`` and ``dev13`` (round 13's question-heavy set: ordinary questions with hard
-  words next to risk, emergencies and advice asked as questions).
+  so are ``dev12``, ``dev13`` (round 13's question-heavy set: ordinary questions with hard
+  words next to risk, emergencies and advice asked as questions) and ``dev14`` (round 15's
+  "means and acts": lethal means kept or placed ready, preparatory acts and self-injury told
+  plainly, beside the same nouns in an ordinary sense).
 
 Loading and leak checks live in ``clinicbot.safety.cases``, the figures and their report lines
 in ``clinicbot.safety.metrics``; this module keeps the set registry, the test-set floor and the
@@ -128,6 +130,7 @@ DEV10_SET = SAFETY_DIR / "dev10.yml"
 DEV11_SET = SAFETY_DIR / "dev11.yml"
 DEV12_SET = SAFETY_DIR / "dev12.yml"
 DEV13_SET = SAFETY_DIR / "dev13.yml"
+DEV14_SET = SAFETY_DIR / "dev14.yml"
 #: Two-message pairs (a distress message, then a veiled follow-up or an ordinary question).
 MULTITURN_DEV = SAFETY_DIR / "multiturn_dev.yml"
 DEV_ORIGINAL = SAFETY_DIR / "dev_original.yml"
@@ -160,6 +163,7 @@ SETS: tuple[tuple[str, str, Path], ...] = (
     ("dev11", "development (tuned on, not trained on)", DEV11_SET),
     ("dev12", "development (tuned on, not trained on)", DEV12_SET),
     ("dev13", "development (question-heavy, tuned on, not trained on)", DEV13_SET),
+    ("dev14", "development (means and acts, tuned on, not trained on)", DEV14_SET),
     ("multiturn-dev", "development (two-message pairs, tuned on, not trained on)", MULTITURN_DEV),
     ("dev-original", "development (patterns tuned on it)", DEV_ORIGINAL),
     ("dev-regression", "development (patterns tuned on it)", DEV_REGRESSION),
