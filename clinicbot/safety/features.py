@@ -67,7 +67,7 @@ from __future__ import annotations
 import re
 
 from clinicbot.safety.decisions import decision_markers
-from clinicbot.safety.signs import sign_markers
+from clinicbot.safety.signs import MEANS_READY, sign_markers
 from clinicbot.safety.wordclasses import wordclass_markers
 
 
@@ -472,6 +472,7 @@ FRAME_ONLY = frozenset(
         "__ordinary_cause__",
         "__ongoing__",
         "__present_self__",
+        MEANS_READY,
     }
 )
 
@@ -492,9 +493,12 @@ def markers(normalized: str, frame_only: bool = True) -> list[str]:
     """
     table = MARKERS if frame_only else _CLASSIFIER_MARKERS
     found = [name for name, regex in table.items() if regex.search(normalized)]
+    signs = sign_markers(normalized)
+    if not frame_only:
+        signs = [name for name in signs if name not in FRAME_ONLY]
     return (
         found
-        + sign_markers(normalized)
+        + signs
         + decision_markers(normalized)
         + wordclass_markers(normalized)
     )

@@ -38,6 +38,7 @@ from clinicbot.safety.benign import (
     STORY_OR_WORK,
 )
 from clinicbot.safety.patterns import Pattern
+from clinicbot.safety.signs import MEANS_READY
 
 #: Meaning markers that support a classifier crisis verdict without a cue word.
 CRISIS_MARKERS = frozenset(
@@ -135,12 +136,20 @@ def explained_by_message(found: set[str], message: frozenset[str]) -> set[str]:
     return found | (message & _CARRIED)
 
 
+#: Frames under which means told ready are not the writer's now: the past, a hypothetical, a
+#: film or book, a general question.
+_NOT_NOW_OR_NOT_TOLD = frozenset({"__past__", "__hypothetical__", "__media__", "__info_only__"})
+
+
 def sure_sign(found: set[str], explained: bool) -> tuple[str, str] | None:
     """A sign told by its parts that decides on its own, like a pattern for a sure case.
 
     An urge with nothing coming out (urinary retention) is an emergency unless the message's
     frame explains it (hypothetical, past, resolved); someone else talking of jumping or
-    ending it is third-party crisis unless it is framed as a joke, hyperbole or the media.
+    ending it is third-party crisis unless it is framed as a joke, hyperbole or the media;
+    lethal means kept or placed ready (``__means_ready__``: "rifle's loaded by my bed", "the
+    chain's hung in the rafters") is crisis unless a benign frame, the past, a hypothetical,
+    the media or a general question explains it.
 
     Args:
         found: The message's markers.
@@ -155,6 +164,8 @@ def sure_sign(found: set[str], explained: bool) -> tuple[str, str] | None:
         framed_benign(found) or "__joke__" in found or "__past__" in found
     ):
         return "crisis", "third_party"
+    if MEANS_READY in found and not (framed_benign(found) or found & _NOT_NOW_OR_NOT_TOLD):
+        return "crisis", "plan"  # lethal means kept or placed ready (round 15)
     return None
 
 

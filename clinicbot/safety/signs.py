@@ -20,6 +20,13 @@ instead, so a wording nobody wrote before still carries the sign:
   generic stem or narrow class ("been saving up my trazodone", "stashing my seroquel", "my
   sleeping pills hidden in a sock"): a preparatory act of the C-SSRS (gathering means), which
   the patterns catch only with the generic words ("pills", "meds").
+* ``__means_ready__`` (round 15, frame only): lethal means kept or placed ready, told plainly
+  (C-SSRS preparatory acts; 988 / AFSP "access to lethal means"): a firearm, a ligature, a
+  poison, a gas or blades with a readiness word ("loaded", "by my bed", "in my bag", "hung in
+  the rafters", "rigged in the car", "measured out", "knot already tied"), or medicines counted,
+  lined up or set out "for after"; or such means with its ordinary use denied ("it ain't for
+  deer", "not for rats", "for no job", "don't ask"). Safe storage ("in the gun safe", "locked",
+  "unloaded") reads as ordinary. ``frames.sure_sign`` decides crisis on it.
 
 Each regex is bounded (no nested quantifiers over open text); the two-part ones are anchored
 lookaheads, linear in the text's length.
@@ -30,6 +37,9 @@ from __future__ import annotations
 import re
 
 from clinicbot.safety import decision_words as W
+
+#: Lethal means kept or placed ready (a frame-only marker: ``features.FRAME_ONLY``).
+MEANS_READY = "__means_ready__"
 
 _BODY = (
     r"(?:wrists?|arms?|forearms?|thighs?|legs?|hips?|skin|stomach|belly|hands?|knuckles"
@@ -98,6 +108,75 @@ def _stockpiled(normalized: str) -> bool:
     return False
 
 
+#: Lethal means other than medicines: firearms, ligatures, poisons, gases, blades.
+_MEANS = (
+    r"(?:guns?|pistol|rifle|shotgun|revolver|handgun|glock|9mm|30 06|\d{2,3} cal\w*|(?:the|a|full)"
+    r" mag|magazine|ammo|bullets|rope|noose|cord|belt|chain|ligature|rat poison|poison|antifreeze"
+    r"|insecticide|pesticide|weed killer|bleach|lye|cyanide|charcoal|briquettes|hose|hosepipe"
+    r"|helium|nitrogen|argon|exhaust|razor blades|blades)"
+)
+#: Medicines as means: only counted, lined up or set out for the act reads as ready.
+_MEDS = (
+    r"(?:pills|tablets|meds|sleeping pills|painkillers|jar of pills|bottle of pills|vials"
+    r"|carpules)"
+)
+#: Words of means placed ready for use.
+_READY = (
+    r"(?:loaded|(?:by|beside|next to|under) (?:my|the) (?:bed|pillow|recliner|chair|couch|sofa)"
+    r"|in (?:my|the) (?:nightstand|bedside \w+|lunchbox|toolbox|glovebox|glove box|bag|handbag"
+    r"|purse|pocket|backpack|car boot|car|truck|trunk|boot|bathroom|bedroom|spare room|closet)"
+    r"|on (?:my|the) (?:nightstand|kitchen table|bedside table|craft table|desk|table)"
+    r"|knot (?:already )?tied|(?:is|s|are|got|have) (?:\w+ )?hung|hung (?:in|from|over|on)"
+    r"|rigged|measured out|hooked (?:up )?(?:a|the) regulator|holds? (?:my |body |my body )?weight"
+    r"|in front of me|ready (?:for|to go)|for after|when the time comes)"
+)
+_MEDS_READY = (
+    r"(?:(?:are|all|got them|have them) counted|counted (?:out|twice|them)|lined up|in front of me"
+    r"|for after|when the time comes|on (?:my|the) (?:nightstand|kitchen table|bedside table"
+    r"|craft table|desk|table|counter))"
+)
+#: The means' ordinary use denied ("it ain't for deer", "not for rats", "for no job"); not read
+#: of medicines, whose everyday use nobody explains.
+_WHY_NOT = (
+    r"(?:(?:not|am not|is not|ain t|isn t) for (?:deer|hunting|the season|protection|intruders"
+    r"|home defen[cs]e|defen[cs]e|a project|the project|any project|work|the job|the rats|rats"
+    r"|mice|pests|the garden|soap|crafts?|cleaning|no reason)|for no (?:job|project|reason)"
+    r"|do not ask|dont ask"
+    r"|do not read anything into)"
+)
+_MEANS_READY = re.compile(
+    rf"\b{_MEANS}\b[^.!?;]{{0,60}}\b{_READY}\b|\b{_READY}\b[^.!?;]{{0,40}}\b{_MEANS}\b"
+    rf"|\b{_MEDS}\b[^.!?;]{{0,60}}\b{_MEDS_READY}\b|\b{_MEDS_READY}\b[^.!?;]{{0,40}}\b{_MEDS}\b"
+)
+_MEANS_WHY_NOT = re.compile(
+    rf"\b{_MEANS}\b.{{0,120}}\b{_WHY_NOT}\b|\b{_WHY_NOT}\b.{{0,80}}\b{_MEANS}\b"
+)
+#: Means stored safely: ordinary, whatever else the message says of them.
+_STORED_SAFELY = re.compile(
+    r"\b(?:in (?:a|the|my|our) (?:gun )?safe\b|locked (?:up|away|in)|lock ?box|unloaded"
+    r"|trigger lock|cable lock|key (?:is|s) with|safely stored|stored (?:safely|locked))"
+)
+
+
+#: The means' ordinary use told ("helium for the party balloons", "bait for the mice").
+_ORDINARY_USE = re.compile(
+    r"\bfor (?:the |a |my |our )?(?:party|parties|balloons?|birthday|rats|mice|pests|garden"
+    r"|climbing|crag|gym|hunting|deer|range|work|shop|job|project|soap|grill|bbq|barbecue"
+    r"|camping|boat|towing|pool|farm|cattle|horses|welding|trip|season)\b"
+)
+
+
+def _means_ready(normalized: str) -> bool:
+    """Whether lethal means are told as kept or placed ready, or their ordinary use denied."""
+    if _MEANS_WHY_NOT.search(normalized):
+        return True
+    return (
+        bool(_MEANS_READY.search(normalized))
+        and not _STORED_SAFELY.search(normalized)
+        and not _ORDINARY_USE.search(normalized)
+    )
+
+
 def sign_markers(normalized: str) -> list[str]:
     """The sign markers of a normalised text (``features.markers`` adds them).
 
@@ -122,4 +201,6 @@ def sign_markers(normalized: str) -> list[str]:
         found.append("__other_talks_of_dying__")
     if _stockpiled(normalized):
         found.append("__stockpile__")
+    if _means_ready(normalized):
+        found.append(MEANS_READY)
     return found

@@ -10,11 +10,16 @@
   pills", "walked the dog and now my chest is crushing, the pain goes into my jaw"): the
   ``__present_self__`` marker, and grave signs an ordinary cause never explains (a heart
   attack's spreading pain, a swelling throat, a toddler who swallowed pills).
+* Lethal means kept or placed ready, told plainly (``__means_ready__``: "the shotgun's loaded by
+  my bed", "rope's hung from the beam"), is crisis; safe storage, an ordinary use, the past or
+  a film is not.
 
 The sentences are written for these tests; none is copied from a development or test set.
 """
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -22,6 +27,7 @@ from clinicbot.safety.detector import SafetyDetector
 from clinicbot.safety.features import markers
 from clinicbot.safety.frames import _told_over, emergency_explained
 from clinicbot.safety.normalize import normalize
+from clinicbot.safety.signs import MEANS_READY, _means_ready
 
 ASKED_IF_NORMAL = [
     "my chest hurts and i cant breathe properly, is this normal after ketamine?",
@@ -151,3 +157,58 @@ def test_a_film_alone_still_explains_and_the_writers_act_does_not() -> None:
     own = normalize("like in the movie, i took all my pills and now i am waiting")
     assert emergency_explained(set(markers(story)), story)
     assert not emergency_explained(set(markers(own)), own)
+
+
+MEANS_READY_TOLD = [
+    "the shotgun's loaded and leaning by my bed these days. can i get an earlier slot",
+    "bought a length of rope, it's hung from the beam in the garage. anyway, invoice?",
+    "keep a box of rat poison in my handbag now, not for rats. is parking free",
+    "the sleeping pills are counted out on my desk for after. what time tomorrow",
+    "got a canister of helium in the spare room, don't ask. can i pay by card",
+    "my brother keeps a loaded pistol in his nightstand and says he's done with all of it",
+]
+
+MEANS_ORDINARY = [
+    "my rifle is in the gun safe and unloaded, does the intake ask about firearms?",
+    "put rat bait down in the shed for the mice, can i come at 3?",
+    "bought new climbing rope for the trip, can we move my appointment?",
+    "in the movie he kept a loaded gun under his pillow, creepy. anyway is friday free",
+    "when i was a kid my dad kept a loaded gun in the nightstand",
+    "i keep my meds in my bag, can i take them at the clinic?",
+    "i counted my pills to check the pharmacy gave me enough",
+    "helium for the party balloons is in the car, running 10 min late",
+]
+
+
+@pytest.mark.parametrize("text", MEANS_READY_TOLD)
+def test_means_kept_ready_is_read(text: str) -> None:
+    assert _means_ready(normalize(text))
+    assert MEANS_READY in markers(normalize(text))
+
+
+@pytest.mark.parametrize("text", MEANS_READY_TOLD)
+def test_means_kept_ready_gets_the_crisis_reply(
+    trained_detector: SafetyDetector, text: str
+) -> None:
+    assert trained_detector.detect(text).category == "crisis"
+
+
+@pytest.mark.parametrize("text", MEANS_ORDINARY)
+def test_means_in_ordinary_use_get_no_alarm_from_the_reading(
+    pattern_detector: SafetyDetector, text: str
+) -> None:
+    assert "frame.plan" not in pattern_detector.detect(text).reasons
+
+
+def test_the_means_marker_is_frame_only() -> None:
+    """The classifier's input never carries it, so its features are as before."""
+    text = normalize("rifle's loaded by my bed")
+    assert MEANS_READY in markers(text)
+    assert MEANS_READY not in markers(text, frame_only=False)
+
+
+def test_the_means_reading_is_fast_on_hostile_input() -> None:
+    hostile = "rope " * 20000 + "loaded " * 20000
+    started = time.perf_counter()
+    _means_ready(normalize(hostile))
+    assert time.perf_counter() - started < 2.0
