@@ -118,8 +118,11 @@ class _SentenceClassifier:
 
 def test_a_risky_sentence_beside_an_advice_question_is_scored_on_its_own() -> None:
     detector = SafetyDetector(classifier=_SentenceClassifier())  # type: ignore[arg-type]
-    text = "should i stop my sertraline before thursday? the rope in the garage is for after that"
+    text = "should i stop my sertraline before thursday? the rope is coiled in the garage"
     assert detector.detect_patterns_only(text).category == "advice"
     assert detector.detect(text).category == "crisis"
+    # Told as kept ready ("for after that"), the patterns alone read the plan (round 15).
+    ready = "should i stop my sertraline before thursday? the rope in the garage is for after that"
+    assert detector.detect_patterns_only(ready).category == "crisis"
     ordinary = "should i stop my sertraline before thursday? my sister will drive me there after"
     assert detector.detect(ordinary).category == "advice"
