@@ -63,7 +63,7 @@ SAFETY_DIR = Path("tests/safety")
 SCRIPTS_DIR = Path("scripts")
 SAVED_DIR = Path("var/round13")
 #: Development sets scored but never trained on.
-UNTRAINED_SETS = ("dev11.yml", "dev12.yml", "dev13.yml", "dev14.yml")
+UNTRAINED_SETS: tuple[str, ...] = ("dev11.yml", "dev12.yml", "dev13.yml", "dev14.yml")
 PAIRS_FILE = SCRIPTS_DIR / "safety_round12_pairs.yml"
 QUESTIONS_FILE = SCRIPTS_DIR / "safety_round13_questions.yml"
 #: Training configurations: which candidate files are added to the shipped training data.

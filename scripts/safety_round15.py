@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import scripts.safety_round13 as round13
-from clinicbot.safety import signs
+from clinicbot.safety import detector as detector_module
+from clinicbot.safety import frames, signs
 from clinicbot.safety.detector import SafetyDetector
 from clinicbot.safety.result import SafetyResult
 from scripts.safety_round13 import SHIPPED, _print, _save, run_config
@@ -55,6 +56,33 @@ class NoMeansReadyDetector(SafetyDetector):
             signs._means_ready = saved
 
 
+class FirstMeansReadyDetector(SafetyDetector):
+    """The detector with ``__means_ready__`` as first shipped: any benign frame explains it.
+
+    The first version let "i'm fine", "no wahala" or an ordinary reason for being away anywhere
+    in the message explain means placed ready (``frames.framed_benign``); round 15's second
+    step reads only ``frames.EXPLAINS_MEANS_READY``.
+    """
+
+    def detect(self, text: Any) -> SafetyResult:
+        """The verdict with the first version's explanation of means ready."""
+        saved = detector_module.sure_sign
+        detector_module.sure_sign = _first_sure_sign
+        try:
+            return super().detect(text)
+        finally:
+            detector_module.sure_sign = saved
+
+
+def _first_sure_sign(found: set[str], explained: bool) -> tuple[str, str] | None:
+    """``frames.sure_sign`` with the first version's reading of means ready."""
+    if frames.MEANS_READY in found and (
+        frames.framed_benign(found) or found & frames.EXPLAINS_MEANS_READY
+    ):
+        return None
+    return frames.sure_sign(found, explained)
+
+
 def _never(normalized: str) -> bool:
     """A reading that never applies."""
     del normalized
@@ -73,6 +101,7 @@ def _variant(kind: type[SafetyDetector]) -> Callable[[Any], SafetyDetector]:
 VARIANTS: dict[str, Callable[[Any], SafetyDetector]] = {
     SHIPPED: _variant(SafetyDetector),
     "means ready off": _variant(NoMeansReadyDetector),
+    "means ready as first shipped": _variant(FirstMeansReadyDetector),
 }
 
 

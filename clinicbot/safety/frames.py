@@ -139,6 +139,18 @@ def explained_by_message(found: set[str], message: frozenset[str]) -> set[str]:
 #: Frames under which means told ready are not the writer's now: the past, a hypothetical, a
 #: film or book, a general question.
 _NOT_NOW_OR_NOT_TOLD = frozenset({"__past__", "__hypothetical__", "__media__", "__info_only__"})
+#: What explains lethal means told as ready: the past, a hypothetical, the media, a general
+#: question, a joke's hyperbole, a thing or someone else as subject, a story or work. Not "i'm
+#: fine" or "no wahala" (beside means placed ready that minimises, as with harm to oneself) nor
+#: an ordinary reason for being away or giving things away (a visit explains an absence, not a
+#: loaded rifle); the means' ordinary use and safe storage are read by ``signs`` itself.
+EXPLAINS_MEANS_READY = _NOT_NOW_OR_NOT_TOLD | {
+    "__hyperbole__",
+    "__object_subject__",
+    "__third_person__",
+    IDIOM,
+    STORY_OR_WORK,
+}
 
 
 def sure_sign(found: set[str], explained: bool) -> tuple[str, str] | None:
@@ -148,8 +160,9 @@ def sure_sign(found: set[str], explained: bool) -> tuple[str, str] | None:
     frame explains it (hypothetical, past, resolved); someone else talking of jumping or
     ending it is third-party crisis unless it is framed as a joke, hyperbole or the media;
     lethal means kept or placed ready (``__means_ready__``: "rifle's loaded by my bed", "the
-    chain's hung in the rafters") is crisis unless a benign frame, the past, a hypothetical,
-    the media or a general question explains it.
+    chain's hung in the rafters") is crisis unless ``EXPLAINS_MEANS_READY`` does (the past, a
+    hypothetical, the media, a general question, hyperbole, someone else); "i'm fine" beside
+    it minimises and does not.
 
     Args:
         found: The message's markers.
@@ -164,7 +177,7 @@ def sure_sign(found: set[str], explained: bool) -> tuple[str, str] | None:
         framed_benign(found) or "__joke__" in found or "__past__" in found
     ):
         return "crisis", "third_party"
-    if MEANS_READY in found and not (framed_benign(found) or found & _NOT_NOW_OR_NOT_TOLD):
+    if MEANS_READY in found and not found & EXPLAINS_MEANS_READY:
         return "crisis", "plan"  # lethal means kept or placed ready (round 15)
     return None
 

@@ -108,11 +108,13 @@ def _stockpiled(normalized: str) -> bool:
     return False
 
 
-#: Lethal means other than medicines: firearms, ligatures, poisons, gases, blades.
+#: Lethal means other than medicines: firearms, ligatures, poisons (with Sniper, the dichlorvos
+#: insecticide sold in Nigerian markets), gases, blades.
 _MEANS = (
     r"(?:guns?|pistol|rifle|shotgun|revolver|handgun|glock|9mm|30 06|\d{2,3} cal\w*|(?:the|a|full)"
     r" mag|magazine|ammo|bullets|rope|noose|cord|belt|chain|ligature|rat poison|poison|antifreeze"
-    r"|insecticide|pesticide|weed killer|bleach|lye|cyanide|charcoal|briquettes|hose|hosepipe"
+    r"|insecticide|pesticide|sniper|dichlorvos|weed killer|bleach|lye|cyanide|charcoal|briquettes"
+    r"|hose|hosepipe"
     r"|helium|nitrogen|argon|exhaust|razor blades|blades)"
 )
 #: Medicines as means: only counted, lined up or set out for the act reads as ready.
@@ -123,7 +125,8 @@ _MEDS = (
 #: Words of means placed ready for use.
 _READY = (
     r"(?:loaded|(?:by|beside|next to|under) (?:my|the) (?:bed|pillow|recliner|chair|couch|sofa)"
-    r"|in (?:my|the) (?:nightstand|bedside \w+|lunchbox|toolbox|glovebox|glove box|bag|handbag"
+    r"|(?:in|inside) (?:my|the) (?:nightstand|bedside \w+|lunchbox|toolbox|glovebox|glove box"
+    r"|bag|handbag"
     r"|purse|pocket|backpack|car boot|car|truck|trunk|boot|bathroom|bedroom|spare room|closet)"
     r"|on (?:my|the) (?:nightstand|kitchen table|bedside table|craft table|desk|table)"
     r"|knot (?:already )?tied|(?:is|s|are|got|have) (?:\w+ )?hung|hung (?:in|from|over|on)"

@@ -12,7 +12,7 @@
   attack's spreading pain, a swelling throat, a toddler who swallowed pills).
 * Lethal means kept or placed ready, told plainly (``__means_ready__``: "the shotgun's loaded by
   my bed", "rope's hung from the beam"), is crisis; safe storage, an ordinary use, the past or
-  a film is not.
+  a film is not; "i'm fine" or a visit beside means placed ready does not explain it away.
 
 The sentences are written for these tests; none is copied from a development or test set.
 """
@@ -25,7 +25,7 @@ import pytest
 
 from clinicbot.safety.detector import SafetyDetector
 from clinicbot.safety.features import markers
-from clinicbot.safety.frames import _told_over, emergency_explained
+from clinicbot.safety.frames import EXPLAINS_MEANS_READY, _told_over, emergency_explained
 from clinicbot.safety.normalize import normalize
 from clinicbot.safety.signs import MEANS_READY, _means_ready
 
@@ -212,3 +212,41 @@ def test_the_means_reading_is_fast_on_hostile_input() -> None:
     started = time.perf_counter()
     _means_ready(normalize(hostile))
     assert time.perf_counter() - started < 2.0
+
+
+MEANS_READY_MINIMISED = [
+    # "i'm fine" beside means placed ready minimises (as with harm to oneself)
+    "the pistol's loaded and in my glovebox now. i'm fine honestly, what time is parking open",
+    "the belt is hung over the closet door already, i am fine though. do you take visa",
+    # an ordinary reason for being away explains an absence, not a loaded gun
+    "my cousins are visiting next week and the rifle's loaded under my bed. can i get a receipt",
+    # Sniper, the dichlorvos insecticide sold in Nigerian markets, kept inside a bag
+    "the sniper i bought is inside my bag since monday, no wahala i am ok. how much is review",
+]
+
+MEANS_READY_STILL_EXPLAINED = [
+    "in the show the killer kept a loaded gun by the bed, my husband loved it. is tuesday free",
+    "years ago i kept a rope hung in the garage but that was a long time ago, i'm safe now",
+    "what if someone kept a loaded gun by their bed, would you ask about it at intake?",
+]
+
+
+@pytest.mark.parametrize("text", MEANS_READY_MINIMISED)
+def test_means_kept_ready_is_not_explained_by_im_fine_or_a_visit(
+    pattern_detector: SafetyDetector, text: str
+) -> None:
+    result = pattern_detector.detect(text)
+    assert (result.category, result.reasons) == ("crisis", ("frame.plan",))
+
+
+@pytest.mark.parametrize("text", MEANS_READY_STILL_EXPLAINED)
+def test_the_past_a_show_or_a_hypothetical_still_explain_means_ready(
+    pattern_detector: SafetyDetector, text: str
+) -> None:
+    assert "frame.plan" not in pattern_detector.detect(text).reasons
+
+
+def test_the_explanation_of_means_ready_leaves_out_minimising_and_reasons_for_absence() -> None:
+    assert "__safe_now__" not in EXPLAINS_MEANS_READY
+    assert "__benign_reason__" not in EXPLAINS_MEANS_READY
+    assert {"__past__", "__media__", "__hypothetical__"} <= EXPLAINS_MEANS_READY
