@@ -27,6 +27,7 @@ Usage (about 8 minutes per configuration on two CPUs)::
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,6 +37,8 @@ import scripts.safety_round13 as round13
 from clinicbot.safety import detector as detector_module
 from clinicbot.safety import frames, signs
 from clinicbot.safety.detector import SafetyDetector
+from clinicbot.safety.features import markers
+from clinicbot.safety.normalize import normalize
 from clinicbot.safety.result import SafetyResult
 from scripts.safety_round13 import SHIPPED, _print, _save, run_config
 
@@ -83,6 +86,36 @@ def _first_sure_sign(found: set[str], explained: bool) -> tuple[str, str] | None
     return frames.sure_sign(found, explained)
 
 
+#: A candidate for the next round, measured on the development sets only (not shipped, no blind
+#: run): a date or a day chosen with nothing ordinary to choose it for (C-SSRS preparation).
+_DATE_CHOSEN = re.compile(
+    r"\b(?:chose|chosen|picked|set|settled on|decided on|fixed) (?:a|the|my|our) (?:date|day)\b"
+    r"|\bas the day\b"
+)
+_ORDINARY_DATE = re.compile(
+    r"\b(?:for|of) (?:the|my|our|a|his|her|their) (?:\w+ )?(?:wedding|move|moving|session|infusion"
+    r"|appointment|appt|surgery|party|trip|holiday|vacation|closing|exam|interview|birthday"
+    r"|baby|induction|c section|funeral|memorial|service|reunion|launch|sale|visit|procedure"
+    r"|treatment|consult|follow up|shower|graduation|ceremony|introduction)\b"
+)
+
+
+class DateChosenDetector(SafetyDetector):
+    """Candidate: a date or a day chosen, with no ordinary occasion named, is crisis (plan)."""
+
+    def detect(self, text: Any) -> SafetyResult:
+        """The shipped verdict, or crisis when the candidate reading applies."""
+        result = super().detect(text)
+        if result.category in ("crisis", "emergency") or not isinstance(text, str):
+            return result
+        normalized = normalize(text)
+        if _DATE_CHOSEN.search(normalized) and not _ORDINARY_DATE.search(normalized):
+            found = set(markers(normalized))
+            if not found & frames.EXPLAINS_MEANS_READY:
+                return SafetyResult("crisis", "plan", 1.0, ("candidate.date_chosen",), ("crisis",))
+        return result
+
+
 def _never(normalized: str) -> bool:
     """A reading that never applies."""
     del normalized
@@ -102,6 +135,7 @@ VARIANTS: dict[str, Callable[[Any], SafetyDetector]] = {
     SHIPPED: _variant(SafetyDetector),
     "means ready off": _variant(NoMeansReadyDetector),
     "means ready as first shipped": _variant(FirstMeansReadyDetector),
+    "date chosen (candidate)": _variant(DateChosenDetector),
 }
 
 
