@@ -46,35 +46,21 @@ SAVED_DIR = Path("var/round15")
 DEV14 = Path("tests/safety/dev14.yml")
 
 
-class NoMeansReadyDetector(SafetyDetector):
-    """The shipped detector without the ``__means_ready__`` reading (while it detects)."""
+class _PatchedDetector(SafetyDetector):
+    """The shipped detector with one module attribute replaced while it detects."""
+
+    #: ``(module, attribute name, replacement)``, set by each subclass.
+    patch: tuple[Any, str, Any]
 
     def detect(self, text: Any) -> SafetyResult:
-        """The verdict with ``signs._means_ready`` switched off."""
-        saved = signs._means_ready
-        signs._means_ready = _never
+        """The verdict with ``patch`` in place."""
+        module, name, replacement = self.patch
+        saved = getattr(module, name)
+        setattr(module, name, replacement)
         try:
             return super().detect(text)
         finally:
-            signs._means_ready = saved
-
-
-class FirstMeansReadyDetector(SafetyDetector):
-    """The detector with ``__means_ready__`` as first shipped: any benign frame explains it.
-
-    The first version let "i'm fine", "no wahala" or an ordinary reason for being away anywhere
-    in the message explain means placed ready (``frames.framed_benign``); round 15's second
-    step reads only ``frames.EXPLAINS_MEANS_READY``.
-    """
-
-    def detect(self, text: Any) -> SafetyResult:
-        """The verdict with the first version's explanation of means ready."""
-        saved = detector_module.sure_sign
-        detector_module.sure_sign = _first_sure_sign
-        try:
-            return super().detect(text)
-        finally:
-            detector_module.sure_sign = saved
+            setattr(module, name, saved)
 
 
 def _first_sure_sign(found: set[str], explained: bool) -> tuple[str, str] | None:
@@ -120,6 +106,23 @@ def _never(normalized: str) -> bool:
     """A reading that never applies."""
     del normalized
     return False
+
+
+class NoMeansReadyDetector(_PatchedDetector):
+    """The shipped detector without the ``__means_ready__`` reading."""
+
+    patch = (signs, "_means_ready", _never)
+
+
+class FirstMeansReadyDetector(_PatchedDetector):
+    """The detector with ``__means_ready__`` as first shipped: any benign frame explains it.
+
+    The first version let "i'm fine", "no wahala" or an ordinary reason for being away anywhere
+    in the message explain means placed ready (``frames.framed_benign``); round 15's second
+    step reads only ``frames.EXPLAINS_MEANS_READY``.
+    """
+
+    patch = (detector_module, "sure_sign", _first_sure_sign)
 
 
 def _variant(kind: type[SafetyDetector]) -> Callable[[Any], SafetyDetector]:

@@ -136,21 +136,15 @@ def explained_by_message(found: set[str], message: frozenset[str]) -> set[str]:
     return found | (message & _CARRIED)
 
 
-#: Frames under which means told ready are not the writer's now: the past, a hypothetical, a
-#: film or book, a general question.
-_NOT_NOW_OR_NOT_TOLD = frozenset({"__past__", "__hypothetical__", "__media__", "__info_only__"})
 #: What explains lethal means told as ready: the past, a hypothetical, the media, a general
-#: question, a joke's hyperbole, a thing or someone else as subject, a story or work. Not "i'm
-#: fine" or "no wahala" (beside means placed ready that minimises, as with harm to oneself) nor
-#: an ordinary reason for being away or giving things away (a visit explains an absence, not a
-#: loaded rifle); the means' ordinary use and safe storage are read by ``signs`` itself.
-EXPLAINS_MEANS_READY = _NOT_NOW_OR_NOT_TOLD | {
-    "__hyperbole__",
-    "__object_subject__",
-    "__third_person__",
-    IDIOM,
-    STORY_OR_WORK,
-}
+#: question, or a benign frame (hyperbole, a thing or someone else as subject, an idiom, a story
+#: or work) other than an ordinary reason for being away or giving things away (a visit explains
+#: an absence, not a loaded rifle). Not "i'm fine" or "no wahala" either: beside means placed
+#: ready it minimises, as with harm to oneself. The means' ordinary use and safe storage are read
+#: by ``signs`` itself.
+EXPLAINS_MEANS_READY = frozenset(
+    {"__past__", "__hypothetical__", "__media__", "__info_only__"}
+) | (BENIGN_FRAME_MARKERS - {"__benign_reason__"})
 
 
 def sure_sign(found: set[str], explained: bool) -> tuple[str, str] | None:

@@ -114,8 +114,7 @@ _MEANS = (
     r"(?:guns?|pistol|rifle|shotgun|revolver|handgun|glock|9mm|30 06|\d{2,3} cal\w*|(?:the|a|full)"
     r" mag|magazine|ammo|bullets|rope|noose|cord|belt|chain|ligature|rat poison|poison|antifreeze"
     r"|insecticide|pesticide|sniper|dichlorvos|weed killer|bleach|lye|cyanide|charcoal|briquettes"
-    r"|hose|hosepipe"
-    r"|helium|nitrogen|argon|exhaust|razor blades|blades)"
+    r"|hose|hosepipe|helium|nitrogen|argon|exhaust|razor blades|blades)"
 )
 #: Medicines as means: only counted, lined up or set out for the act reads as ready.
 _MEDS = (
@@ -126,8 +125,8 @@ _MEDS = (
 _READY = (
     r"(?:loaded|(?:by|beside|next to|under) (?:my|the) (?:bed|pillow|recliner|chair|couch|sofa)"
     r"|(?:in|inside) (?:my|the) (?:nightstand|bedside \w+|lunchbox|toolbox|glovebox|glove box"
-    r"|bag|handbag"
-    r"|purse|pocket|backpack|car boot|car|truck|trunk|boot|bathroom|bedroom|spare room|closet)"
+    r"|bag|handbag|purse|pocket|backpack|car boot|car|truck|trunk|boot|bathroom|bedroom"
+    r"|spare room|closet)"
     r"|on (?:my|the) (?:nightstand|kitchen table|bedside table|craft table|desk|table)"
     r"|knot (?:already )?tied|(?:is|s|are|got|have) (?:\w+ )?hung|hung (?:in|from|over|on)"
     r"|rigged|measured out|hooked (?:up )?(?:a|the) regulator|holds? (?:my |body |my body )?weight"
