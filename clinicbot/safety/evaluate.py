@@ -26,7 +26,9 @@ Sets (see ``SETS``):
   so are ``dev12``, ``dev13`` (round 13's question-heavy set: ordinary questions with hard
   words next to risk, emergencies and advice asked as questions) and ``dev14`` (round 15's
   "means and acts": lethal means kept or placed ready, preparatory acts and self-injury told
-  plainly, beside the same nouns in an ordinary sense).
+  plainly, beside the same nouns in an ordinary sense) and ``dev15`` (round 16's advice
+  boundary: personal medicine decisions beside general medication questions that name the same
+  medicines).
 
 Loading and leak checks live in ``clinicbot.safety.cases``, the figures and their report lines
 in ``clinicbot.safety.metrics``; this module keeps the set registry, the test-set floor and the
@@ -131,6 +133,7 @@ DEV11_SET = SAFETY_DIR / "dev11.yml"
 DEV12_SET = SAFETY_DIR / "dev12.yml"
 DEV13_SET = SAFETY_DIR / "dev13.yml"
 DEV14_SET = SAFETY_DIR / "dev14.yml"
+DEV15_SET = SAFETY_DIR / "dev15.yml"
 #: Two-message pairs (a distress message, then a veiled follow-up or an ordinary question).
 MULTITURN_DEV = SAFETY_DIR / "multiturn_dev.yml"
 DEV_ORIGINAL = SAFETY_DIR / "dev_original.yml"
@@ -164,6 +167,7 @@ SETS: tuple[tuple[str, str, Path], ...] = (
     ("dev12", "development (tuned on, not trained on)", DEV12_SET),
     ("dev13", "development (question-heavy, tuned on, not trained on)", DEV13_SET),
     ("dev14", "development (means and acts, tuned on, not trained on)", DEV14_SET),
+    ("dev15", "development (advice boundary, tuned on, not trained on)", DEV15_SET),
     ("multiturn-dev", "development (two-message pairs, tuned on, not trained on)", MULTITURN_DEV),
     ("dev-original", "development (patterns tuned on it)", DEV_ORIGINAL),
     ("dev-regression", "development (patterns tuned on it)", DEV_REGRESSION),
