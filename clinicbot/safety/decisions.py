@@ -280,7 +280,9 @@ def decision_markers(normalized: str) -> list[str]:
         when they apply.
     """
     found = ["__own_treatment_decision__"] if own_treatment_decision(normalized) else []
-    if personal_advice_kind(normalized) is not None:
+    # the classifier reads the reading of rounds 6 to 14; round 16's additions act only in the
+    # detector (its advice bar and support), so the classifier is trained exactly as before
+    if personal_advice_kind(normalized, extended=False) is not None:
         found.append("__personal_advice__")
     return found
 
@@ -318,6 +320,16 @@ _ASKS = re.compile(
     # an evaluation asked in slang ("a good move or nah", "yay or nay", "good call?")
     r"|\b(?:yay or nay|good call|bad call|(?:a |the )?(?:good|bad|smart|smarter|right|wise|safe)"
     r" move|the move)\b"
+)
+#: Round 16: an evaluation asked in everyday words ("is it a big deal if i skip ...", "would it
+#: be daft to ..."), of an act put as the subject ("would taking 2 instead of 1 be dumb"), or
+#: "do i leave it out".
+_ASKS_EVERYDAY = re.compile(
+    r"\b(?:is|would|will|be) (?:it|that|this)(?: \w+){0,3} (?:a big deal|bad|dumb|daft|crazy"
+    r"|stupid|silly|mad|nuts|an issue)\b"
+    r"|\bwould (?:taking|having|doing|skipping|using|stopping|doubling|halving|splitting"
+    r"|cutting|leaving|dropping)(?: \w+){1,8} be\b"
+    r"|\b(?:do|does|did|will|would) (?:i|we|he|she|they|my \w+)(?: \w+)? leave\b"
 )
 #: A statement of intent or of a change already made to one's own medicine or treatment.
 #: Words that announce an intention ("thinking of", "planning to", "going to", "i will").
@@ -488,6 +500,65 @@ _BARE_GO = re.compile(
     r"\b(?:proceed|still (?:come|go|do)|come in|go ahead|continue|carry on|keep going|start"
     r"|stop|pause|infusions?|sessions?|appointments?|appts?)\b"
 )
+#: One's own at-home ketamine opening a brief question with a time or a count ("lozenge twice
+#: today?", "troche at 3am ok?", "lozenge then drive?"): only the one who takes it asks so.
+_BARE_AT_HOME = re.compile(
+    r"^(?:(?:my|the|a|another|one|1|2|two|half (?:a|my)) )?(?:lozenges?|troches?|rdts?)\b"
+    r"(?: \w+){0,3} (?:twice|again|today|tonight|tomorrow|now|then|early|late|extra|another"
+    r"|double|half|at \d+\w*|\d+ ?(?:am|pm)|before|after)\b"
+)
+
+# -- a change to one's own ketamine dose, asked or requested (round 16)
+
+#: The dose itself, or how the last one felt ("barely felt anything", "the 0.5").
+_DOSE_WORD = re.compile(
+    r"\b(?:dose|dosage|amount|mg|\d*\.\d+|felt (?:anything|nothing|like a lot|too \w+|a lot)"
+    r"|barely felt|didn t feel)\b"
+)
+#: The change: up, down, higher, lower, cut, bump, or a judgement that it is too much or little.
+_DOSE_MOVE = re.compile(
+    r"\b(?:bump\w*|(?:go|going|come|step|stepping|move|turn\w*|bring|put|take|dial\w*)"
+    r" (?:(?:it|my|the|that) )?(?:dose |dosage )?(?:up|down|lower|higher|back)|cut (?:it |in half"
+    r"|back|down)|halve\w*|in half|higher|lower\w*|smaller|bigger|larger|stronger|weaker"
+    r"|increas\w*|decreas\w*|reduc\w*|rais\w*|up (?:it|my|the)|try \d*\.\d+|(?:go|drop|move"
+    r"|switch) (?:down |up |back )?to \d*\.?\d+|too (?:low|high"
+    r"|strong|weak|much|little)|(?:stay|stick|stop) (?:on|at|with) (?:the |my )?(?:starting|same"
+    r"|current|this|first)|starting dose)\b"
+)
+#: The ask or request: of the clinic ("can you", "could we"), of oneself ("should i",
+#: "oughta"), a wish ("i want", "want the dose ..."), or an evaluation for oneself ("too low for
+#: me", "sensible for me").
+_DOSE_ASK = re.compile(
+    r"\b(?:can|could) (?:you|we|they|u)\b|\b(?:can|could|may) i (?:get|have|ask|go|try|stay"
+    r"|stick)\b|\b(?:should|shall|ought|must) (?:i|we)\b|\boughta\b|\b(?:i|we) (?:want"
+    r"|wanna|would like)\b|^(?:want|wanna|need|i d like)\b|\bask (?:to|for|if|you|them)\b"
+    r"|\b(?:low|high|strong|weak|much|little|sensible|wise|wiser|better|ok|okay|safe|safer|smart"
+    r"|a good idea"
+    r"|right) for me\b"
+)
+#: Asking to be told, not asking for a change ("can you tell me more about the dose?").
+_TELL_ME = re.compile(r"\b(?:tell|explain|know|understand|learn|info|information|read)\b")
+_FIRST_PERSON = re.compile(r"\b(?:i|me|my|we|us|our)\b|^(?:want|wanna|need)\b")
+
+
+def _own_dose_change(window: str) -> bool:
+    """Whether a window asks for, or about, a change to the writer's own ketamine dose.
+
+    "can you bump my dose for thursday", "the 0.5 felt like a lot, could we go down to 0.4?",
+    "would a smaller amount be sensible for me?" are; "how is the dose decided?", "will i need
+    a higher dose?" (no change asked), "can you tell me more about the dose?" are not.
+    """
+    words = window.split()
+    if not words or words[0] in _WH or _TELL_ME.search(window) or W.GENERAL.search(window):
+        return False
+    return bool(
+        _FIRST_PERSON.search(window)
+        and _DOSE_WORD.search(window)
+        and _DOSE_MOVE.search(window)
+        and _DOSE_ASK.search(window)
+    )
+
+
 #: Stopping or putting off a treatment step: what a stated intention to change must be.
 _HALT = re.compile(
     r"\b(?:stop|quit|skip|postpone|cancel|pause|forgo|drop|give up|push (?:it )?back|delay)\w*"
@@ -504,11 +575,31 @@ _CHOICE = re.compile(
     r"|after|during|through|while|day of|morning of|night before|the day|same day|between)\b"
     r"|\b(?:i|he|she|we) should\b|\bok to\b"
 )
+#: Round 16: a session day, "if i skip ...", "instead of" or "do i leave" as the choice.
+_CHOICE_MORE = re.compile(
+    r"\b(?:infusion|session|treatment|appointment|spravato|ketamine) (?:days?|mornings?|nights?)\b"
+    r"|\bif i (?:just )?(?:skip|skipped|stop|stopped|take|took|double|doubled|halve|miss"
+    r"|drop|leave|cut)\b|\binstead of (?!taking|using|swallowing)"
+    r"|\b(?:do|does|will|would) (?:i|we|he|she|they) leave\b"
+)
+#: Round 16: more of the writer's medicines by class ("my statin", "my malaria drugs").
+_MY_MORE_CLASS = re.compile(
+    r"\bmy (?:\w+ ){0,2}?(?:statins?|(?:malaria|cholesterol|diabetes|allergy|reflux|acne|blood"
+    r" pressure|bp|heart|thyroid|sleep|anxiety|pain|migraine|seizure|adhd) drugs)\b"
+)
 
 
-def _window_kind(window: str) -> str | None:
-    """The kind of personal decision one window of a message asks about, if any."""
-    asks = bool(_ASKS.search(window) or _ALTERNATIVE.search(window))
+def _window_kind(window: str, extended: bool = True) -> str | None:
+    """The kind of personal decision one window of a message asks about, if any.
+
+    ``extended`` adds round 16's readings (``_ASKS_EVERYDAY``, ``_CHOICE_MORE``,
+    ``_MY_MORE_CLASS``, ``_BARE_AT_HOME`` and ``_own_dose_change``).
+    """
+    asks = bool(
+        _ASKS.search(window)
+        or _ALTERNATIVE.search(window)
+        or (extended and _ASKS_EVERYDAY.search(window))
+    )
     intends = _intends(window)
     owner = _owner(window)
     words = window.split()
@@ -516,18 +607,25 @@ def _window_kind(window: str) -> str | None:
     # an elliptical question that opens with the change itself ("keep taking klonopin?", "skip
     # my birth control on infusion day?", "extra melatonin tonight?"): only the one taking it
     # asks that way; "klonopin and ketamine together?" opens with no change and stays general
-    bare_change = brief and bool(_BARE_CHANGE.match(window))
+    bare_change = brief and bool(
+        _BARE_CHANGE.match(window) or (extended and _BARE_AT_HOME.match(window))
+    )
     question = window.rstrip().endswith("?") and words[0] not in _WH and owner is not None
-    if not (asks or intends or brief or question) or _ERRAND.search(window):
+    if _ERRAND.search(window):
         return None
-    own_medicine = owner == "self" and bool(_TAKES.search(window)) and names_medicine(window)
+    if extended and _own_dose_change(window):
+        return "dosing"
+    if not (asks or intends or brief or question):
+        return None
+    named = names_medicine(window) or (extended and bool(_MY_MORE_CLASS.search(window)))
+    own_medicine = owner == "self" and bool(_TAKES.search(window)) and named
     if W.GENERAL.search(window) and not own_medicine:
         return None
     if owner is None and not brief:
         return None
     if _LONG_AGO.search(window) and not _TODAY.search(window):
         return None
-    medicine = names_medicine(window) or bool(_OWN_AT_HOME.search(window))
+    medicine = named or bool(_OWN_AT_HOME.search(window))
     medicine = medicine or (bare_change and bool(_AT_HOME_WORD.search(window)))
     session = bool(W.SESSION.search(window))
     if W.PREGNANCY.search(window) and _OWN_STATE.search(window) and owner:
@@ -537,7 +635,8 @@ def _window_kind(window: str) -> str | None:
     if W.SUBSTANCE.search(window) and (session or owner) and not medicine:
         return "substance"
     if medicine and (owner or session or bare_change):
-        if not (_CHOICE.search(window) or intends or W.DOSE.search(window) or bare_change):
+        choice = _CHOICE.search(window) or (extended and _CHOICE_MORE.search(window))
+        if not (choice or intends or W.DOSE.search(window) or bare_change):
             return None  # "is it a problem that i'm on adderall?": being on it, the FAQ's
         return "dose" if W.DOSE.search(window) else "stop_medicine"
     if not session:
@@ -556,7 +655,7 @@ def _window_kind(window: str) -> str | None:
     return None
 
 
-def personal_advice_kind(normalized: str) -> str | None:
+def personal_advice_kind(normalized: str, extended: bool = True) -> str | None:
     """The kind of personal medical decision a message asks for, read by meaning.
 
     Whose decision (the writer or a named relative of theirs, not people in general), about
@@ -568,6 +667,8 @@ def personal_advice_kind(normalized: str) -> str | None:
 
     Args:
         normalized: Text in the form produced by ``clinicbot.safety.normalize.normalize``.
+        extended: Whether round 16's readings count too (the classifier's marker leaves them
+            out, see ``decision_markers``).
 
     Returns:
         ``pregnancy``, ``substance``, ``dose``, ``stop_medicine``, ``dosing``,
@@ -576,7 +677,7 @@ def personal_advice_kind(normalized: str) -> str | None:
     if not normalized or len(normalized) > 2000:
         return None
     for window in _sentences(normalized):
-        kind = _window_kind(window)
+        kind = _window_kind(window, extended)
         if kind is not None:
             return kind
     return None

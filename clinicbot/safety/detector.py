@@ -415,7 +415,8 @@ class SafetyDetector:
         (``clinicbot.safety.features``): for crisis absence, farewell, acts without consent,
         control or fear at home, a threat to someone, or hopelessness together with means;
         for emergency a bladder that will not empty. An advice probability needs a cue word or
-        a personal medical decision read by meaning (``__personal_advice__``).
+        a personal medical decision read by meaning (``__personal_advice__``, or round 16's
+        readings of ``decisions.personal_advice_kind``).
         """
         found = set(markers(part, frame_only=False)) if found is None else found
         if label == CRISIS and found & MESSAGE_FRAMES and not found & STRONG_RISK_MARKERS:
@@ -438,7 +439,12 @@ class SafetyDetector:
         if self.patterns.has_cue(label, part, weak=value >= self.thresholds["weak_cue"]):
             return True
         if label == ADVICE:
-            return PERSONAL_ADVICE in found or value >= self.thresholds["advice_confident"]
+            # the marker is the classifier's reading; round 16's additions are read here
+            return (
+                PERSONAL_ADVICE in found
+                or value >= self.thresholds["advice_confident"]
+                or (len(part) <= FULL_TEXT_LIMIT and personal_advice_kind(part) is not None)
+            )
         if label == EMERGENCY:
             return bool(_EMERGENCY_MARKERS & found)
         if label == CRISIS and {"__hopeless__", "__means__"} <= found:

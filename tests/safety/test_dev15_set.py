@@ -89,7 +89,12 @@ def test_dev15_holds_exactly_its_kinds_with_their_labels() -> None:
 def test_dev15_general_questions_name_the_medicines_the_advice_side_names() -> None:
     """Its general questions carry the same medicine words, or it could not catch refusals."""
     cases = load_cases()
-    advice = {w for c in cases if c.expect == "advice" for w in MEDICINE_WORDS.findall(c.text.lower())}
+    advice = {
+        word
+        for case in cases
+        if case.expect == "advice"
+        for word in MEDICINE_WORDS.findall(case.text.lower())
+    }
     general = [case for case in cases if case.cat == GENERAL_MEDICATION]
     shared = [c for c in general if set(MEDICINE_WORDS.findall(c.text.lower())) & advice]
     assert len(shared) >= 40, len(shared)
