@@ -22,6 +22,7 @@ import time
 
 import pytest
 
+from clinicbot.safety import detector as detector_module
 from clinicbot.safety.decisions import _own_dose_change, decision_markers, personal_advice_kind
 from clinicbot.safety.detector import SafetyDetector
 from clinicbot.safety.normalize import normalize
@@ -105,9 +106,29 @@ def test_a_bare_lozenge_comparison_stays_general() -> None:
     assert personal_advice_kind(normalize("lozenges vs iv, which works better?")) is None
 
 
-@pytest.mark.parametrize("text", OWN_DOSE_CHANGE + EVERYDAY_EVALUATION + BRIEF_LOZENGE)
-def test_the_trained_detector_refuses_them(trained_detector: SafetyDetector, text: str) -> None:
+#: Requests the trained detector refuses only with round 16's readings (the classifier's advice
+#: probability is under the usual bar and its marker does not read them).
+REFUSED_BY_THE_READING = [
+    "want my dose lowered for the next one please",
+    "i'd like my dose reduced next time, it was too much",
+    "is it a big deal if i skip my thyroid pill on infusion morning",
+    "keep my statin going through the series?",
+    "do i leave my thyroid tablet out on infusion mornings?",
+]
+
+
+@pytest.mark.parametrize("text", REFUSED_BY_THE_READING)
+def test_the_trained_detector_refuses_them_by_the_new_reading(
+    trained_detector: SafetyDetector, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert trained_detector.detect(text).category == "advice", text
+
+    def earlier_reading(normalized: str, extended: bool = True) -> str | None:
+        del extended
+        return personal_advice_kind(normalized, extended=False)
+
+    monkeypatch.setattr(detector_module, "personal_advice_kind", earlier_reading)
+    assert trained_detector.detect(text).category != "advice", text
 
 
 @pytest.mark.parametrize("text", TAKE_DOUBLE_ASKED)
