@@ -14,7 +14,11 @@ personal_advice_kind``) did not hold:
 - a **brief question opening with one's own lozenge** and a time or a count ("lozenge twice
   today?", "troche at 3am ok?"), and statins, inhalers and "malaria drugs" as medicines.
 
-Two pattern fixes go with it: "can i take double my ibuprofen" asks, it does not tell an
+A second step reads another dose of one's own at-home ketamine asked ("redo it tonight?", "2nd
+one now?", "3 sprays or 4?": ``decisions.redose_asked``, a frame-only marker that
+``frames.advice_frame`` turns into advice).
+
+Two pattern fixes go with the first step: "can i take double my ibuprofen" asks, it does not tell an
 overdose (``emergency.overdose.took_too_much`` gains a modal question in its ``unless``), and
 "once ain't cutting it" is an idiom (``benign.idiom.misc``).
 
@@ -22,7 +26,8 @@ It scores the shipped configuration as round 13 does (``run_config``): held out 
 dev.yml to dev10.yml, on dev11 to dev15 (never trained on) and on ``nlu-folds``. The start
 figures are round 15's record of the same run on the start code (``scripts/
 safety_round15.py --configs shipped``, first block; README "Round 16"). No test*.yml file, no
-NLU held-out and no real-FAQ sentence is read. The verdicts are saved to ``var/round16/``.
+NLU held-out and no real-FAQ sentence is read. The verdicts are saved to ``var/round16/`` (each
+run overwrites ``config-shipped.json``; copy it aside to compare two steps).
 
 Usage (about 8 minutes on two CPUs)::
 

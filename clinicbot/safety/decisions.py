@@ -55,6 +55,8 @@ import re
 
 from clinicbot.safety import decision_words as W
 
+#: A re-dose of one's own at-home ketamine asked (``redose_asked``); read by the frames only.
+REDOSE_ASKED = "__redose_asked__"
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 #: A part of the writer's treatment ("my infusion", "tomorrow session", "the iv", "ketamine").
 _TREATMENT = (
@@ -277,13 +279,15 @@ def decision_markers(normalized: str) -> list[str]:
 
     Returns:
         ``__own_treatment_decision__`` and ``__personal_advice__`` (``personal_advice_kind``)
-        when they apply.
+        when they apply, and the frame-only ``__redose_asked__`` (``redose_asked``).
     """
     found = ["__own_treatment_decision__"] if own_treatment_decision(normalized) else []
     # the classifier reads the reading of rounds 6 to 14; round 16's additions act only in the
     # detector (its advice bar and support), so the classifier is trained exactly as before
     if personal_advice_kind(normalized, extended=False) is not None:
         found.append("__personal_advice__")
+    if redose_asked(normalized):
+        found.append(REDOSE_ASKED)  # frame-only (features.FRAME_ONLY)
     return found
 
 
@@ -557,6 +561,63 @@ def _own_dose_change(window: str) -> bool:
         and _DOSE_MOVE.search(window)
         and _DOSE_ASK.search(window)
     )
+
+
+# -- a re-dose of one's own at-home ketamine, asked (round 16, second step)
+
+#: The writer's at-home ketamine: lozenges, troches, rapid-dissolve tablets, a home spray.
+_AT_HOME_DOSE = re.compile(
+    r"\b(?:lozenges?|troches?|rdts?|sublingual|(?:home|at home|my|the) (?:nasal )?spray|sprays"
+    r"|puffs)\b"
+)
+#: Another dose, a repeat, or a choice of how many ("take another one?", "redo it tonight?",
+#: "2nd one now?", "3 sprays or 4?", "double up on thursday?").
+_REDOSE = re.compile(
+    r"\b(?:another(?: one)?|a second(?: one)?|second (?:one|lozenge|troche|dose|rdt)|2nd(?: one)?"
+    r"|redo|re do|re dose|redose|again|one more|the other (?:\d|one|two|half)|(?:take|do|pop)"
+    r" (?:one|it|another) now|tomorrow s|extra|double up|top (?:it )?up"
+    r"|(?:\d|two|three|four) (?:sprays|puffs)? ?or (?:\d|two|three|four)|twice|back to back)\b"
+)
+#: Supplies and paperwork: "can i get another box of lozenges?" is a refill, not a re-dose.
+_SUPPLY = re.compile(
+    r"\b(?:copy|copies|box|boxes|pack|packs|bottle|refills?|shipment|ship|shipped|order|ordered"
+    r"|prescription|script|pharmacy|pick up|pickup|instructions|leaflet|sheet|batch|supply"
+    r"|appointment|appt|session|infusion|price|cost|insurance)\b"
+)
+
+
+def redose_asked(normalized: str) -> bool:
+    """Whether the writer asks about another dose of their own at-home ketamine.
+
+    "i spat the troche out after five minutes, redo it tonight?", "first lozenge did nothing,
+    can i take another?", "home spray: 2 sprays or 3?" are; "how many lozenges can someone
+    take in a day?" (a question in general), and a re-dose told with no question are not. Only
+    the one who takes the lozenges asks this way, so it is advice by a frame
+    (``frames.advice_frame``); the classifier does not see the marker (``FRAME_ONLY``).
+
+    Args:
+        normalized: A normalised text.
+
+    Returns:
+        ``True`` when a sentence (or a pair) asks it.
+    """
+    if not normalized or len(normalized) > 2000:
+        return False
+    for window in _sentences(normalized):
+        words = window.split()
+        if not words or words[0] in _WH or W.GENERAL.search(window) or _TELL_ME.search(window):
+            continue
+        if _LONG_AGO.search(window) or _SUPPLY.search(window):
+            continue
+        asked = (
+            window.rstrip().endswith("?")
+            or _ASKS.search(window)
+            or _ASKS_EVERYDAY.search(window)
+            or _DOSE_ASK.search(window)
+        )
+        if asked and _AT_HOME_DOSE.search(window) and _REDOSE.search(window):
+            return True
+    return False
 
 
 #: Stopping or putting off a treatment step: what a stated intention to change must be.

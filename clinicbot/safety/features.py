@@ -66,7 +66,7 @@ from __future__ import annotations
 
 import re
 
-from clinicbot.safety.decisions import decision_markers
+from clinicbot.safety.decisions import REDOSE_ASKED, decision_markers
 from clinicbot.safety.signs import MEANS_READY, sign_markers
 from clinicbot.safety.wordclasses import wordclass_markers
 
@@ -473,6 +473,7 @@ FRAME_ONLY = frozenset(
         "__ongoing__",
         "__present_self__",
         MEANS_READY,
+        REDOSE_ASKED,
     }
 )
 
@@ -493,15 +494,10 @@ def markers(normalized: str, frame_only: bool = True) -> list[str]:
     """
     table = MARKERS if frame_only else _CLASSIFIER_MARKERS
     found = [name for name, regex in table.items() if regex.search(normalized)]
-    signs = sign_markers(normalized)
+    signs = sign_markers(normalized) + decision_markers(normalized)
     if not frame_only:
         signs = [name for name in signs if name not in FRAME_ONLY]
-    return (
-        found
-        + signs
-        + decision_markers(normalized)
-        + wordclass_markers(normalized)
-    )
+    return found + signs + wordclass_markers(normalized)
 
 
 def with_markers(normalized: str) -> str:

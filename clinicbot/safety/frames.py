@@ -259,8 +259,11 @@ def advice_frame(found: set[str]) -> str | None:
     Args:
         found: The message's markers.
 
+    ``at_home_dose``: another dose of one's own at-home ketamine asked
+    (``decisions.redose_asked``: "spat the troche out early, redo it tonight?").
+
     Returns:
-        ``pregnancy``, ``substance``, ``treatment_decision`` or ``None``.
+        ``pregnancy``, ``substance``, ``treatment_decision``, ``at_home_dose`` or ``None``.
     """
     if "__info_only__" in found:
         return None
@@ -272,6 +275,8 @@ def advice_frame(found: set[str]) -> str | None:
         return "substance"
     if "__own_treatment_decision__" in found and not told_as_resolved(found):
         return "treatment_decision"
+    if "__redose_asked__" in found and not told_as_resolved(found):
+        return "at_home_dose"  # "first lozenge did nothing, take another?" (round 16)
     return None
 
 
