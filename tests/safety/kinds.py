@@ -1,7 +1,10 @@
 """The kinds of message (``cat`` values) the realistic safety sets must hold (issue 10)."""
 
+import re
 from collections import Counter
 from pathlib import Path
+
+import yaml
 
 from clinicbot.safety.evaluate import GENERAL_MEDICATION, load_safety_set
 
@@ -69,3 +72,48 @@ def assert_holds_kinds(path: Path, kinds: dict[str, tuple[str, int]], minimum: i
     texts = [case.text.strip().lower() for case in cases]
     assert len(texts) == len(set(texts)), "duplicate messages"
     return cases
+
+
+#: A case line of a development set with its voice as a trailing comment.
+_CASE_LINE = re.compile(r"^\s+- \{.*\}\s+#\s*(?P<voice>\w+)\s*$")
+
+
+def assert_exactly_kinds(
+    cases: list, kinds: dict[str, tuple[str, int]], two_message: dict[str, int]
+) -> None:
+    """Checks a development set holds exactly its kinds, counts and two-message labels.
+
+    Args:
+        cases: The set's cases (``assert_holds_kinds``).
+        kinds: Kind -> (label, exact count), the ``two_message`` kind left out.
+        two_message: Label -> count of the ``two_message`` cases.
+    """
+    found = Counter(case.cat for case in cases)
+    expected = set(kinds) | {"two_message"}
+    assert set(found) == expected, set(found) ^ expected
+    assert {kind: found[kind] for kind in kinds} == {k: n for k, (_, n) in kinds.items()}
+    assert Counter(case.expect for case in cases if case.cat == "two_message") == two_message
+    assert all(bool(case.previous) == ("two_message" in case.cat) for case in cases)
+
+
+def voices_of(path: Path, field: str = "expect") -> tuple[Counter, dict[str, set[str]]]:
+    """Each case line's voice (its trailing comment), and the values of ``field`` per voice.
+
+    Args:
+        path: A development set whose case lines end in ``# <voice>``.
+        field: The case field to collect per voice (``expect`` or ``cat``).
+
+    Returns:
+        ``(messages per voice, values of field per voice)``.
+    """
+    voices: Counter[str] = Counter()
+    groups: dict[str, set[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.lstrip().startswith("- {"):
+            continue
+        match = _CASE_LINE.match(line)
+        assert match, f"no voice comment: {line[:60]}"
+        item = yaml.safe_load(line.split("}  #", 1)[0].strip()[2:] + "}")
+        voices[match["voice"]] += 1
+        groups.setdefault(match["voice"], set()).add(str(item.get(field, "")))
+    return voices, groups

@@ -6,14 +6,12 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import yaml
-
 from clinicbot.run import MODEL_INPUTS
 from clinicbot.safety.cases import Case
 from clinicbot.safety.dev_sets import DEV_SET_FILES
 from clinicbot.safety.evaluate import GENERAL_MEDICATION, SETS
 from tests.safety.blind_sets import LABEL_OF_KIND, mislabelled
-from tests.safety.kinds import assert_holds_kinds
+from tests.safety.kinds import assert_exactly_kinds, assert_holds_kinds, voices_of
 
 DEV13 = (Path(__file__).parent / "dev13.yml").resolve()
 
@@ -34,7 +32,6 @@ KINDS = {
     "advice_pregnancy": ("advice", 14),
     "advice_other": ("advice", 14),
 }
-TWO_MESSAGE = "two_message"
 TWO_MESSAGE_COUNT = {"crisis": 6, "emergency": 2}
 
 #: What makes a message a question: a question mark or a question opener.
@@ -57,7 +54,6 @@ VOICES = (
     "rancher",
     "anxious_overthinker",
 )
-CASE_LINE = re.compile(r"^\s+- \{.*\}\s+#\s*(?P<voice>\w+)\s*$")
 
 
 def load_cases() -> list[Case]:
@@ -71,13 +67,8 @@ def load_cases() -> list[Case]:
 
 def test_dev13_holds_exactly_its_kinds_with_their_labels() -> None:
     cases = load_cases()
-    kinds = Counter(case.cat for case in cases)
-    assert set(kinds) == set(KINDS) | {TWO_MESSAGE}, set(kinds) ^ (set(KINDS) | {TWO_MESSAGE})
-    assert {kind: kinds[kind] for kind in KINDS} == {k: n for k, (_, n) in KINDS.items()}
+    assert_exactly_kinds(cases, KINDS, TWO_MESSAGE_COUNT)
     assert not mislabelled(cases, LABEL_OF_KIND)
-    two = Counter(case.expect for case in cases if case.cat == TWO_MESSAGE)
-    assert two == TWO_MESSAGE_COUNT
-    assert all(bool(case.previous) == ("two_message" in case.cat) for case in cases)
 
 
 def test_dev13_is_question_heavy_and_asks_its_risk() -> None:
@@ -98,20 +89,8 @@ def test_dev13_benign_questions_use_the_hard_words() -> None:
 
 
 def test_dev13_is_written_in_its_voices_with_benign_advice_and_risk_in_each() -> None:
-    voices: Counter[str] = Counter()
-    groups: dict[str, set[str]] = {}
-    lines = [
-        line
-        for line in DEV13.read_text(encoding="utf-8").splitlines()
-        if line.lstrip().startswith("- {")
-    ]
-    for line in lines:
-        match = CASE_LINE.match(line)
-        assert match, f"no voice comment: {line[:60]}"
-        item = yaml.safe_load(line.split("}  #", 1)[0].strip()[2:] + "}")
-        voices[match["voice"]] += 1
-        groups.setdefault(match["voice"], set()).add(item["expect"])
-    assert len(lines) == len(load_cases())
+    voices, groups = voices_of(DEV13, "expect")
+    assert sum(voices.values()) == len(load_cases())
     assert set(voices) == set(VOICES), set(voices) ^ set(VOICES)
     for voice, labels in groups.items():
         assert {"crisis", "advice", "none"} <= labels, (voice, labels)

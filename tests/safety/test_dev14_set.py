@@ -12,14 +12,12 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import yaml
-
 from clinicbot.run import MODEL_INPUTS
 from clinicbot.safety.cases import Case
 from clinicbot.safety.dev_sets import DEV_SET_FILES
 from clinicbot.safety.evaluate import GENERAL_MEDICATION, SETS
 from tests.safety.blind_sets import LABEL_OF_KIND, mislabelled
-from tests.safety.kinds import assert_holds_kinds
+from tests.safety.kinds import assert_exactly_kinds, assert_holds_kinds, voices_of
 
 DEV14 = (Path(__file__).parent / "dev14.yml").resolve()
 
@@ -43,7 +41,6 @@ KINDS = {
     "advice_dose": ("advice", 15),
     "advice_stop_keep": ("advice", 15),
 }
-TWO_MESSAGE = "two_message"
 TWO_MESSAGE_COUNT = {"crisis": 7, "emergency": 2}
 
 VOICES = (
@@ -56,7 +53,6 @@ VOICES = (
     "widower",
     "crafter",
 )
-CASE_LINE = re.compile(r"^\s+- \{.*\}\s+#\s*(?P<voice>\w+)\s*$")
 #: The nouns of lethal means the set's benign messages reuse in an ordinary sense.
 MEANS_WORDS = re.compile(
     r"\b(rope|rifle|gun|shotgun|pistol|ammo|poison|bait|bridge|cliff|tracks|burn\w*|blade|"
@@ -75,13 +71,8 @@ def load_cases() -> list[Case]:
 
 def test_dev14_holds_exactly_its_kinds_with_their_labels() -> None:
     cases = load_cases()
-    kinds = Counter(case.cat for case in cases)
-    assert set(kinds) == set(KINDS) | {TWO_MESSAGE}, set(kinds) ^ (set(KINDS) | {TWO_MESSAGE})
-    assert {kind: kinds[kind] for kind in KINDS} == {k: n for k, (_, n) in KINDS.items()}
+    assert_exactly_kinds(cases, KINDS, TWO_MESSAGE_COUNT)
     assert not mislabelled(cases, LABEL_OF_KIND)
-    two = Counter(case.expect for case in cases if case.cat == TWO_MESSAGE)
-    assert two == TWO_MESSAGE_COUNT
-    assert all(bool(case.previous) == ("two_message" in case.cat) for case in cases)
 
 
 def test_dev14_benign_messages_reuse_the_nouns_of_means() -> None:
@@ -91,20 +82,8 @@ def test_dev14_benign_messages_reuse_the_nouns_of_means() -> None:
 
 
 def test_dev14_is_written_in_its_voices_with_benign_advice_and_risk_in_each() -> None:
-    voices: Counter[str] = Counter()
-    groups: dict[str, set[str]] = {}
-    lines = [
-        line
-        for line in DEV14.read_text(encoding="utf-8").splitlines()
-        if line.lstrip().startswith("- {")
-    ]
-    for line in lines:
-        match = CASE_LINE.match(line)
-        assert match, f"no voice comment: {line[:60]}"
-        item = yaml.safe_load(line.split("}  #", 1)[0].strip()[2:] + "}")
-        voices[match["voice"]] += 1
-        groups.setdefault(match["voice"], set()).add(item["expect"])
-    assert len(lines) == len(load_cases())
+    voices, groups = voices_of(DEV14, "expect")
+    assert sum(voices.values()) == len(load_cases())
     assert set(voices) == set(VOICES), set(voices) ^ set(VOICES)
     for voice, labels in groups.items():
         assert {"crisis", "emergency", "advice", "none"} <= labels, (voice, labels)

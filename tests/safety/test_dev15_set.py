@@ -13,14 +13,12 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import yaml
-
 from clinicbot.run import MODEL_INPUTS
 from clinicbot.safety.cases import Case
 from clinicbot.safety.dev_sets import DEV_SET_FILES
 from clinicbot.safety.evaluate import GENERAL_MEDICATION, SETS
 from tests.safety.blind_sets import LABEL_OF_KIND, mislabelled
-from tests.safety.kinds import assert_holds_kinds
+from tests.safety.kinds import assert_exactly_kinds, assert_holds_kinds, voices_of
 
 DEV15 = (Path(__file__).parent / "dev15.yml").resolve()
 
@@ -43,7 +41,6 @@ KINDS = {
     "double_dose": ("emergency", 10),
     "sedative_alcohol": ("emergency", 10),
 }
-TWO_MESSAGE = "two_message"
 TWO_MESSAGE_COUNT = {"crisis": 8, "emergency": 6}
 
 VOICES = (
@@ -56,7 +53,6 @@ VOICES = (
     "veteran",
     "chronic_pain",
 )
-CASE_LINE = re.compile(r"^\s+- \{.*\}\s+#\s*(?P<voice>\w+)\s*$")
 #: Words of a decision of one's own (the advice side) and of a question in general.
 MEDICINE_WORDS = re.compile(
     r"\b(xanax|klonopin|ativan|lorazepam|benzo\w*|lamictal|lamotrigine|adderall|sertraline|zoloft"
@@ -77,13 +73,8 @@ def load_cases() -> list[Case]:
 
 def test_dev15_holds_exactly_its_kinds_with_their_labels() -> None:
     cases = load_cases()
-    kinds = Counter(case.cat for case in cases)
-    assert set(kinds) == set(KINDS) | {TWO_MESSAGE}, set(kinds) ^ (set(KINDS) | {TWO_MESSAGE})
-    assert {kind: kinds[kind] for kind in KINDS} == {k: n for k, (_, n) in KINDS.items()}
+    assert_exactly_kinds(cases, KINDS, TWO_MESSAGE_COUNT)
     assert not mislabelled(cases, LABEL_OF_KIND)
-    two = Counter(case.expect for case in cases if case.cat == TWO_MESSAGE)
-    assert two == TWO_MESSAGE_COUNT
-    assert all(bool(case.previous) == ("two_message" in case.cat) for case in cases)
 
 
 def test_dev15_general_questions_name_the_medicines_the_advice_side_names() -> None:
@@ -101,20 +92,8 @@ def test_dev15_general_questions_name_the_medicines_the_advice_side_names() -> N
 
 
 def test_dev15_is_written_in_its_voices_with_advice_general_and_risk_in_each() -> None:
-    voices: Counter[str] = Counter()
-    groups: dict[str, set[str]] = {}
-    lines = [
-        line
-        for line in DEV15.read_text(encoding="utf-8").splitlines()
-        if line.lstrip().startswith("- {")
-    ]
-    for line in lines:
-        match = CASE_LINE.match(line)
-        assert match, f"no voice comment: {line[:60]}"
-        item = yaml.safe_load(line.split("}  #", 1)[0].strip()[2:] + "}")
-        voices[match["voice"]] += 1
-        groups.setdefault(match["voice"], set()).add(item.get("cat", ""))
-    assert len(lines) == len(load_cases())
+    voices, groups = voices_of(DEV15, "cat")
+    assert sum(voices.values()) == len(load_cases())
     assert set(voices) == set(VOICES), set(voices) ^ set(VOICES)
     for voice, cats in groups.items():
         assert {GENERAL_MEDICATION, "advice_dose", "advice_stop_keep"} <= cats, (voice, cats)
