@@ -96,8 +96,28 @@ def assert_exactly_kinds(
     assert all(bool(case.previous) == ("two_message" in case.cat) for case in cases)
 
 
+def voice_lines(path: Path) -> list[tuple[str, dict]]:
+    """Each case line of a development set with the voice named in its trailing comment.
+
+    Args:
+        path: A development set whose case lines end in ``# <voice>``.
+
+    Returns:
+        (voice, the case as a mapping) per case line, in file order.
+    """
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.lstrip().startswith("- {"):
+            continue
+        match = _CASE_LINE.match(line)
+        assert match, f"no voice comment: {line[:60]}"
+        item = yaml.safe_load(line.split("}  #", 1)[0].strip()[2:] + "}")
+        pairs.append((match["voice"], item))
+    return pairs
+
+
 def voices_of(path: Path, field: str = "expect") -> tuple[Counter, dict[str, set[str]]]:
-    """Each case line's voice (its trailing comment), and the values of ``field`` per voice.
+    """Messages per voice, and the values of ``field`` per voice (``voice_lines``).
 
     Args:
         path: A development set whose case lines end in ``# <voice>``.
@@ -108,12 +128,7 @@ def voices_of(path: Path, field: str = "expect") -> tuple[Counter, dict[str, set
     """
     voices: Counter[str] = Counter()
     groups: dict[str, set[str]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.lstrip().startswith("- {"):
-            continue
-        match = _CASE_LINE.match(line)
-        assert match, f"no voice comment: {line[:60]}"
-        item = yaml.safe_load(line.split("}  #", 1)[0].strip()[2:] + "}")
-        voices[match["voice"]] += 1
-        groups.setdefault(match["voice"], set()).add(str(item.get(field, "")))
+    for voice, item in voice_lines(path):
+        voices[voice] += 1
+        groups.setdefault(voice, set()).add(str(item.get(field, "")))
     return voices, groups

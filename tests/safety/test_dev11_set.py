@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from clinicbot.run import MODEL_INPUTS
 from clinicbot.safety.dev_sets import DEV_SET_FILES
 from clinicbot.safety.evaluate import GENERAL_MEDICATION, SETS
 from tests.safety.blind_sets import LABEL_OF_KIND, mislabelled
-from tests.safety.kinds import assert_holds_kinds
+from tests.safety.kinds import assert_holds_kinds, voice_lines
 
 DEV11 = (Path(__file__).parent / "dev11.yml").resolve()
 
@@ -65,20 +64,14 @@ VOICES = (
 #: Each voice holds at least this share of the set.
 LEAST_VOICE_SHARE = 0.06
 
-CASE_LINE = re.compile(r"^\s+- \{.*\}\s+#\s*(?P<voice>\w+)\s*$")
-
 
 def voices_of_lines() -> list[tuple[str, dict]]:
-    """Each case line of dev11.yml with the voice named in its trailing comment."""
-    pairs = []
-    for line in DEV11.read_text(encoding="utf-8").splitlines():
-        if not line.lstrip().startswith("- {"):
-            continue
-        match = CASE_LINE.match(line)
-        assert match, f"no voice comment: {line[:60]}"
-        item = yaml.safe_load(line.split("}  #", 1)[0].strip()[2:] + "}")
-        pairs.append((match["voice"], item))
-    return pairs
+    """Each case line of dev11.yml with the voice named in its trailing comment.
+
+    Returns:
+        (voice, the case as a mapping) per case line, in file order.
+    """
+    return voice_lines(DEV11)
 
 
 def test_dev11_is_scored_but_not_trained_on() -> None:

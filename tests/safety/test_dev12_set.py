@@ -13,7 +13,7 @@ from clinicbot.safety.cases import Case
 from clinicbot.safety.dev_sets import DEV_SET_FILES
 from clinicbot.safety.evaluate import GENERAL_MEDICATION, SETS
 from tests.safety.blind_sets import LABEL_OF_KIND, mislabelled
-from tests.safety.kinds import assert_holds_kinds
+from tests.safety.kinds import assert_holds_kinds, voice_lines
 
 DEV12 = (Path(__file__).parent / "dev12.yml").resolve()
 
@@ -82,8 +82,6 @@ RISK_WORDS = re.compile(
     r"no point|better off|without me|wake up|not here|give up|giving up|can't go on)\b"
 )
 
-CASE_LINE = re.compile(r"^\s+- \{.*\}\s+#\s*(?P<voice>\w+)\s*$")
-
 
 def load_cases() -> list[Case]:
     """The set's cases, checked for its kinds, their labels and no duplicate message.
@@ -112,15 +110,7 @@ def voices_of_lines() -> list[tuple[str, dict]]:
     Returns:
         (voice, the case as a mapping) per case line, in file order.
     """
-    pairs = []
-    for line in DEV12.read_text(encoding="utf-8").splitlines():
-        if not line.lstrip().startswith("- {"):
-            continue
-        match = CASE_LINE.match(line)
-        assert match, f"no voice comment: {line[:60]}"
-        item = yaml.safe_load(line.split("}  #", 1)[0].strip()[2:] + "}")
-        pairs.append((match["voice"], item))
-    return pairs
+    return voice_lines(DEV12)
 
 
 def test_dev12_holds_its_kinds_with_their_labels_and_the_mix() -> None:
