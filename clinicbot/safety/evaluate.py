@@ -134,6 +134,7 @@ DEV12_SET = SAFETY_DIR / "dev12.yml"
 DEV13_SET = SAFETY_DIR / "dev13.yml"
 DEV14_SET = SAFETY_DIR / "dev14.yml"
 DEV15_SET = SAFETY_DIR / "dev15.yml"
+DEV16_SET = SAFETY_DIR / "dev16.yml"
 #: Two-message pairs (a distress message, then a veiled follow-up or an ordinary question).
 MULTITURN_DEV = SAFETY_DIR / "multiturn_dev.yml"
 DEV_ORIGINAL = SAFETY_DIR / "dev_original.yml"
@@ -168,6 +169,7 @@ SETS: tuple[tuple[str, str, Path], ...] = (
     ("dev13", "development (question-heavy, tuned on, not trained on)", DEV13_SET),
     ("dev14", "development (means and acts, tuned on, not trained on)", DEV14_SET),
     ("dev15", "development (advice boundary, tuned on, not trained on)", DEV15_SET),
+    ("dev16", "development (two-message advice, tuned on, not trained on)", DEV16_SET),
     ("multiturn-dev", "development (two-message pairs, tuned on, not trained on)", MULTITURN_DEV),
     ("dev-original", "development (patterns tuned on it)", DEV_ORIGINAL),
     ("dev-regression", "development (patterns tuned on it)", DEV_REGRESSION),
