@@ -24,7 +24,10 @@ already a safety intent, predicts the crisis rule's sequence: ``utter_crisis`` (
 ``ClinicNLG`` sends the graded text that also asks directly about suicide), then
 ``action_escalate_urgent`` (best effort, urgent outbox when it fails), ``action_deactivate_loop``
 inside a form, and ``action_listen``. Everything but the escalation runs inside the Rasa server,
-so it works with the action server down.
+so it works with the action server down. Outside forms and staff holds, a personal decision
+asked about the medicine the previous message named ("i take vyvanse", then "so skip it
+tomorrow?") gets the refusal, ``utter_refusal``, then ``action_listen``
+(``clinicbot.components.advice_followup``); the refusal's "yes" rule then offers a clinician.
 
 ``StaffHoldPolicy`` keeps the bot quiet while clinic staff hold a conversation. Rasa's own
 ``ConversationPaused`` silences everything, crisis messages included. This policy instead
@@ -47,6 +50,7 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from clinicbot.components.advice_followup import advice_follow_up
 from clinicbot.components.safety_context import contextual_risk
 from clinicbot.components.safety_followup import urgent_follow_up
 from clinicbot.safety.labels import EMERGENCY
@@ -203,7 +207,9 @@ class SafetyContextPolicy(FixedActionPolicy):
     The message right after an urgent reply may get it again (``safety_followup.urgent_follow_up``:
     after an emergency, or after a crisis with a risk signal of its own), and a veiled
     message right after a distress message gets the crisis reply
-    (``safety_context.contextual_risk``); each with the urgent escalation.
+    (``safety_context.contextual_risk``); each with the urgent escalation. Otherwise, outside
+    forms and staff holds, a personal decision asked about the medicine the previous message
+    named gets the refusal (``advice_followup.advice_follow_up``), which offers a clinician.
     """
 
     no_user_prediction: ClassVar[bool] = True
@@ -215,6 +221,7 @@ class SafetyContextPolicy(FixedActionPolicy):
             "priority": 9,
             "response": "utter_crisis",
             "emergency_response": "utter_emergency",
+            "advice_response": "utter_refusal",
             "then": ["action_escalate_urgent"],
             "staff_hold_slot": "handoff_active",
             "safety_intents": ["safety_crisis", "safety_emergency"],
@@ -245,15 +252,27 @@ class SafetyContextPolicy(FixedActionPolicy):
                 latest.parse_data.get("safety"),
             )
         ) or contextual_risk(previous.parse_data.get("safety"), latest.parse_data.get("safety"))
+        sequence: list[str] = []
         if kind:
             response = self.config["emergency_response"] if kind == EMERGENCY else None
             sequence = [str(response or self.config["response"]), *self.config["then"]]
             if tracker.active_loop_name:
                 sequence.append(ACTION_DEACTIVATE_LOOP_NAME)
             sequence.append(ACTION_LISTEN_NAME)
-            done = actions_since_latest_message(tracker)
-            if len(done) < len(sequence) and done == sequence[: len(done)]:
-                return sequence[len(done)]
+        elif (
+            not held
+            and not tracker.active_loop_name
+            and advice_follow_up(
+                previous.text,
+                latest_intent(tracker),
+                latest.text,
+                latest.parse_data.get("safety"),
+            )
+        ):
+            sequence = [str(self.config["advice_response"]), ACTION_LISTEN_NAME]
+        done = actions_since_latest_message(tracker)
+        if sequence and len(done) < len(sequence) and done == sequence[: len(done)]:
+            return sequence[len(done)]
         return None
 
 

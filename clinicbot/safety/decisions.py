@@ -742,3 +742,227 @@ def personal_advice_kind(normalized: str, extended: bool = True) -> str | None:
         if kind is not None:
             return kind
     return None
+
+
+# -- a decision asked in the message after the one that names the medicine (round 17)
+
+#: The longest follow-up read, in words: a decision asked after the medicine was named is short.
+FOLLOW_UP_MAX_WORDS = 40
+
+#: What a first message names that a decision can be about, beside a named medicine: a class or
+#: generic word ("my thyroid pill", "the patch"), tobacco and caffeine, at-home ketamine.
+_TAKEN_THING = re.compile(
+    r"\b(?:pills?|tablets?|capsules?|meds|medications?|medicines?|prescriptions?|patch(?:es)?"
+    r"|shots?|injections?|drops|inhaler|strips|gummies|vitamins?|supplements?|hrt|estrogen"
+    r"|testosterone|t shot|tobacco|dip|cigarettes?|cigs|smok\w+|vap\w+|caffeine|energy drinks?"
+    r"|(?:nasal|nose) spray|lozenges?|troches?|rdts?"
+    # medicines the decision lexicon does not list (kept here: the classifier's words stay)
+    r"|bupropion|cyclobenzaprine|flexeril|estradiol|spiro|tamsulosin|flomax|furosemide|lasix"
+    r"|st (?:\. )?john s wort|levothyroxine|levo|mirtazapine|montelukast|timolol|guanfacine"
+    r"|lorazepam|alprazolam|clonazepam|zolpidem|diphenhydramine|cetirizine|loratadine)\b"
+)
+#: What may follow a count that is a dose ("take two tonight?", "one of them after?"), not a
+#: count of anything else ("take two cars", "two or three sessions a week").
+_COUNT_ENDS = (
+    r"(?=$| ?\?| or (?:\w+ )?(?:one|two|none|just|half|\d)\b| (?:pills?|tablets?|caps?|capsules?"
+    r"|doses?|gummies|lozenges?|troches?|sprays?|puffs?|of (?:em|them|those|these)|more|tonight"
+    r"|today|tomorrow|tmrw|now|before|after|when|if|this|that|the (?:morning|night|day)|instead"
+    r"|to (?:make|catch)|then|again|extra|each|lang)\b)"
+)
+#: A decision verb on what the message before named: "skip it", "give it to him", "hold the
+#: morning one", "take two", "use them", "cut those", "drop to 150"; not on anything else ("take
+#: the bus", "hold my spot", "give you a call", "double check that").
+_ON_IT = re.compile(
+    r"\b(?:skip\w*|hold\w*|stop\w*|keep\w*|quit\w*|paus\w+|restart\w*|start\w*|cut\w*|halv\w+"
+    r"|doubl\w+(?! check)|lower\w*|taper\w*|wean\w*|drop\w*|leav\w+|push\w*|switch\w*|miss\w*"
+    r"|giv\w+|tak\w+(?! (?:it|them) up\b)|use|using|pop\w*|toss\w*|continu\w+|finish\w*"
+    r"|bring (?:it|them) down|lay (?:off|off of)|hold off(?: on)?|come off|go off|stay on)"
+    r"(?: \w+){0,2}? (?:it"
+    r"|them|that|those|these|em|hers|(?:the|her|his|my) (?:\w+ )?(?:one|ones|pills?|doses?"
+    r"|patch(?:es)?|shots?|tablets?|meds?|strips?|gummies|drops|spray)"
+    r"|(?:one|two|another|an extra|half|the half)" + _COUNT_ENDS + r")\b(?! (?:my|a|an|your|our"
+    r"|some|their)\b)"
+    r"|\b(?:tak\w+|pop\w*|giv\w+|hav\w+) \d+\b|\b(?:drop|go|come|switch)\w* (?:down |up )?to \d+"
+    r"|\b(?:it|that one|those|them|this one|the \w+ one) (?:i|we|she|he) (?:stop|skip|hold|keep"
+    r"|take|give|cut|drop|quit|pause)\b"
+    r"|\bstill (?:do|get|take|give|have|use) (?:it|them|hers|his|(?:her|his|my|the) \w+)\b"
+    r"|\b(?:do|have) (?:another|one|two|half|the half|an extra)\b"
+    r"|\bput (?:it|them|the new one|a new one|the \w+ patch|the patch) (?:back )?on\b"
+    r"|\bmov\w+ (?:the|my|her|his) (?:pills?|doses?|meds?|tablets?|shots?)\b"
+)
+#: The sure changes: these verbs on "it" / "them" ask a decision even beside logistics.
+_SURE_ON_IT = re.compile(
+    r"\b(?:skip|hold|stop|quit|paus|halv|doubl|taper|wean|miss|restart)\w*(?: \w+){0,2}? (?:it"
+    r"|them|that|those|these|em|hers|(?:the|her|his|my) (?:\w+ )?(?:\w+))\b"
+    r"|\bbring (?:it|them) down\b|\bgiv\w+ (?:it|them) to (?:him|her|them)\b|\b(?:hold|lay) off\b"
+    r"|\bstill (?:do|get|take|give|have|use) (?:it|them|hers|his|(?:her|his|my|the) \w+)\b"
+)
+#: Keeping on as usual, or a choice of how much or when: "as usual", "like normal", "on or
+#: off", "just the one", "2 or just the 1", "none at all", "keep going", "leave off", a
+#: decision verb on a session time ("hold the spiro the morning of"), a washout.
+_AS_USUAL = re.compile(
+    r"\b(?:as usual|like normal|as normal|same (?:time|as always|as usual|lang)|as always"
+    r"|keep (?:going|goin|on)|carry on|still (?:ok|okay|alright|all right|fine|good|acceptable)"
+    r"|(?:fine|ok|okay|alright|all right) to keep|on or off|none at all|just (?:the )?(?:one|1)"
+    r"|or both|both of (?:em|them)|either of them|half each|half the usual|the usual|zero"
+    r"|double up|lay off|hold off|leave (?:\w+ )?off|wash ?out|what about the (?:\w+ )?\w+"
+    r"|\d+ or (?:just )?(?:the )?\d+"
+    r"|(?:one|1|half|two|2) (?:tablet|pill|capsule|gummy|lozenge)s?)\b"
+    r"|\b(?:hold|skip|stop|keep|take|give|cut|drop|quit|pause|miss|halve|double)\w*(?: \w+){0,3}?"
+    r" (?:the|that|this) (?:morning|night|day|evening)\b"
+    r"|\b(?:do|does|should|would|will|shall|must|ought) (?:i|she|he|we|they)(?: \w+){0,3}?"
+    r" (?:quit|stop|skip|hold|pause|lay off|hold off|cut|taper|wean|come off|go off|keep|continue"
+    r"|restart)\w*(?= ?(?:$|\?| or\b| (?:it|them|those|that|em|hers|taking|using|drinking"
+    r"|smoking|now|before|after|during|until|till|for the|first|beforehand|completely|fully"
+    r"|altogether|tonight|today|tomorrow|the (?:morning|night|day)|that (?:morning|day|night)"
+    r"|this (?:week|morning))\b))"
+    r"|^(?:(?:so|and|ok|okay) )*(?:the|that|this) (?:\w+ )?(?:one|ones|pill|dose|patch|shot)\b"
+    r"|^(?:(?:so|and|ok|okay) )*(?:the|that) (?:\w+ ){0,3}?(?:morning|night|day|evening|week"
+    r"|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)s? (?:or (?:no|not|nah)"
+    r"|(?:of|before|after) (?:\w+ ){0,3}?(?:sessions?|infusions?|treatments?|appointments?"
+    r"|appts?|consults?))\b"
+)
+#: Code-switched decisions: Spanish and Tagalog-English ("la tomo manana o no", "skip ko ba").
+_OTHER_TONGUE = re.compile(
+    r"\b(?:la|lo|las|los|se la|se lo) (?:tomo|toma|dejo|deja|doy|da|sigo|sigue)\b|\bsigue con"
+    r"|\bdejo de\b|\b(?:la|lo|las|los) i take\b"
+    r"|\b(?:take|skip|stop|double|give|use|cut|hold|inom|continue) ko\b"
+    r"|\b(?:inom|inumin|ibigay|itigil|ituloy|gamitin|ilipat|dalawa)\b"
+)
+#: An elliptical change at the opening ("skip tmrw am?", "half each?", "hold it fri?").
+_OPENS_WITH_CHANGE = re.compile(
+    r"^(?:(?:so|and|ok|okay|then|right|but|now) )*(?:(?:skip|hold|stop|keep|double|halve|half"
+    r"|cut|split|pause|quit|restart)(?: (?:it|them|those|that))?|(?:another|just one|one|two)"
+    + _COUNT_ENDS
+    + r"|same (?:dose|amount|day|as usual|as always))(?! on\b)(?= ?(?:\?|$| or\b| (?:tonight"
+    r"|today|tomorrow|tmrw|tmr|am|pm|fri|this (?:morning|week|time)|that (?:morning|day|night)"
+    r"|the (?:morning|night|day|evening|first|second|next|week)|before|after|during|until|till"
+    r"|for (?:the|a) (?:week|day|night|series)|fully|each|then|up|more|extra|again|of em"
+    r"|of them)\b))"
+)
+#: The question or the choice: a question mark, "or not", "yes or no", a tag ("..., right"),
+#: a modal with its subject ("do i", "should she"), "ok if i", "fine to".
+_ASKED = re.compile(
+    r"\?|\bor (?:not|no|nah|what|both|none|just|stop|keep|skip|hold|wait|leave|toss|pause|take"
+    r"|cut|lay|after|before|later|simply|could|should|do|does|is|the|i am good|am i good)\b"
+    r"|\bo no\b|\byes or no\b"
+    r"|\b(?:right|correct|ok|okay|alright|all right|fine|good|acceptable|yes)$"
+    r"|\b(?:do|does|should|shall|ought|can|could|may|must|would) (?:i|we|he|she|they)\b"
+    r"|\b(?:ok|okay|alright|fine|all right) if (?:i|we|he|she|they)\b"
+    r"|^(?:(?:so|and|ok) )*(?:fine|ok|okay|alright|safe|good) to\b|^what about\b|\bba\b"
+    r"|\b(?:would|is|will) it be (?:\w+ )?(?:ok|okay|wise|wiser|better|fine|safe|smart|dumb|bad"
+    r"|sensible|reasonable)\b|\bstill (?:ok|okay|fine|alright|all right|good)\b"
+)
+#: Openers of a question for information ("what is ...", "how long ..."), unless it picks one
+#: ("what about the other one", "which of those ought i ...").
+_INFO_ASKED = re.compile(
+    r"^(?:what(?! about)|how|why|when|where|who|which(?! (?:of (?:those|them|these)|one)))\b"
+)
+#: Keeping a medicine, not taking it ("should i keep it in the fridge?").
+_STORAGE = re.compile(
+    r"\b(?:fridge|refrigerat\w*|cooler|room temperature|store|storing|storage|expir\w*|lock box"
+    r"|safe place)\b"
+)
+#: What the clinic does, asked ("do y'all use it for pain too?"): not the writer's decision.
+_CLINIC_DOES = re.compile(
+    r"\b(?:do|does|will|would|can|could) (?:you|yall|y all|u|you all|you guys|your \w+|the clinic"
+    r"|the doctors?|the nurses?)\b"
+)
+#: The writer (or a relative) deciding: a general word does not make such a question general.
+_DECIDING = re.compile(r"\b(?:should|shall|ought|do|can|could|may|must) (?:i|we|he|she)\b")
+
+
+def _elliptic_decision(text: str) -> bool:
+    """Whether a short text asks a decision about what the message before named.
+
+    A decision verb on "it" / "them" / "the morning one" (``_ON_IT``) holds even beside
+    logistics ("i will drive her in at 10 ... does she skip her prn that morning?"); the weaker
+    readings (as usual, a choice of how much or when, an opening change) do not.
+    """
+    if len(text.split()) > FOLLOW_UP_MAX_WORDS or _INFO_ASKED.search(text):
+        return False
+    if _TELL_ME.search(text) or _CLINIC_DOES.search(text) or _STORAGE.search(text):
+        return False
+    if W.GENERAL.search(text) and not _DECIDING.search(text):
+        return False
+    if not _ASKED.search(text):
+        return False
+    if _ERRAND.search(text):
+        return bool(_SURE_ON_IT.search(text))
+    return bool(
+        _ON_IT.search(text)
+        or _AS_USUAL.search(text)
+        or _OPENS_WITH_CHANGE.search(text)
+        or _OTHER_TONGUE.search(text)
+    )
+
+
+#: "and the patches, off too?", "what about the clonidine?": the other thing, asked bare.
+_AND_THE_OTHER = re.compile(
+    r"^(?:(?:so|ok|okay|right) )*(?:and|what about|how about) (?P<thing>(?:\w+ ){0,3}?\w+)"
+    r"(?: (?:off|out|too|also|as well|then))* \?$"
+)
+
+
+def _names_the_other(text: str) -> bool:
+    """Whether a text asks bare about another medicine ("and the clonidine?")."""
+    found = _AND_THE_OTHER.match(text)
+    return bool(found and _names_taken_thing(found.group("thing")))
+
+
+def _split_sentences(normalized: str) -> list[str]:
+    """The sentences of a normalised text (split after ``.``, ``?`` and ``!``)."""
+    return [p.strip() for p in re.split(r"(?<=[.?!])\s+", normalized) if p.strip()]
+
+
+def _names_taken_thing(text: str) -> bool:
+    """Whether a text names something one takes (a medicine, a substance, a pregnancy)."""
+    return bool(
+        names_medicine(text)
+        or _OWN_AT_HOME.search(text)
+        or _TAKEN_THING.search(text)
+        or W.SUBSTANCE.search(text)
+        or _OWN_STATE.search(text)
+    )
+
+
+def _anchor(previous: str) -> str | None:
+    """The previous message's latest sentence that names what one takes (else the whole)."""
+    for sentence in reversed(_split_sentences(previous)):
+        if _names_taken_thing(sentence):
+            return sentence if sentence.endswith((".", "?", "!")) else sentence + " ."
+    return previous if _names_taken_thing(previous) else None
+
+
+def follow_up_advice_kind(previous: str, current: str) -> str | None:
+    """The kind of personal decision a message asks about what the message before named.
+
+    "fyi i take vyvanse every morning" then "so skip it on infusion mornings?": alone, the
+    second message names nothing and reads as an ordinary question. After a first message that
+    names a medicine, a substance or a pregnancy, a short second message that asks a decision
+    about it elliptically ("hold it fri?", "the morning one, yes or no?", "like normal or hold
+    off", "2 or just the 1") asks what the patient should do with it. Questions for
+    information ("does it interact?", "why do you ask?"), about what the clinic does, about
+    people in general, and logistics ("can i take the bus?") are not.
+
+    Args:
+        previous: The patient's previous message, normalised.
+        current: The patient's latest message, normalised.
+
+    Returns:
+        The kind (as ``personal_advice_kind``, ``stop_medicine`` when it names none) or
+        ``None``.
+    """
+    if not previous or not current or len(previous) > 2000 or len(current) > 2000:
+        return None
+    anchor = _anchor(previous)
+    if anchor is None:
+        return None
+    # each sentence, then the whole message read as one ("the night after a session tho. yes
+    # or no"); long messages are read sentence by sentence only (``_elliptic_decision``)
+    flat = re.sub(r" [.!]", "", current)
+    for text in [*_split_sentences(current), flat]:
+        if _elliptic_decision(text) or _names_the_other(text):
+            kind = _window_kind(f"{anchor} {text}")
+            return kind or ("dose" if W.DOSE.search(text) else "stop_medicine")
+    return None

@@ -72,7 +72,7 @@ from clinicbot.safety.cases import (
     load_training_examples,
 )
 from clinicbot.safety.detector import NONE, SafetyDetector
-from clinicbot.safety.labels import CRISIS
+from clinicbot.safety.labels import ADVICE, CRISIS
 from clinicbot.safety.metrics import (
     ALARMS,
     BENIGN,
@@ -371,6 +371,9 @@ def pipeline_case_verdict(
     ``urgent_follow_up`` says so, and the crisis reply for a veiled follow-up after distress
     (``contextual_risk``). Since round 7 an urgent pair is scored by what the conversation got
     (``conversation_category``): a first message that got the urgent reply on its own counts.
+    Since round 17 a pair that is not urgent gets the refusal, as in the conversation, when the
+    latest message asks a personal decision about the medicine the first one named
+    (``advice_followup.advice_follow_up``).
 
     Args:
         parse: Text -> Rasa parse result.
@@ -380,6 +383,7 @@ def pipeline_case_verdict(
     Returns:
         Case -> crisis, emergency, advice (refusal) or none.
     """
+    from clinicbot.components.advice_followup import advice_follow_up
     from clinicbot.components.safety_context import contextual_risk
     from clinicbot.components.safety_followup import urgent_follow_up
 
@@ -396,7 +400,11 @@ def pipeline_case_verdict(
                 return kind or CRISIS
             if by_conversation:
                 first = INTENT_TO_CATEGORY.get(str(previous_intent or ""), NONE)
-                return conversation_category(first, category, case.expect)
+                category = conversation_category(first, category, case.expect)
+            if category not in URGENT and advice_follow_up(
+                case.previous, intent, case.text, safety
+            ):
+                return ADVICE
         return category
 
     return verdict

@@ -220,3 +220,70 @@ def test_no_repeat_after_an_acknowledgement_a_safe_message_or_under_staff_hold(
 ) -> None:
     tracker = _after_urgent(rasa_domain, "safety_crisis", text, safety, held=held)
     assert _predicted(policy, rasa_domain, tracker) == ""
+
+
+# -- round 17: a personal decision asked about the medicine the previous message named
+
+
+def _pair(
+    domain: Domain,
+    previous: str,
+    latest: str,
+    intent: str = "nlu_fallback",
+    after: List[str] | None = None,
+    held: bool = False,
+    in_form: bool = False,
+) -> DialogueStateTracker:
+    def said(text: str, name: str) -> UserUttered:
+        return UserUttered(
+            text,
+            intent={"name": name, "confidence": 0.9},
+            parse_data={"intent": {"name": name, "confidence": 0.9}, "safety": ORDINARY},
+        )
+
+    events: List[Event] = [ActionExecuted(ACTION_LISTEN_NAME)]
+    if held:
+        events.append(SlotSet("handoff_active", True))
+    events += [said(previous, "kb_eligibility_current_medications"), ActionExecuted("action_kb")]
+    if in_form:
+        events += [ActionExecuted("screening_form"), ActiveLoop("screening_form")]
+    events += [ActionExecuted(ACTION_LISTEN_NAME), said(latest, intent)]
+    events += [ActionExecuted(name) for name in after or []]
+    return DialogueStateTracker.from_events("u2", events, domain.slots)
+
+
+MEDICINE_TOLD = "i take wellbutrin 300 every morning"
+DECISION_ASKED = "so should i skip it on thursday?"
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"), [([], "utter_refusal"), (["utter_refusal"], ACTION_LISTEN_NAME)]
+)
+def test_a_decision_about_the_medicine_named_before_gets_the_refusal(
+    policy: SafetyContextPolicy, rasa_domain: Domain, after: List[str], expected: str
+) -> None:
+    tracker = _pair(rasa_domain, MEDICINE_TOLD, DECISION_ASKED, after=after)
+    assert _predicted(policy, rasa_domain, tracker) == expected
+
+
+@pytest.mark.parametrize(
+    ("previous", "latest", "intent", "held", "in_form"),
+    [
+        (MEDICINE_TOLD, "does it interact with ketamine?", "nlu_fallback", False, False),
+        ("my appointment is on thursday", DECISION_ASKED, "nlu_fallback", False, False),
+        (MEDICINE_TOLD, DECISION_ASKED, "medical_advice", False, False),  # the rules refuse it
+        (MEDICINE_TOLD, DECISION_ASKED, "nlu_fallback", True, False),  # staff answer it
+        (MEDICINE_TOLD, DECISION_ASKED, "nlu_fallback", False, True),  # the form's own turn
+    ],
+)
+def test_no_refusal_without_a_decision_a_medicine_or_outside_the_bot(
+    policy: SafetyContextPolicy,
+    rasa_domain: Domain,
+    previous: str,
+    latest: str,
+    intent: str,
+    held: bool,
+    in_form: bool,
+) -> None:
+    tracker = _pair(rasa_domain, previous, latest, intent=intent, held=held, in_form=in_form)
+    assert _predicted(policy, rasa_domain, tracker) == ""

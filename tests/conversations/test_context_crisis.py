@@ -98,3 +98,20 @@ def test_the_message_after_an_emergency_reply_gets_it_again_until_acknowledged(
     assert not {"utter_emergency", "action_escalate_urgent"} & set(
         _actions_after_latest_message(agent, "ctx-ack")
     ), thanks
+
+
+def test_a_decision_about_the_medicine_named_before_gets_the_refusal(agent: Any) -> None:
+    """Round 17: "i take X", then "so skip it?" is declined and offered to a clinician."""
+    _say(agent, "ctx-advice", "i take wellbutrin 300 every morning")
+    replies = _say(agent, "ctx-advice", "so should i skip it on thursday?")
+    assert "refusal" in _kinds(replies), replies
+    assert _actions_after_latest_message(agent, "ctx-advice")[0] == "utter_refusal"
+    # the refusal's own rule still offers the clinician: "yes" escalates
+    _say(agent, "ctx-advice", "yes")
+    assert "action_escalate" in _actions_after_latest_message(agent, "ctx-advice")
+
+
+def test_a_general_question_about_the_medicine_named_before_is_not_refused(agent: Any) -> None:
+    _say(agent, "ctx-general", "i take wellbutrin 300 every morning")
+    replies = _say(agent, "ctx-general", "does ketamine interact with it?")
+    assert "refusal" not in _kinds(replies), replies
