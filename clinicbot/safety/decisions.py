@@ -543,6 +543,20 @@ _DOSE_ASK = re.compile(
 #: Asking to be told, not asking for a change ("can you tell me more about the dose?").
 _TELL_ME = re.compile(r"\b(?:tell|explain|know|understand|learn|info|information|read)\b")
 _FIRST_PERSON = re.compile(r"\b(?:i|me|my|we|us|our)\b|^(?:want|wanna|need)\b")
+#: The longest text the decision readings read, in characters (longer input is not read).
+MAX_READ_CHARS = 2000
+
+
+def _asked_in_general(window: str) -> bool:
+    """Whether a window asks for information, not a change (a question word first, "tell me").
+
+    Shared by the own-dose and re-dose readings: a window opening with a question word, asking
+    to be told ("can you tell me more about the dose?"), or about people in general.
+    """
+    words = window.split()
+    if not words or words[0] in _WH:
+        return True
+    return bool(_TELL_ME.search(window) or W.GENERAL.search(window))
 
 
 def _own_dose_change(window: str) -> bool:
@@ -552,8 +566,7 @@ def _own_dose_change(window: str) -> bool:
     "would a smaller amount be sensible for me?" are; "how is the dose decided?", "will i need
     a higher dose?" (no change asked), "can you tell me more about the dose?" are not.
     """
-    words = window.split()
-    if not words or words[0] in _WH or _TELL_ME.search(window) or W.GENERAL.search(window):
+    if _asked_in_general(window):
         return False
     return bool(
         _FIRST_PERSON.search(window)
@@ -601,11 +614,10 @@ def redose_asked(normalized: str) -> bool:
     Returns:
         ``True`` when a sentence (or a pair) asks it.
     """
-    if not normalized or len(normalized) > 2000:
+    if not normalized or len(normalized) > MAX_READ_CHARS:
         return False
     for window in _sentences(normalized):
-        words = window.split()
-        if not words or words[0] in _WH or W.GENERAL.search(window) or _TELL_ME.search(window):
+        if _asked_in_general(window):
             continue
         if _LONG_AGO.search(window) or _SUPPLY.search(window):
             continue
@@ -735,7 +747,7 @@ def personal_advice_kind(normalized: str, extended: bool = True) -> str | None:
         ``pregnancy``, ``substance``, ``dose``, ``stop_medicine``, ``dosing``,
         ``personal_decision`` or ``None``.
     """
-    if not normalized or len(normalized) > 2000:
+    if not normalized or len(normalized) > MAX_READ_CHARS:
         return None
     for window in _sentences(normalized):
         kind = _window_kind(window, extended)
@@ -953,7 +965,7 @@ def follow_up_advice_kind(previous: str, current: str) -> str | None:
         The kind (as ``personal_advice_kind``, ``stop_medicine`` when it names none) or
         ``None``.
     """
-    if not previous or not current or len(previous) > 2000 or len(current) > 2000:
+    if not previous or not current or max(len(previous), len(current)) > MAX_READ_CHARS:
         return None
     anchor = _anchor(previous)
     if anchor is None:
