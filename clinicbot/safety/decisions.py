@@ -404,9 +404,14 @@ _TREAT = re.compile(
 )
 
 
+def _split_sentences(normalized: str) -> list[str]:
+    """The sentences of a normalised text (split after ``.``, ``?`` and ``!``)."""
+    return [p.strip() for p in re.split(r"(?<=[.?!])\s+", normalized) if p.strip()]
+
+
 def _sentences(normalized: str) -> list[str]:
     """Windows of one and two consecutive sentences (a question may lean on the one before)."""
-    parts = [p.strip() for p in re.split(r"(?<=[.?!])\s+", normalized) if p.strip()]
+    parts = _split_sentences(normalized)
     windows = list(parts)
     windows += [f"{a} {b}" for a, b in zip(parts, parts[1:], strict=False)]
     return windows
@@ -768,10 +773,10 @@ _TAKEN_THING = re.compile(
     r"|shots?|injections?|drops|inhaler|strips|gummies|vitamins?|supplements?|hrt|estrogen"
     r"|testosterone|t shot|tobacco|dip|cigarettes?|cigs|smok\w+|vap\w+|caffeine|energy drinks?"
     r"|(?:nasal|nose) spray|lozenges?|troches?|rdts?"
-    # medicines the decision lexicon does not list (kept here: the classifier's words stay)
+    # medicines neither the decision lexicon nor its generic stems read (kept here, so the
+    # classifier's words stay as they are)
     r"|bupropion|cyclobenzaprine|flexeril|estradiol|spiro|tamsulosin|flomax|furosemide|lasix"
-    r"|st (?:\. )?john s wort|levothyroxine|levo|mirtazapine|montelukast|timolol|guanfacine"
-    r"|lorazepam|alprazolam|clonazepam|zolpidem|diphenhydramine|cetirizine|loratadine)\b"
+    r"|st (?:\. )?john s wort|levo|diphenhydramine|cetirizine|loratadine)\b"
 )
 #: What may follow a count that is a dose ("take two tonight?", "one of them after?"), not a
 #: count of anything else ("take two cars", "two or three sessions a week").
@@ -920,11 +925,6 @@ def _names_the_other(text: str) -> bool:
     """Whether a text asks bare about another medicine ("and the clonidine?")."""
     found = _AND_THE_OTHER.match(text)
     return bool(found and _names_taken_thing(found.group("thing")))
-
-
-def _split_sentences(normalized: str) -> list[str]:
-    """The sentences of a normalised text (split after ``.``, ``?`` and ``!``)."""
-    return [p.strip() for p in re.split(r"(?<=[.?!])\s+", normalized) if p.strip()]
 
 
 def _names_taken_thing(text: str) -> bool:
