@@ -19,6 +19,14 @@
   When a call of ``action_escalate_urgent`` still fails (or answers without an escalation: the
   clinic database was unreachable), a record goes to the urgent outbox
   (:mod:`clinicbot.outbox`), which the action server drains: staff still hear of the crisis.
+* **A reply, not silence, when an answering action cannot run.** When the call of an action
+  that answers the patient (:data:`REPLY_ACTIONS`: a knowledge-base answer, a clarification, a
+  hand-off, the pre-screen's start or end) fails for good (the action server is restarting
+  under ``make run``, timed out, or answered with an error), Rasa logs it and the turn gets no
+  reply at all. :func:`run_or_apologise` sends the domain response
+  :data:`UNAVAILABLE_RESPONSE` instead (from inside the Rasa server: "please send it again in a
+  minute", the clinic's number, 988 and 911), unless the turn has already replied (a crisis
+  text before ``action_escalate_urgent``: that action is never one of these).
 """
 
 from __future__ import annotations
@@ -27,11 +35,19 @@ import asyncio
 import functools
 import logging
 import ssl
-from typing import Any, Dict
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List
 
 import aiohttp
 
 from clinicbot.outbox import ACTION_FAILED, NO_ESCALATION, record_urgent
+
+if TYPE_CHECKING:
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.channels.channel import OutputChannel
+    from rasa.core.nlg import NaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import Event
+    from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 
@@ -343,3 +359,94 @@ def keep_alive(config: Any) -> KeepAliveEndpoint:
     if wrapper is None or wrapper._config is not config:
         wrapper = _wrappers[id(config)] = KeepAliveEndpoint(config)
     return wrapper
+
+
+#: The actions whose run is the turn's reply to the patient. When one cannot run, the patient
+#: gets :data:`UNAVAILABLE_RESPONSE` instead of no reply (the form's slot questions and
+#: validation are left to the form, the urgent escalation to the outbox).
+REPLY_ACTIONS = frozenset(
+    {
+        "action_answer_topic",
+        "action_clarify",
+        "action_escalate",
+        "action_screening_start",
+        "action_screening_submit",
+    }
+)
+#: The domain response sent when a reply action cannot run (kind ``clarify``: send it again).
+UNAVAILABLE_RESPONSE = "utter_action_unavailable"
+
+
+def replied_since_latest_message(tracker: DialogueStateTracker) -> bool:
+    """Whether the bot has already said something since the patient's latest message.
+
+    Args:
+        tracker: The conversation as the action sees it.
+
+    Returns:
+        True when a bot message follows the latest user message.
+    """
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, BotUttered):
+            return True
+    return False
+
+
+RemoteRun = Callable[
+    ["RemoteAction", "OutputChannel", "NaturalLanguageGenerator", "DialogueStateTracker", "Domain"],
+    Awaitable[List["Event"]],
+]
+
+
+async def run_or_apologise(
+    run: RemoteRun,
+    action: RemoteAction,
+    output_channel: OutputChannel,
+    nlg: NaturalLanguageGenerator,
+    tracker: DialogueStateTracker,
+    domain: Domain,
+) -> List[Event]:
+    """Runs a remote action; a reply action that fails answers with :data:`UNAVAILABLE_RESPONSE`.
+
+    Args:
+        run: Rasa's ``RemoteAction.run``.
+        action: The remote action.
+        output_channel: The patient's channel.
+        nlg: The response generator (``ClinicNLG``).
+        tracker: The conversation.
+        domain: The model's domain.
+
+    Returns:
+        The action's events, or the apology's bot message when it could not run.
+
+    Raises:
+        ActionExecutionRejection: As Rasa raises it (a form's validation rejected the input).
+        Exception: What the call raised, for any other action, or when the turn has replied.
+    """
+    from rasa.core.actions.action import ActionExecutionRejection, create_bot_utterance
+
+    try:
+        return await run(action, output_channel, nlg, tracker, domain)
+    except ActionExecutionRejection:
+        raise
+    except Exception as exc:
+        if (
+            action.name() not in REPLY_ACTIONS
+            or UNAVAILABLE_RESPONSE not in domain.responses
+            or replied_since_latest_message(tracker)
+        ):
+            raise
+        # The error's class only: its text may carry the URL, never a message.
+        logger.error(
+            "action %s could not run (%s); the patient is asked to send the message again",
+            action.name(),
+            type(exc).__name__,
+        )
+        message = await nlg.generate(UNAVAILABLE_RESPONSE, tracker, output_channel.name())
+        if message is None:
+            raise
+        return [create_bot_utterance(message)]

@@ -6,8 +6,9 @@ Each fix keeps Rasa's behaviour and only removes a cost or a failure found by pr
 under load (README "Scale-out"):
 
 * **Action calls** (:mod:`clinicbot.action_calls`): action results validated with a prepared
-  validator, calls over kept-alive connections and retried when nothing reached the server, and
-  a failed urgent escalation recorded in the urgent outbox.
+  validator, calls over kept-alive connections and retried when nothing reached the server, a
+  failed urgent escalation recorded in the urgent outbox, and an answering action that cannot
+  run replaced by a "please send it again" reply (never silence).
 * **Event classes looked up in a table.** Rebuilding a conversation from the tracker store,
   and reading an action's answer, finds each event's class by walking every subclass of
   Rasa's ``Event`` (``Event.resolve_by_type``): ~1,500 walks a turn. The table gives the same
@@ -58,10 +59,15 @@ import functools
 import gc
 import logging
 import time
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 from clinicbot import tracker_cache
-from clinicbot.action_calls import KeepAliveEndpoint, keep_alive, validate_action_result
+from clinicbot.action_calls import (
+    KeepAliveEndpoint,
+    keep_alive,
+    run_or_apologise,
+    validate_action_result,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -367,6 +373,13 @@ def apply() -> None:
         original_init(self, name, action_endpoint)
 
     RemoteAction.__init__ = init  # type: ignore[method-assign]
+    original_run = RemoteAction.run
+
+    @functools.wraps(original_run)
+    async def run(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Any]:
+        return await run_or_apologise(original_run, self, output_channel, nlg, tracker, domain)
+
+    RemoteAction.run = run  # type: ignore[method-assign]
 
     from rasa.core import tracker_store
 

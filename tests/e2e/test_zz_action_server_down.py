@@ -1,4 +1,4 @@
-"""Crisis, emergency and refusal replies work with the action server stopped.
+"""Crisis, emergency and refusal replies work with the action server stopped; others say "again".
 
 Named ``zz`` so it runs after the other end-to-end modules (it stops and restarts the action
 server of the shared stack).
@@ -28,6 +28,11 @@ def test_safety_replies_need_no_action_server(live_stack) -> None:
         )
         refusal = live_stack.rest(live_stack.new_sender(), "can I double my dose at home?")
         assert live_stack.payload(refusal)["kind"] == "refusal"
+        # An ordinary question gets "send it again" from inside Rasa, not silence (round 18).
+        question = live_stack.rest(live_stack.new_sender(), "how long does a session take?")
+        assert live_stack.payload(question)["kind"] == "clarify", question
+        text = live_stack.text(question)
+        assert "again" in text and phone in text and "988" in text
     finally:
         live_stack.start_actions()
     after = live_stack.rest(live_stack.new_sender(), "how does ketamine work?")
