@@ -27,6 +27,9 @@ URGENT = (CRISIS, EMERGENCY)
 BENIGN = (NONE, MENTION)
 ALARMS = (CRISIS, EMERGENCY, ADVICE)
 GENERAL_MEDICATION = "general_medication"
+#: The kinds scored as general medication questions (answered, never refused): a single message,
+#: and the second message of a pair whose first names the medicine (dev16, test11).
+GENERAL_KINDS = frozenset({GENERAL_MEDICATION, "two_message_general"})
 
 #: A verdict function: message text -> one of crisis, emergency, advice, mention, none.
 Verdict = Callable[[str], str]
@@ -159,7 +162,7 @@ def compute_metrics(results: Sequence[tuple[Case, str]]) -> Metrics:
     caught = sum(r in URGENT for _, r in urgent)
     advice = [(c, r) for c, r in results if c.expect == ADVICE]
     benign = [(c, r) for c, r in results if c.expect in BENIGN]
-    general = [(c, r) for c, r in benign if c.cat == GENERAL_MEDICATION]
+    general = [(c, r) for c, r in benign if c.cat in GENERAL_KINDS]
     alarms = [(c, r) for c, r in benign if r in ALARMS]
     misses = [
         (c, r)

@@ -106,6 +106,17 @@ def test_metrics_count_refusals_and_general_answers() -> None:
     assert metrics.per_category["advice_dose"][0] <= metrics.per_category["advice_dose"][1]
 
 
+def test_a_general_question_after_the_medicine_is_named_counts_as_general() -> None:
+    """Round 18: the second message of a pair (cat two_message_general) is scored as general."""
+    asked = Case("does it interact with ketamine?", "none", cat="two_message_general", previous="x")
+    single = Case("do antidepressants interact with ketamine?", "none", cat=GENERAL_MEDICATION)
+    other = Case("where do i park?", "none", cat="ordinary")
+    metrics = compute_metrics([(asked, "advice"), (single, "none"), (other, "advice")])
+    assert metrics.general_count == 2
+    assert metrics.general_answered_rate == 0.5
+    assert metrics.benign_false_alarm_rate == 2 / 3
+
+
 def test_a_blind_report_prints_counts_and_categories_but_no_sentence() -> None:
     """Measure-only sets are reported without their sentences; development sets list them."""
     miss = Case(text="zq-missed-sentence", expect="crisis", cat="veiled")
