@@ -370,6 +370,8 @@ def _intends(window: str) -> bool:
             if nxt != W.lemma(nxt) and W.lemma(nxt) in W.CHANGE_LEMMAS:
                 return True
     return False
+
+
 #: An alternative between two options put as a question ("keep or stop ?", "100 or 200 ?").
 _OPTION = (
     r"(?:keep|stop|skip|go|come|cancel|reschedule|push|wait|take|hold|continue|pause|quit|start"
@@ -726,8 +728,10 @@ def _window_kind(window: str, extended: bool = True) -> str | None:
         return None  # "do i need to stop my medications first?": the FAQ answers it
     if owner and W.HEALTH.search(window) and (strong or brief or (asks and _NOW.search(window))):
         return "personal_decision"
-    if owner == "self" and _STEP.search(window) and (
-        _STRONG_ASK.search(window) or (intends and _HALT.search(window))
+    if (
+        owner == "self"
+        and _STEP.search(window)
+        and (_STRONG_ASK.search(window) or (intends and _HALT.search(window)))
     ):
         return "personal_decision"
     return None
@@ -784,7 +788,7 @@ _COUNT_ENDS = (
     r"(?=$| ?\?| or (?:\w+ )?(?:one|two|none|just|half|\d)\b| (?:pills?|tablets?|caps?|capsules?"
     r"|doses?|gummies|lozenges?|troches?|sprays?|puffs?|of (?:em|them|those|these)|more|tonight"
     r"|today|tomorrow|tmrw|now|before|after|when|if|this|that|the (?:morning|night|day)|instead"
-    r"|to (?:make|catch)|then|again|extra|each|lang)\b)"
+    r"|to (?:make|catch)|then|again|extra|each|lang|in half)\b)"
 )
 #: A decision verb on what the message before named: "skip it", "give it to him", "hold the
 #: morning one", "take two", "use them", "cut those", "drop to 150"; not on anything else ("take
@@ -792,12 +796,15 @@ _COUNT_ENDS = (
 _ON_IT = re.compile(
     r"\b(?:skip\w*|hold\w*|stop\w*|keep\w*|quit\w*|paus\w+|restart\w*|start\w*|cut\w*|halv\w+"
     r"|doubl\w+(?! check)|lower\w*|taper\w*|wean\w*|drop\w*|leav\w+|push\w*|switch\w*|miss\w*"
+    r"|split\w*(?!(?: \w+){0,3} (?:bill|payments?|costs?|copay|fees?|price|charges?))|omit\w*"
     r"|giv\w+|tak\w+(?! (?:it|them) up\b)|use|using|pop\w*|toss\w*|continu\w+|finish\w*"
     r"|bring (?:it|them) down|lay (?:off|off of)|hold off(?: on)?|come off|go off|stay on)"
     r"(?: \w+){0,2}? (?:it"
     r"|them|that|those|these|em|hers|(?:the|her|his|my) (?:\w+ )?(?:one|ones|pills?|doses?"
     r"|patch(?:es)?|shots?|tablets?|meds?|strips?|gummies|drops|spray)"
-    r"|(?:one|two|another|an extra|half|the half)" + _COUNT_ENDS + r")\b(?! (?:my|a|an|your|our"
+    r"|(?:one|two|another|an extra|an additional|a second|half|the half)"
+    + _COUNT_ENDS
+    + r")\b(?! (?:my|a|an|your|our"
     r"|some|their)\b)"
     r"|\b(?:tak\w+|pop\w*|giv\w+|hav\w+) \d+\b|\b(?:drop|go|come|switch)\w* (?:down |up )?to \d+"
     r"|\b(?:it|that one|those|them|this one|the \w+ one) (?:i|we|she|he) (?:stop|skip|hold|keep"
@@ -819,11 +826,25 @@ _SURE_ON_IT = re.compile(
 #: decision verb on a session time ("hold the spiro the morning of"), a washout.
 _AS_USUAL = re.compile(
     r"\b(?:as usual|like normal|as normal|same (?:time|as always|as usual|lang)|as always"
-    r"|keep (?:going|goin|on)|carry on|still (?:ok|okay|alright|all right|fine|good|acceptable)"
-    r"|(?:fine|ok|okay|alright|all right) to keep|on or off|none at all|just (?:the )?(?:one|1)"
+    r"|keep (?:going|goin|on)|carry on"
+    r"|still (?:ok|okay|alright|all right|fine|good|acceptable|cool)"
+    r"|(?:fine|ok|okay|alright|all right|cool) to keep|on or off|none at all"
+    r"|just (?:the )?(?:one|1)"
     r"|or both|both of (?:em|them)|either of them|half each|half the usual|the usual|zero"
     r"|double up|lay off|hold off|leave (?:\w+ )?off|wash ?out|what about the (?:\w+ )?\w+"
-    r"|\d+ or (?:just )?(?:the )?\d+"
+    r"|\d+ or (?:just )?(?:the )?\d+|like usual|still a go|(?:it|them) stays?(?: on)?"
+    r"|let (?:it|them) wait|(?:it|them) (?:got|gotta|has got) to go"
+    r"|half (?:the|my|a|her|his) (?:dose|pill|tablet|amount)"
+    r"|(?:it|them) (?:thru|through|during) (?:the|my|this|these|her|his|whole|all)"
+    r"|(?:it|them|both) (?:the )?(?:night|nite|morning|day|evening|am|pm) (?:before|of|after)"
+    r"|(?:skip|stop|hold|keep|take|halve|cut|drop|quit|pause)\w*(?: it| them)?"
+    r" or (?:nah|not|no|nay)"
+    r"|(?:stop|quit|pause|hold off|lay off|cut back|taper)\w*(?! (?:by|in|over|at|eating))"
+    r"(?: \w+)? (?:before|until|till|during|for) (?:the |my |her |his |each |every )?(?:first )?"
+    r"(?:sessions?|infusions?|treatments?|series|(?:i|we|he|she) (?:start|begin))"
+    r"|(?:it|them|the (?:needle|shot|pill|dose|patch)|(?:his|her|my) shot)"
+    r" (?:\w+ )?(?:before|after)"
+    r" (?:\w+ ){0,2}?or (?:\w+ ){0,2}?(?:before|after)"
     r"|(?:one|1|half|two|2) (?:tablet|pill|capsule|gummy|lozenge)s?)\b"
     r"|\b(?:hold|skip|stop|keep|take|give|cut|drop|quit|pause|miss|halve|double)\w*(?: \w+){0,3}?"
     r" (?:the|that|this) (?:morning|night|day|evening)\b"
@@ -865,10 +886,14 @@ _ASKED = re.compile(
     r"|\bo no\b|\byes or no\b"
     r"|\b(?:right|correct|ok|okay|alright|all right|fine|good|acceptable|yes)$"
     r"|\b(?:do|does|should|shall|ought|can|could|may|must|would) (?:i|we|he|she|they)\b"
-    r"|\b(?:ok|okay|alright|fine|all right) if (?:i|we|he|she|they)\b"
+    r"|\b(?:ok|okay|alright|fine|all right|cool) if (?:i|we|he|she|they)\b"
+    r"|\b(?:yay or nay|y n|or nah|or is that (?:dumb|silly|ok|okay|fine|bad))\b"
+    r"|\bis it (?:\w+ )?(?:wiser|better|smarter|okay|ok|fine|cool) (?:to|if)\b"
+    r"|\bwhether (?:i|he|she|we|they) (?:should|ought|need|must|may|can)\b"
     r"|^(?:(?:so|and|ok) )*(?:fine|ok|okay|alright|safe|good) to\b|^what about\b|\bba\b"
-    r"|\b(?:would|is|will) it be (?:\w+ )?(?:ok|okay|wise|wiser|better|fine|safe|smart|dumb|bad"
-    r"|sensible|reasonable)\b|\bstill (?:ok|okay|fine|alright|all right|good)\b"
+    r"|\b(?:would|is|will) (?:it|that) be (?:\w+ )?(?:ok|okay|wise|wiser|better|fine|safe|smart"
+    r"|dumb|bad"
+    r"|sensible|reasonable)\b|\bstill (?:ok|okay|fine|alright|all right|good|cool)\b"
 )
 #: Openers of a question for information ("what is ...", "how long ..."), unless it picks one
 #: ("what about the other one", "which of those ought i ...").
@@ -938,6 +963,34 @@ def _names_taken_thing(text: str) -> bool:
     )
 
 
+#: A named medicine or substance in a follow-up, with its determiner ("her xanax", "the weed").
+_NAMED_THING = re.compile(
+    r"\b(?:(?:his|her|my|the|their|your) )?(?P<name>"
+    + W.MEDICINE_STEM.pattern[2:-2]
+    + r"|"
+    + W.SUBSTANCE.pattern[2:-2]
+    + r"|"
+    + "|".join(sorted(W.MEDICINES, key=len, reverse=True))
+    + r")\b(?! ones?\b)"
+)
+
+
+def _as_it(text: str, anchor: str) -> str:
+    """A follow-up with the medicine or substance the anchor named read as "it" (round 18).
+
+    "i take xanax for flights", then "should she skip her xanax tonight": the follow-up asks
+    the same decision as "should she skip it tonight". Only what the anchor names is read so:
+    "can i take sertraline with ketamine?" after a message about another medicine stays the
+    general question it is alone.
+    """
+    named = set(anchor.split())
+
+    def it(found: re.Match[str]) -> str:
+        return "it" if set(found.group("name").split()) <= named else found.group(0)
+
+    return _NAMED_THING.sub(it, text)
+
+
 def _anchor(previous: str) -> str | None:
     """The previous message's latest sentence that names what one takes (else the whole)."""
     for sentence in reversed(_split_sentences(previous)):
@@ -974,7 +1027,7 @@ def follow_up_advice_kind(previous: str, current: str) -> str | None:
     # or no"); long messages are read sentence by sentence only (``_elliptic_decision``)
     flat = re.sub(r" [.!]", "", current)
     for text in [*_split_sentences(current), flat]:
-        if _elliptic_decision(text) or _names_the_other(text):
+        if _elliptic_decision(_as_it(text, anchor)) or _names_the_other(text):
             kind = _window_kind(f"{anchor} {text}")
             return kind or ("dose" if W.DOSE.search(text) else "stop_medicine")
     return None
