@@ -52,6 +52,15 @@ def _tracker(domain: Domain, *after_message: Event) -> DialogueStateTracker:
     return DialogueStateTracker.from_events("unavailable", events, domain.slots)
 
 
+def _apologise(run: Any, name: str, domain: Domain, tracker: DialogueStateTracker) -> List[Event]:
+    """``run_or_apologise`` around ``run`` for the action ``name``, on the patient's channel."""
+    action = RemoteAction(name, None)
+    channel = CollectingOutputChannel()
+    return asyncio.run(
+        run_or_apologise(run, action, channel, ClinicNLG(domain=domain), tracker, domain)
+    )
+
+
 def _run(action: RemoteAction, domain: Domain, tracker: DialogueStateTracker) -> List[Event]:
     return asyncio.run(
         action.run(CollectingOutputChannel(), ClinicNLG(domain=domain), tracker, domain)
@@ -78,17 +87,7 @@ def test_every_reply_action_apologises_when_its_call_fails(domain: Domain, name:
     async def failing(*_: Any) -> List[Event]:
         raise asyncio.TimeoutError()
 
-    action = RemoteAction(name, None)
-    events = asyncio.run(
-        run_or_apologise(
-            failing,
-            action,
-            CollectingOutputChannel(),
-            ClinicNLG(domain=domain),
-            _tracker(domain),
-            domain,
-        )
-    )
+    events = _apologise(failing, name, domain, _tracker(domain))
     assert [e.data["custom"]["kind"] for e in events if isinstance(e, BotUttered)] == ["clarify"]
 
 
@@ -103,16 +102,7 @@ def test_actions_that_are_not_the_reply_still_fail_as_before(domain: Domain) -> 
         raise RasaException("down")
 
     with pytest.raises(RasaException):
-        asyncio.run(
-            run_or_apologise(
-                failing,
-                RemoteAction("action_escalate_urgent", None),
-                CollectingOutputChannel(),
-                ClinicNLG(domain=domain),
-                _tracker(domain),
-                domain,
-            )
-        )
+        _apologise(failing, "action_escalate_urgent", domain, _tracker(domain))
 
 
 def test_no_apology_after_the_turn_has_replied(domain: Domain) -> None:
@@ -130,16 +120,7 @@ def test_a_rejection_is_passed_on_for_the_form_to_handle(domain: Domain) -> None
         raise ActionExecutionRejection("action_answer_topic", "not this one")
 
     with pytest.raises(ActionExecutionRejection):
-        asyncio.run(
-            run_or_apologise(
-                rejected,
-                RemoteAction("action_answer_topic", None),
-                CollectingOutputChannel(),
-                ClinicNLG(domain=domain),
-                _tracker(domain),
-                domain,
-            )
-        )
+        _apologise(rejected, "action_answer_topic", domain, _tracker(domain))
 
 
 def test_a_domain_without_the_response_fails_as_before(domain: Domain) -> None:
@@ -149,16 +130,7 @@ def test_a_domain_without_the_response_fails_as_before(domain: Domain) -> None:
     bare = Domain.from_dict({"intents": ["greet"], "responses": {}})
     assert UNAVAILABLE_RESPONSE in domain.responses and UNAVAILABLE_RESPONSE not in bare.responses
     with pytest.raises(RasaException):
-        asyncio.run(
-            run_or_apologise(
-                failing,
-                RemoteAction("action_answer_topic", None),
-                CollectingOutputChannel(),
-                ClinicNLG(domain=bare),
-                _tracker(domain),
-                bare,
-            )
-        )
+        _apologise(failing, "action_answer_topic", bare, _tracker(domain))
 
 
 def test_a_successful_call_is_returned_untouched(domain: Domain) -> None:
@@ -167,14 +139,5 @@ def test_a_successful_call_is_returned_untouched(domain: Domain) -> None:
     async def works(*_: Any) -> List[Event]:
         return answer
 
-    got = asyncio.run(
-        run_or_apologise(
-            works,
-            RemoteAction("action_answer_topic", None),
-            CollectingOutputChannel(),
-            ClinicNLG(domain=domain),
-            _tracker(domain),
-            domain,
-        )
-    )
+    got = _apologise(works, "action_answer_topic", domain, _tracker(domain))
     assert got is answer

@@ -83,17 +83,9 @@ def test_case_verdict_applies_the_context_rule_only_to_pairs() -> None:
 
 
 @pytest.mark.slow
-def test_shipped_model_on_multiturn_dev() -> None:
+def test_shipped_model_on_multiturn_dev(shipped_case_verdict: Any) -> None:
     """The figure ``python -m clinicbot.safety.evaluate --sets multiturn-dev`` prints."""
-    from clinicbot.evaluate import model_parser
-    from clinicbot.run import current_model
-
-    model = current_model()
-    if model is None:
-        pytest.fail("no current model: `make test` trains one before the slow tests")
-    metrics = evaluate_case_verdicts(
-        pipeline_case_verdict(model_parser(model)), load_safety_set(MULTITURN_DEV)
-    )
+    metrics = evaluate_case_verdicts(shipped_case_verdict, load_safety_set(MULTITURN_DEV))
     message = report(metrics, MULTITURN_DEV.stem)
     assert metrics.urgent_recall == 1.0, message
     # 3 of 46 since round 8 (2 since round 6, 1 before): after an emergency reply the next

@@ -33,8 +33,6 @@ from clinicbot.safety.evaluate import (
     load_multiturn,
     load_safety_set,
     load_training_examples,
-    pipeline_case_verdict,
-    pipeline_verdict,
     report,
 )
 from tests.safety.kinds import REQUIRED_CATEGORIES
@@ -152,30 +150,6 @@ def test_multiturn_risk_is_caught_on_its_own(
 
 
 # --- what ships: the trained model -----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def shipped_parse():
-    """The current trained model's parse function (full Rasa pipeline), loaded once."""
-    from clinicbot.evaluate import model_parser
-    from clinicbot.run import current_model
-
-    model = current_model()
-    if model is None:
-        pytest.fail("no current model: `make test` trains one before the slow tests")
-    return model_parser(model)
-
-
-@pytest.fixture(scope="module")
-def shipped_verdict(shipped_parse):
-    """The current trained model's verdict function, one message at a time."""
-    return pipeline_verdict(shipped_parse)
-
-
-@pytest.fixture(scope="module")
-def shipped_case_verdict(shipped_parse):
-    """As ``make evaluate-safety`` scores: a two-message case with its context (full pipeline)."""
-    return pipeline_case_verdict(shipped_parse)
 
 
 def test_issue_goals_stay_the_published_goals_and_the_floor_does_not_meet_them() -> None:
