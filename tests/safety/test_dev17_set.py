@@ -4,7 +4,7 @@ Every case of dev17.yml is a pair: the first message names a medicine, a substan
 pregnancy (the writer's or a relative's), and the scored second message asks a decision about it
 (often without naming it), or asks a general question, or logistics, or is urgent. It was written
 by a helper who read no detector and no other set, after test11.yml showed round 17's reading
-had learned dev17's phrasings. It is tuned on and never trained on.
+had learned dev16's phrasings. It is tuned on and never trained on.
 """
 
 from __future__ import annotations
