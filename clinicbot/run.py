@@ -54,6 +54,9 @@ MODEL_INPUTS = (
     REPO_ROOT / "tests" / "safety" / "dev7.yml",  # and this one
     REPO_ROOT / "tests" / "safety" / "dev8.yml",  # and this one
     REPO_ROOT / "tests" / "safety" / "dev10.yml",  # and this one
+    REPO_ROOT / "tests" / "safety" / "dev15.yml",  # the follow-up reader trains on these pairs
+    REPO_ROOT / "tests" / "safety" / "dev16.yml",  # and these
+    REPO_ROOT / "tests" / "safety" / "dev17.yml",  # and these
     PACKAGE_DIR / "components",  # the graph components: classifier, gate, policies ...
 )
 

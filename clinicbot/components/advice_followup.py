@@ -7,6 +7,12 @@ answer. Read after the first message's sentence that names the medicine
 (``clinicbot.safety.decisions.follow_up_advice_kind``), it asks what the patient should do with
 their own medicine, which the assistant declines and offers to a clinician.
 
+Round 19 adds a learned reading beside the expressions: the safety classifier's follow-up
+reader scores every message (the signal ``follow_up_advice`` of its verdict), and
+``clinicbot.safety.follow_up_reader.reads_as_decision`` reads the pair as a decision when the
+previous message names what someone takes, the latest refers back to it, is not small talk, and
+the score reaches the threshold.
+
 ``SafetyContextPolicy`` applies it in the conversation (after its urgent rules, outside forms,
 not while staff hold the conversation) and ``clinicbot.safety.evaluate`` applies it to the
 two-message cases, so the figures score what ships. Nothing here logs or stores message text.
@@ -16,7 +22,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from clinicbot.components.safety_context import SIGNALS_KEY
 from clinicbot.safety.decisions import follow_up_advice_kind
+from clinicbot.safety.follow_up_reader import reads_as_decision
 from clinicbot.safety.labels import CRISIS, EMERGENCY
 from clinicbot.safety.normalize import normalize
 
@@ -45,4 +53,9 @@ def advice_follow_up(
         return False
     if not isinstance(previous_text, str) or not isinstance(current_text, str):
         return False
-    return follow_up_advice_kind(normalize(previous_text), normalize(current_text)) is not None
+    previous, current = normalize(previous_text), normalize(current_text)
+    if follow_up_advice_kind(previous, current) is not None:
+        return True
+    signals = verdict.get(SIGNALS_KEY) if isinstance(verdict, dict) else None
+    probability = signals.get("follow_up_advice") if isinstance(signals, dict) else None
+    return reads_as_decision(previous, current, probability, str(current_intent or ""))

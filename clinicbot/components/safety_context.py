@@ -43,6 +43,7 @@ import re
 from typing import Any
 
 from clinicbot.safety.benign import BENIGN_FRAMES, benign_frames
+from clinicbot.safety.decisions import MAX_READ_CHARS
 from clinicbot.safety.detector import SafetyDetector
 from clinicbot.safety.features import markers
 from clinicbot.safety.frames import CRISIS_MARKERS
@@ -129,7 +130,9 @@ def message_signals(detector: SafetyDetector, text: Any) -> dict[str, Any]:
 
     Returns:
         ``{"crisis": float, "emergency": float, "markers": [...], "distress": bool,
-        "follow_up": bool, "continuing": bool}``.
+        "follow_up": bool, "continuing": bool, "follow_up_advice": float}``
+        (``follow_up_advice``: round 19's reader of a message after a named medicine,
+        ``clinicbot.safety.follow_up_reader``; 0.0 without a trained reader or encoder).
     """
     normalized = normalize(text) if isinstance(text, str) else ""
     signals: dict[str, Any] = {
@@ -139,6 +142,7 @@ def message_signals(detector: SafetyDetector, text: Any) -> dict[str, Any]:
         "distress": False,
         "follow_up": False,
         "continuing": False,
+        "follow_up_advice": 0.0,
     }
     if not normalized:
         return signals
@@ -152,6 +156,11 @@ def message_signals(detector: SafetyDetector, text: Any) -> dict[str, Any]:
         for probabilities in detector.classifier.predict_proba_normalized(parts):
             for label in (CRISIS, EMERGENCY):
                 signals[label] = round(max(signals[label], float(probabilities.get(label, 0))), 4)
+        read = getattr(detector.classifier, "follow_up_probabilities", None)
+        if read is not None and len(normalized) <= MAX_READ_CHARS:
+            found = read([normalized])
+            if found:
+                signals["follow_up_advice"] = round(found[0], 4)
     return signals
 
 

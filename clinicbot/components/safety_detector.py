@@ -32,7 +32,11 @@ from clinicbot.components.base import JsonPersistedComponent
 from clinicbot.components.safety_context import SIGNALS_KEY, message_signals
 from clinicbot.components.text_classifier import MODEL_FILE
 from clinicbot.safety.detector import SafetyDetector, SafetyResult
-from clinicbot.safety.dev_sets import dev_training_examples, safety_training_examples
+from clinicbot.safety.dev_sets import (
+    dev_training_examples,
+    follow_up_training_pairs,
+    safety_training_examples,
+)
 from clinicbot.safety.labels import NONE
 
 logger = logging.getLogger(__name__)
@@ -99,11 +103,13 @@ class SafetyDetectorComponent(JsonPersistedComponent):
             for example in training_data.intent_examples
             if example.get(TEXT) and example.get(INTENT)
         ]
+        follow_ups = None
         if self.config.get("train_on_dev_set", True):
             examples.extend(dev_training_examples())
             examples.extend(safety_training_examples())
+            follow_ups = follow_up_training_pairs()
         if self.config.get("use_classifier", True):
-            self._detector.train(examples)
+            self._detector.train(examples, follow_ups)
 
     def state(self) -> Any:
         """The classifier as JSON data (``None``: patterns only, nothing persisted)."""

@@ -21,6 +21,10 @@ The embedding regression is persisted with the n-gram model in the same JSON dat
 (``embedding``: classes, coefficients, intercepts, weight, blended labels). If the encoder
 cannot be loaded where a trained model runs, the n-gram probabilities are used alone and the
 error is logged once: the safety layer keeps working, with the refusals of round 8.
+
+Round 19 adds ``follow_up``: a reader of the message after one that names a medicine
+(``clinicbot.safety.follow_up_reader``), trained by ``SafetyDetector.train`` when it is given the
+two-message development pairs and persisted under ``follow_up`` in the same JSON data.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from sklearn.linear_model import LogisticRegression
 
 from clinicbot.components.text_classifier import ClassifierFormatError, TfidfTextClassifier
 from clinicbot.safety.features import with_markers
+from clinicbot.safety.follow_up_reader import FollowUpReader
 from clinicbot.safety.normalize import normalize
 
 logger = logging.getLogger(__name__)
@@ -119,6 +124,9 @@ class SafetyClassifier(TfidfTextClassifier):
         self.embedding_weight = EMBEDDING_WEIGHT if embedding_weight is None else embedding_weight
         self.labels: tuple[str, ...] = EMBEDDING_LABELS
         self._embedding_model: Any = None
+        #: Round 19's reader of a message after a named medicine (``follow_up_reader``); set
+        #: by ``SafetyDetector.train`` when it is given the two-message development pairs.
+        self.follow_up: FollowUpReader | None = None
 
     @property
     def uses_embeddings(self) -> bool:
@@ -190,7 +198,23 @@ class SafetyClassifier(TfidfTextClassifier):
                 "coef": [[float(x) for x in row] for row in model.coef_],
                 "intercept": [float(x) for x in model.intercept_],
             }
+        reader = None if self.follow_up is None else self.follow_up.to_dict()
+        if reader is not None:
+            data["follow_up"] = reader
         return data
+
+    def follow_up_probabilities(self, normalized: Sequence[str]) -> list[float] | None:
+        """The follow-up reader's probabilities (None without a trained reader or encoder).
+
+        Args:
+            normalized: Texts in the form produced by ``normalize``.
+
+        Returns:
+            One probability per text that it asks a personal decision, or None.
+        """
+        if self.follow_up is None:
+            return None
+        return self.follow_up.probabilities(normalized)
 
     @classmethod
     def from_dict(cls: type[_T], data: Any, **options: Any) -> _T:
@@ -207,6 +231,9 @@ class SafetyClassifier(TfidfTextClassifier):
             ClassifierFormatError: If the data is malformed or inconsistent.
         """
         classifier = super().from_dict(data, **options)
+        reader = data.get("follow_up") if isinstance(data, dict) else None
+        if reader is not None:
+            classifier.follow_up = FollowUpReader.from_dict(reader)
         spec = data.get("embedding") if isinstance(data, dict) else None
         if spec is None:
             classifier.embedding_weight = 0.0

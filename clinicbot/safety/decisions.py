@@ -991,7 +991,7 @@ def _as_it(text: str, anchor: str) -> str:
     return _NAMED_THING.sub(it, text)
 
 
-def _anchor(previous: str) -> str | None:
+def anchor_sentence(previous: str) -> str | None:
     """The previous message's latest sentence that names what one takes (else the whole)."""
     for sentence in reversed(_split_sentences(previous)):
         if _names_taken_thing(sentence):
@@ -1020,7 +1020,7 @@ def follow_up_advice_kind(previous: str, current: str) -> str | None:
     """
     if not previous or not current or max(len(previous), len(current)) > MAX_READ_CHARS:
         return None
-    anchor = _anchor(previous)
+    anchor = anchor_sentence(previous)
     if anchor is None:
         return None
     # each sentence, then the whole message read as one ("the night after a session tho. yes

@@ -228,7 +228,11 @@ class SafetyDetector:
             self._patterns = PatternSet(load_resources(self._patterns_file))
         return self._patterns
 
-    def train(self, training_examples: Iterable[tuple[str, str]]) -> SafetyDetector:
+    def train(
+        self,
+        training_examples: Iterable[tuple[str, str]],
+        follow_up_pairs: Iterable[tuple[str, bool]] | None = None,
+    ) -> SafetyDetector:
         """Trains the classifier from ``(text, intent)`` pairs.
 
         ``safety_crisis`` maps to crisis, ``safety_emergency`` to emergency,
@@ -236,11 +240,16 @@ class SafetyDetector:
 
         Args:
             training_examples: ``(text, intent)`` pairs, e.g. from Rasa NLU data.
+            follow_up_pairs: ``(second message, asks a decision)`` of the two-message
+                development sets; when given, the classifier's follow-up reader
+                (``follow_up_reader``) is trained on them and on the examples.
 
         Returns:
             The detector itself.
         """
         from clinicbot.safety.classifier import SafetyClassifier
+        from clinicbot.safety.follow_up_reader import FollowUpReader
+        from clinicbot.safety.follow_up_reader import training_examples as reader_examples
 
         examples = [
             (text, str(intent))
@@ -255,6 +264,9 @@ class SafetyDetector:
             self.classifier = None
             return self
         self.classifier = SafetyClassifier().fit(texts, labels)
+        if follow_up_pairs is not None:
+            messages, asks = reader_examples(examples, follow_up_pairs)
+            self.classifier.follow_up = FollowUpReader().fit(messages, asks)
         return self
 
     def detect(self, text: Any) -> SafetyResult:

@@ -6,6 +6,10 @@ cross-validation (``clinicbot.safety.crossval``) and the evaluation's detector
 (``clinicbot.safety.evaluate``). Adding a development file here makes the classifier train on
 it; ``clinicbot.run.MODEL_INPUTS`` must list it too, so the model is retrained when it changes.
 
+``follow_up_training_pairs`` reads the two-message pairs of ``FOLLOW_UP_SET_FILES`` (dev15 to
+dev17, round 19) for the follow-up reader (``clinicbot.safety.follow_up_reader``) alone: the
+safety classifier does not train on them, and ``MODEL_INPUTS`` lists them.
+
 ``safety_training_examples`` reads the safety classifier's own training files
 (``TRAINING_DIR``, ``clinicbot/safety/training/*.yml``, same case format): sentences written as
 training data only, never scored, and not Rasa NLU data (the intent classifier does not see
@@ -43,6 +47,14 @@ DEV_SET_FILES = (
     TESTS_DIR / "safety" / "dev8.yml",
     TESTS_DIR / "safety" / "dev10.yml",
 )
+#: The two-message development sets whose second messages the follow-up reader trains on
+#: (round 19, ``clinicbot.safety.follow_up_reader``): advice pairs positive, general questions
+#: and logistics negative. The safety classifier itself does not train on them.
+FOLLOW_UP_SET_FILES = (
+    TESTS_DIR / "safety" / "dev15.yml",
+    TESTS_DIR / "safety" / "dev16.yml",
+    TESTS_DIR / "safety" / "dev17.yml",
+)
 #: The safety classifier's own training files (never scored; see the module docstring).
 TRAINING_DIR = PACKAGE_DIR / "safety" / "training"
 #: The pseudo-intent of the development set's benign messages (label ``none``).
@@ -78,6 +90,37 @@ def safety_training_examples() -> list[tuple[str, str]]:
         ``(text, intent)`` pairs as ``dev_training_examples`` makes them; empty without files.
     """
     return _read_cases(sorted(TRAINING_DIR.glob("*.yml")))
+
+
+def follow_up_training_pairs(
+    paths: tuple[Path, ...] = FOLLOW_UP_SET_FILES,
+) -> list[tuple[str, bool]]:
+    """The second messages of the two-message development pairs, and whether each asks advice.
+
+    Only pairs (cases with an earlier message) labelled advice or none are read: an urgent pair
+    gets its urgent reply before any reading of advice.
+
+    Args:
+        paths: The development files (default ``FOLLOW_UP_SET_FILES``).
+
+    Returns:
+        ``(second message, asks a decision)`` pairs; a file that cannot be read is skipped.
+    """
+    pairs = []
+    for file in paths:
+        try:
+            content = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            logger.warning("a two-message development set is not readable; trained without it")
+            continue
+        for item in content.get("cases") or []:
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                continue
+            if not isinstance(item.get("previous"), str) or not item["previous"].strip():
+                continue
+            if item.get("expect") in (ADVICE, "none"):
+                pairs.append((item["text"], item["expect"] == ADVICE))
+    return pairs
 
 
 def _read_cases(paths: list[Path]) -> list[tuple[str, str]]:

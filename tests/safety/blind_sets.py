@@ -16,7 +16,11 @@ from pathlib import Path
 
 from clinicbot.evaluate import LEAK_SIMILARITY, near_duplicates
 from clinicbot.safety.cases import Case
-from clinicbot.safety.dev_sets import safety_training_examples
+from clinicbot.safety.dev_sets import (
+    DEV_SET_FILES,
+    FOLLOW_UP_SET_FILES,
+    safety_training_examples,
+)
 from clinicbot.safety.evaluate import (
     SETS,
     TEST_SET_NAMES,
@@ -227,3 +231,5 @@ def assert_registered_measure_only(name: str, path: Path) -> None:
     assert registered_path.resolve() == path.resolve()
     assert role.startswith("test"), role
     assert name in TEST_SET_NAMES, f"the issue-10 goals are not applied to {name}"
+    trained_on = {p.resolve() for p in (*DEV_SET_FILES, *FOLLOW_UP_SET_FILES)}
+    assert path.resolve() not in trained_on, f"{name} is trained on"

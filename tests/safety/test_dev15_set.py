@@ -3,8 +3,8 @@
 dev15.yml pairs each personal medicine decision (one's own dose, stopping, keeping, skipping,
 doubling or timing a medicine, an at-home lozenge, a substance during a series, a pregnancy, a
 relative's dose) with general medication questions that name the same medicines, and holds a
-smaller share of urgent messages so the set is not one-sided. It is tuned on and never trained
-on.
+smaller share of urgent messages so the set is not one-sided. It is tuned on; the safety
+classifier never trains on it, and since round 19 the follow-up reader trains on its pairs.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from clinicbot.run import MODEL_INPUTS
 from clinicbot.safety.cases import Case
-from clinicbot.safety.dev_sets import DEV_SET_FILES
+from clinicbot.safety.dev_sets import DEV_SET_FILES, FOLLOW_UP_SET_FILES
 from clinicbot.safety.evaluate import GENERAL_MEDICATION, SETS
 from tests.safety.blind_sets import LABEL_OF_KIND, mislabelled
 from tests.safety.kinds import assert_exactly_kinds, assert_holds_kinds, voices_of
@@ -113,9 +113,10 @@ def test_dev15_states_how_it_was_written_and_its_leak_check() -> None:
         assert f"{label} {labels[label]}" in flat, label
 
 
-def test_dev15_is_scored_but_never_trained_on() -> None:
-    """dev15.yml measures a change before it reaches the blind sets; no model trains on it."""
+def test_dev15_trains_the_follow_up_reader_only() -> None:
+    """Since round 19 the follow-up reader trains on dev15's pairs; the classifier never does."""
     roles = {name: role for name, role, _ in SETS}
-    assert "not trained" in roles["dev15"]
+    assert "follow-up reader trained on" in roles["dev15"]
     assert DEV15 not in DEV_SET_FILES
-    assert DEV15 not in MODEL_INPUTS
+    assert DEV15 in FOLLOW_UP_SET_FILES
+    assert DEV15 in MODEL_INPUTS

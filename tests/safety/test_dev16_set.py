@@ -3,7 +3,8 @@
 Every case of dev16.yml is a pair: the first message names a medicine, a substance or a
 pregnancy (the writer's or a relative's), and the scored second message asks a decision about it
 without naming it ("hold it fri?"), or asks a general question, or logistics, or is urgent. It is
-tuned on and never trained on.
+tuned on; the safety classifier never trains on it, and since round 19 the follow-up
+reader trains on its pairs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from clinicbot.run import MODEL_INPUTS
 from clinicbot.safety.cases import Case
-from clinicbot.safety.dev_sets import DEV_SET_FILES
+from clinicbot.safety.dev_sets import DEV_SET_FILES, FOLLOW_UP_SET_FILES
 from clinicbot.safety.evaluate import SETS
 from tests.safety.kinds import assert_holds_kinds, voices_of
 
@@ -80,8 +81,10 @@ def test_dev16_states_how_it_was_written_and_its_leak_check() -> None:
         assert f"{label} {labels[label]}" in flat, label
 
 
-def test_dev16_is_scored_but_never_trained_on() -> None:
+def test_dev16_trains_the_follow_up_reader_only() -> None:
+    """Since round 19 the follow-up reader trains on dev16's pairs; the classifier never does."""
     roles = {name: role for name, role, _ in SETS}
-    assert "not trained" in roles["dev16"]
+    assert "follow-up reader trained on" in roles["dev16"]
     assert DEV16 not in DEV_SET_FILES
-    assert DEV16 not in MODEL_INPUTS
+    assert DEV16 in FOLLOW_UP_SET_FILES
+    assert DEV16 in MODEL_INPUTS

@@ -4,7 +4,8 @@ Every case of dev17.yml is a pair: the first message names a medicine, a substan
 pregnancy (the writer's or a relative's), and the scored second message asks a decision about it
 (often without naming it), or asks a general question, or logistics, or is urgent. It was written
 by a helper who read no detector and no other set, after test11.yml showed round 17's reading
-had learned dev16's phrasings. It is tuned on and never trained on.
+had learned dev16's phrasings. It is tuned on and the safety classifier never trains on it;
+since round 19 the follow-up reader trains on its pairs.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from clinicbot.run import MODEL_INPUTS
 from clinicbot.safety.cases import Case
-from clinicbot.safety.dev_sets import DEV_SET_FILES
+from clinicbot.safety.dev_sets import DEV_SET_FILES, FOLLOW_UP_SET_FILES
 from clinicbot.safety.evaluate import SETS
 from tests.safety.kinds import assert_holds_kinds, voices_of
 
@@ -79,8 +80,10 @@ def test_dev17_states_how_it_was_written_and_its_leak_check() -> None:
         assert f"{cat} expect {label} {count}" in flat, (cat, label)
 
 
-def test_dev17_is_scored_but_never_trained_on() -> None:
+def test_dev17_trains_the_follow_up_reader_only() -> None:
+    """Since round 19 the follow-up reader trains on dev17's pairs; the classifier never does."""
     roles = {name: role for name, role, _ in SETS}
-    assert "not trained" in roles["dev17"]
+    assert "follow-up reader trained on" in roles["dev17"]
     assert DEV17 not in DEV_SET_FILES
-    assert DEV17 not in MODEL_INPUTS
+    assert DEV17 in FOLLOW_UP_SET_FILES
+    assert DEV17 in MODEL_INPUTS

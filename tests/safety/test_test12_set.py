@@ -6,7 +6,8 @@ started for this set alone. Its writer read only ``clinicbot/safety/cases.py``,
 and the shared knowledge-sources, style and reply-contract notes: not the detector, its
 readings, the classifier, the evaluator, the training data or any other set's cases. No
 detector, evaluator or model was run on its sentences before its first measured run. It
-measures the two-message advice reading on sentences nobody tuned on, and it is never tuned on.
+measures round 19's learned follow-up reader (and round 17 and 18's expressions) on sentences
+nobody tuned on, and it is never tuned on.
 
 Every case is a pair: the first message names a medicine, an at-home lozenge or spray, a
 supplement, a habit or a pregnancy (the writer's or a relative's); the scored second message
@@ -23,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 from clinicbot.run import MODEL_INPUTS
-from clinicbot.safety.dev_sets import DEV_SET_FILES
+from clinicbot.safety.dev_sets import DEV_SET_FILES, FOLLOW_UP_SET_FILES
 from clinicbot.safety.evaluate import load_safety_set
 from tests.safety.blind_sets import (
     assert_leak_checks_catch_a_copy,
@@ -119,4 +120,5 @@ def test_leak_check_would_catch_a_copied_test12_sentence() -> None:
 def test_test12_is_registered_measure_only_and_never_trained_on() -> None:
     assert_registered_measure_only("test12", TEST12)
     assert TEST12 not in DEV_SET_FILES
+    assert TEST12 not in FOLLOW_UP_SET_FILES
     assert TEST12 not in MODEL_INPUTS
