@@ -23,7 +23,9 @@ covers the folder (it lies under ``clinicbot/safety``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -106,34 +108,32 @@ def follow_up_training_pairs(
     Returns:
         ``(second message, asks a decision)`` pairs; a file that cannot be read is skipped.
     """
-    pairs = []
-    for file in paths:
-        try:
-            content = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError, UnicodeDecodeError):
-            logger.warning("a two-message development set is not readable; trained without it")
-            continue
-        for item in content.get("cases") or []:
-            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                continue
-            if not isinstance(item.get("previous"), str) or not item["previous"].strip():
-                continue
-            if item.get("expect") in (ADVICE, "none"):
-                pairs.append((item["text"], item["expect"] == ADVICE))
-    return pairs
+    return [
+        (item["text"], item["expect"] == ADVICE)
+        for item in _cases(paths)
+        if isinstance(item.get("previous"), str)
+        and item["previous"].strip()
+        and item.get("expect") in (ADVICE, "none")
+    ]
 
 
 def _read_cases(paths: list[Path]) -> list[tuple[str, str]]:
     """The ``(text, intent)`` pairs of safety case files (an unreadable file is skipped)."""
-    pairs = []
+    return [
+        (item["text"], _EXPECT_TO_INTENT.get(str(item.get("expect")), DEV_BENIGN_INTENT))
+        for item in _cases(paths)
+    ]
+
+
+def _cases(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
+    """The cases (mappings with a text) of safety case files; an unreadable file is skipped."""
     for file in paths:
         try:
             content = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError, UnicodeDecodeError):
             logger.warning("a safety development set is not readable; trained without it")
             continue
-        for item in content.get("cases") or []:
+        items = content.get("cases") if isinstance(content, dict) else None
+        for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and isinstance(item.get("text"), str):
-                intent = _EXPECT_TO_INTENT.get(str(item.get("expect")), DEV_BENIGN_INTENT)
-                pairs.append((item["text"], intent))
-    return pairs
+                yield item

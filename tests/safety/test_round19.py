@@ -112,7 +112,11 @@ def test_an_unreadable_development_file_is_skipped(tmp_path: Path) -> None:
         '  - {text: "bye", expect: crisis, cat: two_message, previous: "on xanax"}\n',
         encoding="utf-8",
     )
-    assert follow_up_training_pairs((broken, good)) == [("hold it?", True)]
+    odd = tmp_path / "odd.yml"
+    odd.write_text("- a list, not a mapping\n", encoding="utf-8")
+    numbers = tmp_path / "numbers.yml"
+    numbers.write_text("cases: 5\n", encoding="utf-8")
+    assert follow_up_training_pairs((broken, odd, numbers, good)) == [("hold it?", True)]
 
 
 def test_the_reader_learns_decisions_from_clinic_questions(trained: SafetyDetector) -> None:
