@@ -964,7 +964,7 @@ def _names_taken_thing(text: str) -> bool:
 
 
 #: A named medicine or substance in a follow-up, with its determiner ("her xanax", "the weed").
-_NAMED_THING = re.compile(
+NAMED_THING = re.compile(
     r"\b(?:(?:his|her|my|the|their|your) )?(?P<name>"
     + W.MEDICINE_STEM.pattern[2:-2]
     + r"|"
@@ -988,7 +988,7 @@ def _as_it(text: str, anchor: str) -> str:
     def it(found: re.Match[str]) -> str:
         return "it" if set(found.group("name").split()) <= named else found.group(0)
 
-    return _NAMED_THING.sub(it, text)
+    return NAMED_THING.sub(it, text)
 
 
 def anchor_sentence(previous: str) -> str | None:

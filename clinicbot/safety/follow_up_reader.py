@@ -47,8 +47,8 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from clinicbot.components.text_classifier import ClassifierFormatError
-from clinicbot.safety import decision_words as W
-from clinicbot.safety.decisions import MAX_READ_CHARS, anchor_sentence
+from clinicbot.safety.decisions import MAX_READ_CHARS, NAMED_THING, anchor_sentence
+from clinicbot.safety.normalize import normalize
 
 #: The probability from which a message after a named medicine reads as a decision about it
 #: (held out by file on dev16 <-> dev17: 0.85 caught no more pairs and read 6 and 13 more of the
@@ -78,15 +78,6 @@ _BACK = re.compile(
     r"|medication|medications|medicine|medicines|tablet|tablets|script|drink|drinks|drinking"
     r"|smoke|smoking|vape|high|usual|normal|normally|still)\b"
 )
-#: A medicine or substance named in the message itself.
-_NAMED = re.compile(
-    W.MEDICINE_STEM.pattern
-    + r"|"
-    + W.SUBSTANCE.pattern
-    + r"|\b(?:"
-    + "|".join(sorted(W.MEDICINES, key=len, reverse=True))
-    + r")\b"
-)
 
 
 def refers_back(normalized: str) -> bool:
@@ -99,7 +90,7 @@ def refers_back(normalized: str) -> bool:
         True when it holds a word such as "it", "that one", "the dose", "as usual", or names a
         medicine or substance.
     """
-    return bool(_BACK.search(normalized) or _NAMED.search(normalized))
+    return bool(_BACK.search(normalized) or NAMED_THING.search(normalized))
 
 
 class FollowUpReader:
@@ -210,8 +201,6 @@ def training_examples(
     Returns:
         The normalised messages and their labels (each message once, its first label kept).
     """
-    from clinicbot.safety.normalize import normalize
-
     seen: dict[str, bool] = {}
     for text, asks in pairs:
         if isinstance(text, str) and text.strip():
